@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * opensnoopd's kernel side, in BCC's dialect of C. libbcc compiles it when
+ * the daemon starts; the build embeds it, with event.h and filter.h in front.
+ *
+ * Each open is seen twice: on entry the arguments are stashed under the
+ * thread id, on return the stash is looked up, the event is built in a
+ * per-CPU scratch buffer (a 4 KiB path does not fit on the BPF stack) and
+ * only the bytes in use are submitted.
+ *
+ * -D values set by user space (src/probe.c):
+ *   OPENSNOOPD_KPROBE          compile the do_sys_openat2/do_sys_open pair
+ *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
+ *   OPENSNOOPD_TP_OPEN, _TP_OPENAT, _TP_OPENAT2
+ *                              compile the syscall tracepoints that exist
+ *   OPENSNOOPD_STASH_ENTRIES   opens in flight at once, machine-wide
+ *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2
+ *                              syscall numbers, to name the syscall in kprobe mode
+ *   OPENSNOOPD_X86_64          the kernel is x86-64 (pt_regs layout is known)
+ */
+#include <uapi/linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/fcntl.h>
+#if defined(OPENSNOOPD_TP_OPENAT2) || defined(OPENSNOOPD_KPROBE_OPENAT2)
+#include <uapi/linux/openat2.h>
+#endif
+#include "event.h"
+#include "filter.h"
+
+struct stash {
+        const char *path; /* user pointer, read on return when it is paged in */
+        __u64 flags;
+        __u32 mode;
+        __s32 dirfd;
+        __u8 syscall;
+};
+
+BPF_HASH(stash, __u32, struct stash, OPENSNOOPD_STASH_ENTRIES);
+BPF_PERCPU_ARRAY(scratch, struct open_event, 1);
+BPF_PERCPU_ARRAY(stats, __u64, OPEN_STAT_MAX);
+BPF_ARRAY(settings, struct filter_settings, 1);
+BPF_HASH(filter_pids, __u32, __u8, FILTER_MAX_PIDS);
+BPF_HASH(filter_uids, __u32, __u8, FILTER_MAX_UIDS);
+BPF_HASH(filter_comms, struct filter_comm_key, __u8, FILTER_MAX_COMMS);
+BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXES);
+BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
+BPF_PERF_OUTPUT(events);
+
+static __always_inline void count(__u32 stat)
+{
+        __u64 *n = stats.lookup(&stat);
+
+        if (n)
+                *n += 1;
+}
+
+static __always_inline int may_write(__u64 flags)
+{
+        return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
+}
+
+/*
+ * Path prefixes are matched in an LPM trie: the longest stored prefix of the
+ * path decides, so PathPrefixes=/home and ExcludePathPrefixes=/home/cache
+ * combine as an operator would expect. Matching is on bytes, as passed.
+ */
+static __always_inline int prefix_allowed(struct filter_settings *cfg, struct open_event *e)
+{
+        __u32 zero = 0, len = e->path_len;
+        struct filter_prefix_key *key = prefix_scratch.lookup(&zero);
+        __u8 *verdict;
+
+        if (!key)
+                return 1;
+        if (len > sizeof(key->data))
+                len = sizeof(key->data);
+        key->prefixlen = len * 8;
+        bpf_probe_read_kernel(&key->data, sizeof(key->data), &e->path);
+        verdict = filter_prefixes.lookup(key);
+        if (verdict && *verdict == FILTER_EXCLUDE)
+                return 0;
+        if ((cfg->active & FILTER_PREFIXES) && !(verdict && *verdict == FILTER_INCLUDE))
+                return 0;
+        return 1;
+}
+
+/* Decide what can be decided before the open runs; stash the rest. */
+static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd,
+                                    __u8 syscall)
+{
+        __u64 pid_tgid = bpf_get_current_pid_tgid();
+        __u32 pid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct stash s = {};
+
+        if (!cfg || pid == cfg->self_pid)
+                return 0;
+
+        if ((cfg->active & FILTER_PIDS) && !filter_pids.lookup(&pid))
+                goto filtered;
+        if (cfg->active & FILTER_UIDS) {
+                __u32 uid = (__u32)bpf_get_current_uid_gid();
+
+                if (!filter_uids.lookup(&uid))
+                        goto filtered;
+        }
+        if (cfg->active & (FILTER_COMMS | FILTER_EXCLUDE_COMMS)) {
+                struct filter_comm_key key = {};
+                __u8 *verdict;
+
+                bpf_get_current_comm(&key.comm, sizeof(key.comm));
+                verdict = filter_comms.lookup(&key);
+                if (verdict && *verdict == FILTER_EXCLUDE)
+                        goto filtered;
+                if ((cfg->active & FILTER_COMMS) && !(verdict && *verdict == FILTER_INCLUDE))
+                        goto filtered;
+        }
+        if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(flags))
+                goto filtered;
+
+        s.path = path;
+        s.flags = flags;
+        s.mode = mode;
+        s.dirfd = dirfd;
+        s.syscall = syscall;
+        if (stash.update(&tid, &s) != 0)
+                count(OPEN_STAT_STASH_FULL);
+        return 0;
+
+filtered:
+        count(OPEN_STAT_FILTERED);
+        return 0;
+}
+
+/* The open has returned: finish the event, apply the late filters, submit. */
+static __always_inline int on_return(void *ctx, long result)
+{
+        __u64 pid_tgid = bpf_get_current_pid_tgid();
+        __u32 tid = (__u32)pid_tgid, zero = 0;
+        struct filter_settings *cfg;
+        struct open_event *e;
+        struct stash *s;
+        __u64 uid_gid;
+        long len;
+        __u32 size;
+
+        s = stash.lookup(&tid);
+        if (!s)
+                return 0; /* missed entry: the probe was attached mid-open, or filtered */
+        cfg = settings.lookup(&zero);
+        e = scratch.lookup(&zero);
+        if (!cfg || !e)
+                goto out;
+
+        if ((cfg->active & FILTER_FAILED_ONLY) && result >= 0) {
+                count(OPEN_STAT_FILTERED);
+                goto out;
+        }
+
+        e->boot_ns = bpf_ktime_get_boot_ns();
+        e->cgroup_id = bpf_get_current_cgroup_id();
+        e->flags = s->flags;
+        e->result = result;
+        e->pid = pid_tgid >> 32;
+        e->tid = tid;
+        uid_gid = bpf_get_current_uid_gid();
+        e->uid = (__u32)uid_gid;
+        e->gid = uid_gid >> 32;
+        e->mode = s->mode;
+        e->dirfd = s->dirfd;
+        e->syscall = s->syscall;
+        e->event_flags = 0;
+        e->reserved = 0;
+        bpf_get_current_comm(&e->comm, sizeof(e->comm));
+
+        len = bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path);
+        if (len <= 0) {
+                e->path[0] = '\0';
+                e->event_flags |= OPEN_EVENT_PATH_FAULT;
+                len = 1;
+        } else if (len == sizeof(e->path)) {
+                e->event_flags |= OPEN_EVENT_PATH_TRUNCATED;
+        }
+        e->path_len = len - 1;
+
+        if ((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) {
+                count(OPEN_STAT_FILTERED);
+                goto out;
+        }
+
+        size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
+        if (size > sizeof(*e))
+                size = sizeof(*e);
+        events.perf_submit(ctx, e, size);
+out:
+        stash.delete(&tid);
+        return 0;
+}
+
+#ifdef OPENSNOOPD_KPROBE
+/*
+ * The kernel's open implementation does not know which system call it serves;
+ * the number is in the task's saved user registers (orig_ax on x86-64).
+ */
+static __always_inline __u8 current_syscall(void)
+{
+#ifdef OPENSNOOPD_X86_64
+        struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+        struct pt_regs *regs;
+        char *stack = NULL;
+        long nr = -1;
+
+        bpf_probe_read_kernel(&stack, sizeof(stack), &task->stack);
+        if (!stack)
+                return OPEN_SYSCALL_UNKNOWN;
+        regs = (struct pt_regs *)(stack + THREAD_SIZE) - 1;
+        bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
+        if (nr == OPENSNOOPD_NR_OPEN)
+                return OPEN_SYSCALL_OPEN;
+        if (nr == OPENSNOOPD_NR_OPENAT)
+                return OPEN_SYSCALL_OPENAT;
+        if (nr == OPENSNOOPD_NR_OPENAT2)
+                return OPEN_SYSCALL_OPENAT2;
+#endif
+        return OPEN_SYSCALL_UNKNOWN;
+}
+
+/* The kernel adds O_LARGEFILE to every open on 64-bit systems; the tracepoint
+ * path sees the flags before that, so drop it here for identical records. */
+#if BITS_PER_LONG == 64
+#define KERNEL_ADDED_FLAGS ((__u64)O_LARGEFILE)
+#else
+#define KERNEL_ADDED_FLAGS 0ULL
+#endif
+
+#ifdef OPENSNOOPD_KPROBE_OPENAT2
+int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename,
+                      struct open_how *how)
+{
+        struct open_how h = {};
+
+        bpf_probe_read_kernel(&h, sizeof(h), how);
+        return on_entry(filename, h.flags & ~KERNEL_ADDED_FLAGS, (__u32)h.mode, dfd,
+                        current_syscall());
+}
+#else
+int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename, int flags,
+                      umode_t mode)
+{
+        return on_entry(filename, (__u64)(__u32)flags & ~KERNEL_ADDED_FLAGS, mode, dfd,
+                        current_syscall());
+}
+#endif
+
+int kprobe_open_return(struct pt_regs *ctx)
+{
+        return on_return(ctx, PT_REGS_RC(ctx));
+}
+#endif /* OPENSNOOPD_KPROBE */
+
+#ifdef OPENSNOOPD_TP_OPEN
+TRACEPOINT_PROBE(syscalls, sys_enter_open)
+{
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, AT_FDCWD,
+                        OPEN_SYSCALL_OPEN);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_open)
+{
+        return on_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_OPENAT
+TRACEPOINT_PROBE(syscalls, sys_enter_openat)
+{
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, (__s32)args->dfd,
+                        OPEN_SYSCALL_OPENAT);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_openat)
+{
+        return on_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_OPENAT2
+TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
+{
+        struct open_how h = {};
+
+        bpf_probe_read_user(&h, sizeof(h), args->how);
+        return on_entry(args->filename, h.flags, (__u32)h.mode, (__s32)args->dfd,
+                        OPEN_SYSCALL_OPENAT2);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
+{
+        return on_return(args, args->ret);
+}
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+#include "escape.h"
+
+#include <stdint.h>
+
+/* Length of the well-formed UTF-8 sequence at s (1–4), or 0 if there is none. */
+static size_t utf8_sequence(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+        size_t n;
+        uint32_t c, min;
+
+        if (s[0] < 0x80) {
+                *cp = s[0];
+                return 1;
+        }
+        if ((s[0] & 0xe0) == 0xc0)
+                n = 2, c = s[0] & 0x1f, min = 0x80;
+        else if ((s[0] & 0xf0) == 0xe0)
+                n = 3, c = s[0] & 0x0f, min = 0x800;
+        else if ((s[0] & 0xf8) == 0xf0)
+                n = 4, c = s[0] & 0x07, min = 0x10000;
+        else
+                return 0;
+        if (n > avail)
+                return 0;
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        *cp = c;
+        return n;
+}
+
+bool utf8_is_valid(const char *in, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)in;
+        uint32_t cp;
+
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_sequence(s + i, len - i, &cp);
+
+                if (n == 0)
+                        return false;
+                i += n;
+        }
+        return true;
+}
+
+static size_t put_hex(char *out, unsigned char byte)
+{
+        static const char hex[] = "0123456789abcdef";
+
+        out[0] = '\\';
+        out[1] = 'x';
+        out[2] = hex[byte >> 4];
+        out[3] = hex[byte & 0xf];
+        return 4;
+}
+
+size_t escape_for_display(const char *in, size_t len, char *out)
+{
+        const unsigned char *s = (const unsigned char *)in;
+        size_t o = 0;
+
+        for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                size_t n = utf8_sequence(s + i, len - i, &cp);
+
+                if (n == 1 && cp == '\\') {
+                        out[o++] = '\\';
+                        out[o++] = '\\';
+                } else if (n == 1 && cp == '\n') {
+                        out[o++] = '\\';
+                        out[o++] = 'n';
+                } else if (n == 1 && cp == '\t') {
+                        out[o++] = '\\';
+                        out[o++] = 't';
+                } else if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+                        /* control or invalid: escape every byte of it */
+                        size_t bytes = n ? n : 1;
+
+                        for (size_t k = 0; k < bytes; k++)
+                                o += put_hex(out + o, s[i + k]);
+                        i += bytes;
+                        continue;
+                } else {
+                        for (size_t k = 0; k < n; k++)
+                                out[o++] = (char)s[i + k];
+                }
+                i += n;
+        }
+        out[o] = '\0';
+        return o;
+}

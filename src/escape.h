@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_ESCAPE_H
+#define OPENSNOOPD_ESCAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Worst case of escape_for_display(): every byte becomes "\xNN". */
+#define ESCAPE_MAX(n) ((n) * 4 + 1)
+
+/*
+ * Makes bytes safe for a one-line human display (MESSAGE=, text output):
+ * printable UTF-8 is kept, a backslash doubles, \n and \t become "\n" and
+ * "\t", every other control character (C0, DEL, C1) and every byte of
+ * invalid UTF-8 becomes "\xNN". The result is valid UTF-8 without control
+ * characters. out must hold ESCAPE_MAX(len) bytes; returns the length.
+ */
+size_t escape_for_display(const char *in, size_t len, char *out);
+
+/* True when the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+bool utf8_is_valid(const char *in, size_t len);
+
+#endif

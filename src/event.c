@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#include "event.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+_Static_assert(offsetof(struct open_event, path) == OPEN_EVENT_HEADER_SIZE,
+               "OPEN_EVENT_HEADER_SIZE does not match struct open_event");
+
+int open_event_size(const void *raw, size_t size)
+{
+        uint16_t path_len;
+        size_t need;
+
+        if (!raw || size < OPEN_EVENT_HEADER_SIZE + 1)
+                return -EBADMSG;
+        memcpy(&path_len, (const char *)raw + offsetof(struct open_event, path_len),
+               sizeof(path_len));
+        if (path_len >= OPEN_PATH_MAX)
+                return -EBADMSG;
+        need = OPEN_EVENT_HEADER_SIZE + (size_t)path_len + 1;
+        if (size < need)
+                return -EBADMSG;
+        return (int)need;
+}
+
+int open_event_decode(const void *raw, size_t size, struct open_event *ev)
+{
+        int n = open_event_size(raw, size);
+
+        if (n < 0)
+                return n;
+        memcpy(ev, raw, (size_t)n);
+        ev->path[ev->path_len] = '\0';
+        ev->comm[OPEN_COMM_LEN - 1] = '\0';
+        return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+#include "fields.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "open_names.h"
+
+static void fields_reset(struct fields *f)
+{
+        f->n = 0;
+        f->used = 0;
+}
+
+/* Appends "NAME=" followed by len raw bytes. */
+static int add_bytes(struct fields *f, const char *name, const char *value, size_t len)
+{
+        size_t name_len = strlen(name);
+        char *p = f->buf + f->used;
+
+        if (f->n >= FIELDS_MAX || name_len + 1 + len > sizeof(f->buf) - f->used)
+                return -ENOBUFS;
+        memcpy(p, name, name_len);
+        p[name_len] = '=';
+        memcpy(p + name_len + 1, value, len);
+        f->iov[f->n].iov_base = p;
+        f->iov[f->n].iov_len = name_len + 1 + len;
+        f->n++;
+        f->used += name_len + 1 + len;
+        return 0;
+}
+
+static int add_string(struct fields *f, const char *name, const char *value)
+{
+        return add_bytes(f, name, value, strlen(value));
+}
+
+/* Numbers and other values we make ourselves: these are the only formatted ones. */
+__attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, const char *name,
+                                                             const char *fmt, ...)
+{
+        char value[64];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(value, sizeof(value), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(value))
+                return -ENOBUFS;
+        return add_bytes(f, name, value, (size_t)n);
+}
+
+/* MESSAGE=comm[pid] opened PATH FLAGS = FD, or ... failed to open PATH FLAGS: ERRNO */
+static int add_message(struct fields *f, const struct open_event *ev, const char *flags_text,
+                       const char *error_name)
+{
+        char comm[ESCAPE_MAX(OPEN_COMM_LEN)];
+        char *msg = f->buf + f->used;
+        size_t room = sizeof(f->buf) - f->used, len, path_len;
+        const char *prefix = "MESSAGE=";
+        int n;
+
+        escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
+        n = snprintf(msg, room, "%s%s[%" PRIu32 "] %s ", prefix, comm, ev->pid,
+                     ev->result >= 0 ? "opened" : "failed to open");
+        if (n < 0 || (size_t)n >= room || room - (size_t)n < ESCAPE_MAX((size_t)ev->path_len) + 128)
+                return -ENOBUFS;
+        len = (size_t)n;
+        if (ev->event_flags & OPEN_EVENT_PATH_FAULT) {
+                path_len = (size_t)snprintf(msg + len, room - len, "(unreadable path)");
+        } else {
+                path_len = escape_for_display(ev->path, ev->path_len, msg + len);
+                if (ev->path_len == 0)
+                        path_len = (size_t)snprintf(msg + len, room - len, "\"\"");
+        }
+        len += path_len;
+        if (ev->result >= 0)
+                n = snprintf(msg + len, room - len, " %s = %" PRId64, flags_text, (int64_t)ev->result);
+        else
+                n = snprintf(msg + len, room - len, " %s: %s", flags_text, error_name);
+        if (n < 0 || (size_t)n >= room - len)
+                return -ENOBUFS;
+        len += (size_t)n;
+        if (f->n >= FIELDS_MAX)
+                return -ENOBUFS;
+        f->iov[f->n].iov_base = msg;
+        f->iov[f->n].iov_len = len;
+        f->n++;
+        f->used += len;
+        return 0;
+}
+
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct fields_options *o)
+{
+        char flags_text[OPEN_FLAGS_TEXT_MAX], errbuf[16];
+        const char *error_name = NULL;
+        int64_t realtime_ns = (int64_t)ev->boot_ns + o->boot_to_realtime_ns;
+        int r = 0;
+
+        fields_reset(f);
+        open_flags_text(ev->flags, flags_text, sizeof(flags_text));
+        if (ev->result < 0)
+                error_name = open_errno_name((int)-ev->result, errbuf);
+
+        r |= add_message(f, ev, flags_text, error_name);
+        r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
+        r |= add_format(f, "PRIORITY", "%d", ev->result >= 0 ? o->priority : o->failure_priority);
+        r |= add_string(f, "SYSLOG_IDENTIFIER", "opensnoopd");
+        r |= add_format(f, "OPEN_PID", "%" PRIu32, ev->pid);
+        r |= add_format(f, "OPEN_TID", "%" PRIu32, ev->tid);
+        r |= add_format(f, "OPEN_UID", "%" PRIu32, ev->uid);
+        r |= add_format(f, "OPEN_GID", "%" PRIu32, ev->gid);
+        r |= add_bytes(f, "OPEN_COMM", ev->comm, strnlen(ev->comm, OPEN_COMM_LEN));
+        if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
+                r |= add_string(f, "OPEN_PATH_UNREADABLE", "1");
+        else
+                r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
+        if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
+                r |= add_string(f, "OPEN_PATH_TRUNCATED", "1");
+        r |= add_format(f, "OPEN_FLAGS", "0x%" PRIx64, (uint64_t)ev->flags);
+        r |= add_string(f, "OPEN_FLAGS_TEXT", flags_text);
+        if (open_flags_use_mode(ev->flags))
+                r |= add_format(f, "OPEN_MODE", "%04" PRIo32, ev->mode & 07777);
+        if (ev->dirfd != AT_FDCWD && ev->path[0] != '/' && !(ev->event_flags & OPEN_EVENT_PATH_FAULT))
+                r |= add_format(f, "OPEN_DIRFD", "%" PRId32, ev->dirfd);
+        if (ev->result >= 0) {
+                r |= add_format(f, "OPEN_FD", "%" PRId64, (int64_t)ev->result);
+        } else {
+                r |= add_format(f, "OPEN_ERRNO", "%" PRId64, -(int64_t)ev->result);
+                r |= add_string(f, "OPEN_ERROR", error_name);
+        }
+        r |= add_string(f, "OPEN_SYSCALL", open_syscall_name(ev->syscall));
+        r |= add_format(f, "OPEN_CGROUP_ID", "%" PRIu64, (uint64_t)ev->cgroup_id);
+        r |= add_format(f, "OPEN_TIMESTAMP_USEC", "%" PRId64, realtime_ns / 1000);
+        return r ? -ENOBUFS : 0;
+}
+
+int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered)
+{
+        char msg[160];
+        int r = 0;
+
+        fields_reset(f);
+        snprintf(msg, sizeof(msg),
+                 "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered",
+                 lost, undelivered);
+        r |= add_string(f, "MESSAGE", msg);
+        r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
+        r |= add_string(f, "PRIORITY", "4");
+        r |= add_string(f, "SYSLOG_IDENTIFIER", "opensnoopd");
+        if (lost)
+                r |= add_format(f, "OPEN_LOST", "%" PRIu64, lost);
+        if (undelivered)
+                r |= add_format(f, "OPEN_UNDELIVERED", "%" PRIu64, undelivered);
+        return r ? -ENOBUFS : 0;
+}
+
+const char *fields_value(const struct fields *f, size_t i, size_t *name_len, size_t *len)
+{
+        const char *s = f->iov[i].iov_base;
+        const char *eq = memchr(s, '=', f->iov[i].iov_len);
+        size_t nl = eq ? (size_t)(eq - s) : f->iov[i].iov_len;
+
+        *name_len = nl;
+        *len = f->iov[i].iov_len - nl - (eq ? 1 : 0);
+        return eq ? eq + 1 : s + nl;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_FIELDS_H
+#define OPENSNOOPD_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "../bpf_src/event.h"
+#include "escape.h"
+
+/* MESSAGE_IDs; the catalog (systemd/opensnoopd.catalog) explains them. */
+#define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
+#define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
+
+#define FIELDS_MAX 24
+/* Room for every value: the path twice (raw, and escaped in MESSAGE) plus the rest. */
+#define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
+
+/*
+ * One journal entry as "NAME=value" byte strings, ready for sd_journal_sendv()
+ * and for the JSON writer. Values are copied bytes, never a printf format, so
+ * a path arrives exactly as the process passed it.
+ */
+struct fields {
+        struct iovec iov[FIELDS_MAX];
+        size_t n;
+        size_t used;
+        char buf[FIELDS_BUF_SIZE];
+};
+
+struct fields_options {
+        int priority;         /* PRIORITY= of a successful open */
+        int failure_priority; /* PRIORITY= of a failed one */
+        int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME, for OPEN_TIMESTAMP_USEC */
+};
+
+/* Fills f from one open. Returns 0, or -ENOBUFS if it would not fit (it always does for a decoded event). */
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct fields_options *o);
+
+/* A loss report: OPEN_LOST= and/or OPEN_UNDELIVERED= (zero counts are left out). */
+int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered);
+
+/* The value of field i, after "NAME=": *len receives its length. */
+const char *fields_value(const struct fields *f, size_t i, size_t *name_len, size_t *len);
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_JOURNAL_H
+#define OPENSNOOPD_JOURNAL_H
+
+#include "fields.h"
+
+/*
+ * Sends one entry. sd_journal_sendv() reports success and sends nothing when
+ * journald's socket does not exist; callers check journal_reachable() first
+ * (once per batch), so that case is counted as undelivered, not lost silently.
+ */
+int journal_send(const struct fields *f);
+
+/* True when journald's socket exists. */
+int journal_reachable(void);
+
+#endif

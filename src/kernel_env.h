@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_KERNEL_ENV_H
+#define OPENSNOOPD_KERNEL_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "probe_plan.h"
+
+#define TRACEFS_DIR "/sys/kernel/tracing"
+
+/*
+ * libbcc needs tracefs to compile TRACEPOINT_PROBE and to attach. systemd
+ * mounts it; elsewhere we mount it ourselves, as perf does. Returns 0 (and
+ * *mounted tells whether we did), or -errno if it is missing and cannot be
+ * mounted.
+ */
+int kernel_env_ensure_tracefs(bool *mounted);
+
+/* Reads /proc/kallsyms and tracefs. */
+int kernel_env_detect(struct kernel_features *f);
+
+/*
+ * Finds kernel headers where libbcc looks for them: kernel_source if set,
+ * else /lib/modules/$(uname -r)/build, else the kernel's built-in
+ * /sys/kernel/kheaders.tar.xz. Returns 0, or -ENOENT with the place it looked
+ * in where[] and the running release in release[].
+ */
+int kernel_env_find_headers(const char *kernel_source, char *where, size_t where_size, char *release,
+                            size_t release_size);
+
+#endif

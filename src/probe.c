@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+#include "probe.h"
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bpf_program.h"
+#include "cpulist.h"
+
+#define MAX_CPUS 4096
+#define MAX_CFLAGS 16
+#define MAX_LINKS 6
+
+/* One loaded program attached to one point. */
+struct link {
+        int prog_fd;
+        int perf_fd;
+        char kprobe_event[64]; /* non-empty for kprobes: removed from kprobe_events on detach */
+        char point[64];
+};
+
+struct probe {
+        void *module;
+        char *cflags[MAX_CFLAGS];
+        int ncflags;
+        struct probe_plan plan;
+        struct link links[MAX_LINKS];
+        int nlinks;
+        const char *mode;
+        char points[256];
+        struct perf_reader **readers;
+        size_t nreaders;
+        int ncpus_possible;
+        char error[256];
+};
+
+__attribute__((format(printf, 2, 3))) static void set_error(struct probe *p, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(p->error, sizeof(p->error), fmt, ap);
+        va_end(ap);
+}
+
+/* The -D values: which probes exist on this kernel, and sizes from the config. */
+static int build_cflags(const struct probe_params *params, char **out)
+{
+        const struct probe_plan *plan = &params->plan;
+        int n = 0;
+
+        if (plan->kprobe) {
+                out[n++] = strdup("-DOPENSNOOPD_KPROBE");
+                if (strcmp(plan->kprobe_symbol, "do_sys_openat2") == 0)
+                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_OPENAT2");
+#ifdef __x86_64__
+                out[n++] = strdup("-DOPENSNOOPD_X86_64");
+#endif
+        }
+        if (plan->tracepoint && plan->tp_open)
+                out[n++] = strdup("-DOPENSNOOPD_TP_OPEN");
+        if (plan->tracepoint && plan->tp_openat)
+                out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT");
+        if (plan->tracepoint && plan->tp_openat2)
+                out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT2");
+        (void)!asprintf(&out[n++], "-DOPENSNOOPD_STASH_ENTRIES=%u", params->max_in_flight);
+        /* User space knows its syscall numbers; -1 where one does not exist. */
+#ifdef SYS_open
+        (void)!asprintf(&out[n++], "-DOPENSNOOPD_NR_OPEN=%d", SYS_open);
+#else
+        out[n++] = strdup("-DOPENSNOOPD_NR_OPEN=-1");
+#endif
+        (void)!asprintf(&out[n++], "-DOPENSNOOPD_NR_OPENAT=%d", SYS_openat);
+#ifdef SYS_openat2
+        (void)!asprintf(&out[n++], "-DOPENSNOOPD_NR_OPENAT2=%d", SYS_openat2);
+#else
+        out[n++] = strdup("-DOPENSNOOPD_NR_OPENAT2=437");
+#endif
+        for (int i = 0; i < n; i++)
+                if (!out[i])
+                        return -ENOMEM;
+        return n;
+}
+
+static void free_cflags(char **flags, int n)
+{
+        for (int i = 0; i < n; i++)
+                free(flags[i]);
+}
+
+void probe_print_source(const struct probe_params *params, FILE *f)
+{
+        char *flags[MAX_CFLAGS] = { 0 };
+        int n = build_cflags(params, flags);
+
+        fprintf(f, "/* compiled by libbcc with:");
+        for (int i = 0; i < n; i++)
+                fprintf(f, " %s", flags[i]);
+        fprintf(f, " */\n%s", bpf_program_text);
+        free_cflags(flags, n > 0 ? n : MAX_CFLAGS);
+}
+
+int probe_compile(const struct probe_params *params, struct probe **ret)
+{
+        struct probe *p = calloc(1, sizeof(*p));
+        int n;
+
+        if (!p)
+                return -ENOMEM;
+        p->plan = params->plan;
+        for (int i = 0; i < MAX_LINKS; i++)
+                p->links[i].prog_fd = p->links[i].perf_fd = -1;
+        n = build_cflags(params, p->cflags);
+        if (n < 0) {
+                probe_free(p);
+                return n;
+        }
+        p->ncflags = n;
+        n = cpulist_read("/sys/devices/system/cpu/possible", (int[MAX_CPUS]){ 0 }, MAX_CPUS);
+        if (n < 0) {
+                probe_free(p);
+                return n;
+        }
+        p->ncpus_possible = n;
+
+        /* libbcc reads the headers' location from the environment only. */
+        if (params->kernel_source)
+                setenv("BCC_KERNEL_SOURCE", params->kernel_source, 1);
+        p->module = bpf_module_create_c_from_string(bpf_program_text, 0, (const char **)p->cflags,
+                                                    p->ncflags, true, NULL);
+        if (!p->module) {
+                set_error(p, "compiling the BPF program");
+                probe_free(p);
+                return -EINVAL;
+        }
+        *ret = p;
+        return 0;
+}
+
+static int table_fd(struct probe *p, const char *name)
+{
+        int fd = bpf_table_fd(p->module, name);
+
+        if (fd < 0)
+                set_error(p, "finding map %s", name);
+        return fd;
+}
+
+/* Puts every key of keys[] in the map, then deletes the keys that are not in keys[]. */
+static int sync_map_add(struct probe *p, const char *name, const void *keys, size_t key_size,
+                        const uint8_t *verdicts, size_t n)
+{
+        int fd = table_fd(p, name);
+
+        if (fd < 0)
+                return -ENOENT;
+        for (size_t i = 0; i < n; i++) {
+                uint8_t one = 1;
+                const void *key = (const char *)keys + i * key_size;
+
+                if (bpf_update_elem(fd, (void *)key, verdicts ? (void *)&verdicts[i] : &one, BPF_ANY) < 0) {
+                        int r = -errno;
+
+                        set_error(p, "filling map %s", name);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int sync_map_prune(struct probe *p, const char *name, const void *keys, size_t key_size, size_t n)
+{
+        char key[512], next[512];
+        int fd = table_fd(p, name), r;
+        bool first = true;
+
+        if (fd < 0)
+                return -ENOENT;
+        /* Walk the map; deleting while walking restarts from the beginning. */
+        for (;;) {
+                bool keep = false;
+
+                r = first ? bpf_get_first_key(fd, next, key_size) : bpf_get_next_key(fd, key, next);
+                if (r < 0)
+                        return 0; /* walked past the end */
+                first = false;
+                memcpy(key, next, key_size);
+                for (size_t i = 0; i < n && !keep; i++)
+                        keep = memcmp((const char *)keys + i * key_size, key, key_size) == 0;
+                if (!keep) {
+                        bpf_delete_elem(fd, key);
+                        first = true;
+                }
+        }
+}
+
+int probe_set_filter(struct probe *p, const struct filter_spec *s)
+{
+        int zero = 0, fd, r;
+
+        r = sync_map_add(p, "filter_pids", s->pids, sizeof(uint32_t), NULL, s->npids);
+        if (r == 0)
+                r = sync_map_add(p, "filter_uids", s->uids, sizeof(uint32_t), NULL, s->nuids);
+        if (r == 0)
+                r = sync_map_add(p, "filter_comms", s->comms, sizeof(*s->comms), s->comm_verdicts, s->ncomms);
+        if (r == 0)
+                r = sync_map_add(p, "filter_prefixes", s->prefixes, sizeof(*s->prefixes),
+                                 s->prefix_verdicts, s->nprefixes);
+        if (r < 0)
+                return r;
+        fd = table_fd(p, "settings");
+        if (fd < 0)
+                return -ENOENT;
+        if (bpf_update_elem(fd, &zero, (void *)&s->settings, BPF_ANY) < 0) {
+                r = -errno;
+                set_error(p, "writing the filter settings");
+                return r;
+        }
+        sync_map_prune(p, "filter_pids", s->pids, sizeof(uint32_t), s->npids);
+        sync_map_prune(p, "filter_uids", s->uids, sizeof(uint32_t), s->nuids);
+        sync_map_prune(p, "filter_comms", s->comms, sizeof(*s->comms), s->ncomms);
+        sync_map_prune(p, "filter_prefixes", s->prefixes, sizeof(*s->prefixes), s->nprefixes);
+        return 0;
+}
+
+int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, probe_event_fn on_event,
+                       probe_lost_fn on_lost, void *cookie)
+{
+        int cpus[MAX_CPUS];
+        int n, fd = table_fd(p, "events");
+
+        if (fd < 0)
+                return -ENOENT;
+        n = cpulist_read("/sys/devices/system/cpu/online", cpus, MAX_CPUS);
+        if (n < 0) {
+                set_error(p, "reading the online CPUs");
+                return n;
+        }
+        p->readers = calloc((size_t)n, sizeof(*p->readers));
+        if (!p->readers)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpus[i], .wakeup_events = (int)wakeup_events };
+                struct perf_reader *reader;
+                int reader_fd;
+
+                reader = bpf_open_perf_buffer_opts(on_event, on_lost, cookie, (int)pages, &opts);
+                if (!reader) {
+                        set_error(p, "opening the perf buffer of CPU %d (%u pages)", cpus[i], pages);
+                        return errno ? -errno : -ENOMEM;
+                }
+                p->readers[p->nreaders++] = reader;
+                reader_fd = perf_reader_fd(reader);
+                if (bpf_update_elem(fd, &cpus[i], &reader_fd, BPF_ANY) < 0) {
+                        int r = -errno;
+
+                        set_error(p, "storing the perf buffer of CPU %d", cpus[i]);
+                        return r;
+                }
+        }
+        return 0;
+}
+
+static int load(struct probe *p, const char *func, enum bpf_prog_type type)
+{
+        char log[4096] = "";
+        void *start = bpf_function_start(p->module, func);
+        int fd;
+
+        if (!start) {
+                set_error(p, "finding BPF function %s", func);
+                return -ENOENT;
+        }
+        fd = bcc_func_load(p->module, type, func, start, (int)bpf_function_size(p->module, func),
+                           bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log,
+                           sizeof(log), NULL, -1);
+        if (fd < 0) {
+                int r = fd < -1 ? fd : -errno;
+                char *last = strrchr(log, '\n');
+
+                /* the verifier's last line says why; keep it short */
+                while (last && last > log && last[1] == '\0') {
+                        *last = '\0';
+                        last = strrchr(log, '\n');
+                }
+                set_error(p, "loading %s%s%s", func, log[0] ? ": " : "", last ? last + 1 : log);
+                return r < 0 ? r : -EINVAL;
+        }
+        return fd;
+}
+
+static int attach_tracepoint(struct probe *p, const char *name)
+{
+        char func[96];
+        struct link *l = &p->links[p->nlinks];
+        int fd;
+
+        snprintf(func, sizeof(func), "tracepoint__syscalls__%s", name);
+        fd = load(p, func, BPF_PROG_TYPE_TRACEPOINT);
+        if (fd < 0)
+                return fd;
+        l->prog_fd = fd;
+        p->nlinks++;
+        l->perf_fd = bpf_attach_tracepoint(fd, "syscalls", name);
+        if (l->perf_fd < 0) {
+                int r = errno ? -errno : -EINVAL;
+
+                set_error(p, "attaching tracepoint syscalls:%s", name);
+                return r;
+        }
+        snprintf(l->point, sizeof(l->point), "syscalls:%s", name);
+        return 0;
+}
+
+static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attach_type type)
+{
+        struct link *l = &p->links[p->nlinks];
+        int fd = load(p, func, BPF_PROG_TYPE_KPROBE);
+
+        if (fd < 0)
+                return fd;
+        l->prog_fd = fd;
+        p->nlinks++;
+        /* The event name only matters where libbcc falls back to kprobe_events. */
+        snprintf(l->kprobe_event, sizeof(l->kprobe_event), "opensnoopd_%d_%s", getpid(),
+                 type == BPF_PROBE_ENTRY ? "entry" : "return");
+        l->perf_fd = bpf_attach_kprobe(fd, type, l->kprobe_event, p->plan.kprobe_symbol, 0, 0);
+        if (l->perf_fd < 0) {
+                int r = errno ? -errno : -EINVAL;
+
+                set_error(p, "attaching %s to %s", type == BPF_PROBE_ENTRY ? "kprobe" : "kretprobe",
+                          p->plan.kprobe_symbol);
+                return r;
+        }
+        snprintf(l->point, sizeof(l->point), "%s%s", p->plan.kprobe_symbol,
+                 type == BPF_PROBE_ENTRY ? "" : " (return)");
+        return 0;
+}
+
+static int attach_kprobes(struct probe *p)
+{
+        int r = attach_kprobe(p, "kprobe_open_return", BPF_PROBE_RETURN);
+
+        if (r == 0)
+                r = attach_kprobe(p, "kprobe_open_entry", BPF_PROBE_ENTRY);
+        if (r == 0) {
+                p->mode = "kprobe";
+                snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
+        }
+        return r;
+}
+
+static int attach_tracepoints(struct probe *p)
+{
+        static const char *const names[] = { "open", "openat", "openat2" };
+        const bool planned[] = { p->plan.tp_open, p->plan.tp_openat, p->plan.tp_openat2 };
+        char exit_name[32], enter_name[32];
+        size_t len = 0;
+        int r = 0;
+
+        p->points[0] = '\0';
+        for (size_t i = 0; i < 3 && r == 0; i++) {
+                if (!planned[i])
+                        continue;
+                snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", names[i]);
+                snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", names[i]);
+                r = attach_tracepoint(p, exit_name);
+                if (r == 0)
+                        r = attach_tracepoint(p, enter_name);
+                if (r == 0)
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, "%ssyscalls:sys_*_%s",
+                                                len ? " " : "", names[i]);
+        }
+        if (r == 0)
+                p->mode = "tracepoint";
+        return r;
+}
+
+int probe_attach(struct probe *p)
+{
+        int r = -EINVAL;
+
+        if (p->plan.kprobe) {
+                r = attach_kprobes(p);
+                if (r == 0)
+                        return 0;
+                probe_detach(p);
+        }
+        if (p->plan.tracepoint) {
+                char kprobe_error[256];
+
+                /* keep the kprobe failure visible if the fallback fails too */
+                snprintf(kprobe_error, sizeof(kprobe_error), "%s", p->error);
+                r = attach_tracepoints(p);
+                if (r == 0)
+                        return 0;
+                probe_detach(p);
+                if (p->plan.kprobe)
+                        set_error(p, "%s; %s", kprobe_error, p->error);
+        }
+        return r;
+}
+
+void probe_detach(struct probe *p)
+{
+        /* Entry probes were attached last: take them down first. */
+        for (int i = p->nlinks - 1; i >= 0; i--) {
+                struct link *l = &p->links[i];
+
+                if (l->perf_fd >= 0)
+                        bpf_close_perf_event_fd(l->perf_fd);
+                if (l->kprobe_event[0])
+                        bpf_detach_kprobe(l->kprobe_event);
+                if (l->prog_fd >= 0)
+                        close(l->prog_fd);
+                *l = (struct link){ .prog_fd = -1, .perf_fd = -1 };
+        }
+        p->nlinks = 0;
+}
+
+const char *probe_mode(const struct probe *p)
+{
+        return p->mode ? p->mode : "none";
+}
+
+const char *probe_attach_points(const struct probe *p)
+{
+        return p->points;
+}
+
+const char *probe_error(const struct probe *p)
+{
+        return p && p->error[0] ? p->error : "unknown step";
+}
+
+size_t probe_buffer_count(const struct probe *p)
+{
+        return p->nreaders;
+}
+
+int probe_buffer_fd(const struct probe *p, size_t i)
+{
+        return perf_reader_fd(p->readers[i]);
+}
+
+void probe_read(struct probe *p, size_t i)
+{
+        perf_reader_event_read(p->readers[i]);
+}
+
+void probe_read_all(struct probe *p)
+{
+        for (size_t i = 0; i < p->nreaders; i++)
+                perf_reader_event_read(p->readers[i]);
+}
+
+int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
+{
+        uint64_t values[MAX_CPUS];
+        int fd = table_fd(p, "stats");
+
+        if (fd < 0)
+                return -ENOENT;
+        for (uint32_t stat = 0; stat < OPEN_STAT_MAX; stat++) {
+                out[stat] = 0;
+                if (bpf_lookup_elem(fd, &stat, values) < 0)
+                        return -errno;
+                for (int cpu = 0; cpu < p->ncpus_possible; cpu++)
+                        out[stat] += values[cpu];
+        }
+        return 0;
+}
+
+struct probe *probe_free(struct probe *p)
+{
+        if (!p)
+                return NULL;
+        probe_detach(p);
+        for (size_t i = 0; i < p->nreaders; i++)
+                perf_reader_free(p->readers[i]);
+        free(p->readers);
+        if (p->module)
+                bpf_module_destroy(p->module);
+        free_cflags(p->cflags, p->ncflags);
+        free(p);
+        return NULL;
+}

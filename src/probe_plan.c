@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+#include "probe_plan.h"
+
+#include <errno.h>
+
+static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
+{
+        if (!f->kprobes)
+                return -EOPNOTSUPP;
+        /* do_sys_openat2 serves open, openat and openat2 alike; before 5.6 do_sys_open did. */
+        if (f->sym_openat2)
+                plan->kprobe_symbol = "do_sys_openat2";
+        else if (f->sym_open)
+                plan->kprobe_symbol = "do_sys_open";
+        else
+                return -ENOENT;
+        plan->kprobe = true;
+        return 0;
+}
+
+static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *plan)
+{
+        /* openat is what the C library uses for open(3) on every current
+         * architecture; without it there is nothing worth attaching. */
+        if (!f->tp_openat)
+                return -ENOENT;
+        plan->tracepoint = true;
+        plan->tp_open = f->tp_open;
+        plan->tp_openat = true;
+        plan->tp_openat2 = f->tp_openat2;
+        return 0;
+}
+
+int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan)
+{
+        int rk, rt;
+
+        *plan = (struct probe_plan){ 0 };
+        switch (mode) {
+        case PROBE_MODE_KPROBE:
+                return plan_kprobe(f, plan);
+        case PROBE_MODE_TRACEPOINT:
+                return plan_tracepoint(f, plan);
+        case PROBE_MODE_AUTO:
+        default:
+                rk = plan_kprobe(f, plan);
+                rt = plan_tracepoint(f, plan);
+                if (rk < 0 && rt < 0)
+                        return rt;
+                return 0;
+        }
+}

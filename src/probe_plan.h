@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_PROBE_PLAN_H
+#define OPENSNOOPD_PROBE_PLAN_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* What the running kernel offers; filled by kernel_env_detect(). */
+struct kernel_features {
+        bool kprobes;     /* the kprobe PMU or kprobe_events exists */
+        bool sym_openat2; /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
+        bool sym_open;    /* do_sys_open is */
+        bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
+};
+
+/*
+ * What to compile and attach. With both kprobe and tracepoint set (auto
+ * mode), the kprobe pair is tried first and the tracepoints are the fallback,
+ * so a failed kprobe attach needs no second compile.
+ */
+struct probe_plan {
+        bool kprobe;
+        const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
+        bool tracepoint;
+        bool tp_open, tp_openat, tp_openat2;
+};
+
+/*
+ * Chooses the attach points for a mode. Returns 0, -EOPNOTSUPP when the
+ * kernel has no kprobes (kprobe mode), -ENOENT when it lacks the symbol or the
+ * tracepoints the mode needs.
+ */
+int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include "queue.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Records are a uint32_t length and the bytes, at 8-byte boundaries. A length
+ * of WRAP means "the rest of the ring is unused: continue at offset 0". */
+#define WRAP UINT32_MAX
+#define HEADER sizeof(uint64_t)
+
+struct queue {
+        pthread_mutex_t lock;
+        pthread_cond_t nonempty;
+        char *ring;
+        size_t capacity;
+        size_t head; /* oldest record */
+        size_t tail; /* where the next record goes */
+        size_t used; /* bytes in use, wrap padding included */
+        size_t count;
+        bool closed;
+        bool consumer_waiting;
+};
+
+static size_t record_size(size_t len)
+{
+        return HEADER + ((len + 7) & ~(size_t)7);
+}
+
+int queue_new(size_t capacity, struct queue **ret)
+{
+        pthread_condattr_t attr;
+        struct queue *q;
+
+        capacity &= ~(size_t)7;
+        if (capacity < 4 * HEADER)
+                return -EINVAL;
+        q = calloc(1, sizeof(*q));
+        if (!q)
+                return -ENOMEM;
+        q->capacity = capacity;
+        q->ring = malloc(capacity);
+        if (!q->ring) {
+                free(q);
+                return -ENOMEM;
+        }
+        pthread_mutex_init(&q->lock, NULL);
+        /* The timed wait runs on CLOCK_MONOTONIC: a clock step must not stall it. */
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&q->nonempty, &attr);
+        pthread_condattr_destroy(&attr);
+        *ret = q;
+        return 0;
+}
+
+struct queue *queue_free(struct queue *q)
+{
+        if (!q)
+                return NULL;
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->nonempty);
+        free(q->ring);
+        free(q);
+        return NULL;
+}
+
+static void put_length(struct queue *q, size_t at, uint32_t len)
+{
+        memcpy(q->ring + at, &len, sizeof(len));
+}
+
+static uint32_t get_length(const struct queue *q, size_t at)
+{
+        uint32_t len;
+
+        memcpy(&len, q->ring + at, sizeof(len));
+        return len;
+}
+
+int queue_push(struct queue *q, const void *data, size_t len)
+{
+        size_t need = record_size(len), to_end;
+        int r = 0;
+
+        if (need > q->capacity / 2 || len >= WRAP)
+                return -EMSGSIZE;
+        pthread_mutex_lock(&q->lock);
+        if (q->closed) {
+                r = -ESHUTDOWN;
+                goto out;
+        }
+        to_end = q->capacity - q->tail;
+        if (to_end < need) {
+                /* Skip to the start, if the records there are gone. */
+                if (q->used + to_end + need > q->capacity) {
+                        r = -ENOSPC;
+                        goto out;
+                }
+                if (to_end >= HEADER)
+                        put_length(q, q->tail, WRAP);
+                q->used += to_end;
+                q->tail = 0;
+        } else if (q->used + need > q->capacity) {
+                r = -ENOSPC;
+                goto out;
+        }
+        put_length(q, q->tail, (uint32_t)len);
+        memcpy(q->ring + q->tail + HEADER, data, len);
+        q->tail = (q->tail + need) % q->capacity;
+        q->used += need;
+        q->count++;
+        if (q->consumer_waiting)
+                pthread_cond_signal(&q->nonempty);
+out:
+        pthread_mutex_unlock(&q->lock);
+        return r;
+}
+
+/* Moves head past wrap padding; called with the lock held and count > 0. */
+static void skip_wrap(struct queue *q)
+{
+        size_t to_end = q->capacity - q->head;
+
+        if (to_end < HEADER || get_length(q, q->head) == WRAP) {
+                q->used -= to_end;
+                q->head = 0;
+        }
+}
+
+int queue_peek(struct queue *q, const void **data, size_t *len, int timeout_ms)
+{
+        struct timespec deadline;
+        int r = 0;
+
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+
+        pthread_mutex_lock(&q->lock);
+        while (q->count == 0 && r == 0) {
+                if (q->closed) {
+                        r = -ESHUTDOWN;
+                        break;
+                }
+                q->consumer_waiting = true;
+                if (pthread_cond_timedwait(&q->nonempty, &q->lock, &deadline) == ETIMEDOUT && q->count == 0)
+                        r = q->closed ? -ESHUTDOWN : -EAGAIN;
+                q->consumer_waiting = false;
+        }
+        if (r == 0) {
+                skip_wrap(q);
+                *len = get_length(q, q->head);
+                *data = q->ring + q->head + HEADER;
+        }
+        pthread_mutex_unlock(&q->lock);
+        return r;
+}
+
+void queue_pop(struct queue *q)
+{
+        pthread_mutex_lock(&q->lock);
+        if (q->count > 0) {
+                size_t need;
+
+                skip_wrap(q);
+                need = record_size(get_length(q, q->head));
+                q->head = (q->head + need) % q->capacity;
+                q->used -= need;
+                q->count--;
+                if (q->count == 0) {
+                        /* Empty: start again at 0 so big records need no wrap. */
+                        q->head = q->tail = 0;
+                        q->used = 0;
+                }
+        }
+        pthread_mutex_unlock(&q->lock);
+}
+
+void queue_close(struct queue *q)
+{
+        pthread_mutex_lock(&q->lock);
+        q->closed = true;
+        pthread_cond_broadcast(&q->nonempty);
+        pthread_mutex_unlock(&q->lock);
+}
+
+size_t queue_count(struct queue *q)
+{
+        size_t n;
+
+        pthread_mutex_lock(&q->lock);
+        n = q->count;
+        pthread_mutex_unlock(&q->lock);
+        return n;
+}
