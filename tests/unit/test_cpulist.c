@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_helpers.h"
+
+#include "cpulist.h"
+
+static void test_parse(void **state)
+{
+        int cpus[16];
+
+        (void)state;
+        assert_int_equal(cpulist_parse("0\n", cpus, 16), 1);
+        assert_int_equal(cpulist_parse("0-3,8,10-11\n", cpus, 16), 7);
+        assert_int_equal(cpus[3], 3);
+        assert_int_equal(cpus[4], 8);
+        assert_int_equal(cpus[6], 11);
+        /* more CPUs than room: counted, not stored past max */
+        assert_int_equal(cpulist_parse("0-31", cpus, 16), 32);
+}
+
+static void test_rejects_garbage(void **state)
+{
+        int cpus[16];
+
+        (void)state;
+        assert_int_equal(cpulist_parse("", cpus, 16), -EINVAL);
+        assert_int_equal(cpulist_parse("a", cpus, 16), -EINVAL);
+        assert_int_equal(cpulist_parse("3-1", cpus, 16), -EINVAL);
+        assert_int_equal(cpulist_parse("1-", cpus, 16), -EINVAL);
+        assert_int_equal(cpulist_parse("4,2", cpus, 16), -EINVAL);
+        assert_int_equal(cpulist_parse("0-99999999", cpus, 16), -EINVAL);
+}
+
+static void test_reads_this_machine(void **state)
+{
+        int cpus[4096];
+
+        (void)state;
+        assert_true(cpulist_read("/sys/devices/system/cpu/online", cpus, 4096) >= 1);
+        assert_int_equal(cpulist_read("/nonexistent", cpus, 4096), -ENOENT);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_rejects_garbage),
+                cmocka_unit_test(test_reads_this_machine),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_helpers.h"
+
+#include "event.h"
+
+/* Lays out a record as the kernel submits it: header, path, NUL, then perf's padding. */
+static size_t make_record(unsigned char *buf, size_t bufsize, const char *path, size_t path_len, size_t pad)
+{
+        struct open_event ev = { .pid = 42, .result = 3, .path_len = (uint16_t)path_len };
+
+        memcpy(ev.comm, "cat", 4);
+        memset(buf, 0xee, bufsize);
+        memcpy(buf, &ev, OPEN_EVENT_HEADER_SIZE);
+        memcpy(buf + OPEN_EVENT_HEADER_SIZE, path, path_len);
+        buf[OPEN_EVENT_HEADER_SIZE + path_len] = '\0';
+        return OPEN_EVENT_HEADER_SIZE + path_len + 1 + pad;
+}
+
+static void test_decode_short_path_unaligned(void **state)
+{
+        static unsigned char storage[OPEN_EVENT_HEADER_SIZE + 64];
+        unsigned char *buf = storage + 1; /* perf data is not aligned */
+        struct open_event ev;
+        size_t n = make_record(buf, sizeof(storage) - 1, "/etc/hostname", 13, 4);
+
+        (void)state;
+        assert_int_equal(open_event_size(buf, n), OPEN_EVENT_HEADER_SIZE + 14);
+        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_int_equal(ev.pid, 42);
+        assert_int_equal(ev.result, 3);
+        assert_string_equal(ev.comm, "cat");
+        assert_int_equal(ev.path_len, 13);
+        assert_string_equal(ev.path, "/etc/hostname");
+}
+
+static void test_longest_path(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + OPEN_PATH_MAX];
+        static char path[OPEN_PATH_MAX];
+        static struct open_event ev;
+        size_t n;
+
+        (void)state;
+        memset(path, 'a', OPEN_PATH_MAX - 1);
+        n = make_record(buf, sizeof(buf), path, OPEN_PATH_MAX - 1, 0);
+        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_int_equal(ev.path_len, OPEN_PATH_MAX - 1);
+        assert_int_equal(strlen(ev.path), OPEN_PATH_MAX - 1);
+}
+
+static void test_rejects_malformed(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 64];
+        struct open_event ev;
+        size_t n = make_record(buf, sizeof(buf), "/x", 2, 0);
+        uint16_t huge = OPEN_PATH_MAX;
+
+        (void)state;
+        assert_int_equal(open_event_size(NULL, 100), -EBADMSG);
+        assert_int_equal(open_event_size(buf, OPEN_EVENT_HEADER_SIZE), -EBADMSG);
+        assert_int_equal(open_event_decode(buf, n - 1, &ev), -EBADMSG); /* path cut short */
+        memcpy(buf + offsetof(struct open_event, path_len), &huge, sizeof(huge));
+        assert_int_equal(open_event_size(buf, sizeof(buf)), -EBADMSG);
+}
+
+static void test_path_is_terminated_at_path_len(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 64];
+        struct open_event ev;
+        size_t n = make_record(buf, sizeof(buf), "/abc", 4, 8);
+
+        (void)state;
+        buf[OPEN_EVENT_HEADER_SIZE + 4] = 'X'; /* the kernel's NUL overwritten */
+        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_string_equal(ev.path, "/abc");
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_decode_short_path_unaligned),
+                cmocka_unit_test(test_longest_path),
+                cmocka_unit_test(test_rejects_malformed),
+                cmocka_unit_test(test_path_is_terminated_at_path_len),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_helpers.h"
+
+#include <fcntl.h>
+
+#include "fields.h"
+#include "stream.h"
+
+static struct fields f;
+static struct open_event ev;
+static const struct fields_options opts = { .priority = 6, .failure_priority = 5, .boot_to_realtime_ns = 1000000000000 };
+
+static void make_event(const char *comm, const char *path, size_t path_len, uint64_t flags, int64_t result)
+{
+        memset(&ev, 0, sizeof(ev));
+        ev.boot_ns = 5000000;
+        ev.cgroup_id = 77;
+        ev.flags = flags;
+        ev.result = result;
+        ev.pid = 1234;
+        ev.tid = 1235;
+        ev.uid = 1000;
+        ev.gid = 100;
+        ev.mode = 0640;
+        ev.dirfd = AT_FDCWD;
+        ev.syscall = 2;
+        strncpy(ev.comm, comm, sizeof(ev.comm) - 1);
+        memcpy(ev.path, path, path_len);
+        ev.path_len = (uint16_t)path_len;
+}
+
+/* The value of NAME, or NULL when the entry has no such field. */
+static const char *field(const char *name, size_t *len)
+{
+        for (size_t i = 0; i < f.n; i++) {
+                size_t name_len;
+                const char *v = fields_value(&f, i, &name_len, len);
+
+                if (name_len == strlen(name) && memcmp(f.iov[i].iov_base, name, name_len) == 0)
+                        return v;
+        }
+        return NULL;
+}
+
+static void assert_field(const char *name, const char *expected)
+{
+        size_t len;
+        const char *v = field(name, &len);
+
+        if (!v)
+                fail_msg("no field %s", name);
+        if (len != strlen(expected) || memcmp(v, expected, len) != 0)
+                fail_msg("%s=%.*s, expected %s", name, (int)len, v, expected);
+}
+
+static void test_successful_open(void **state)
+{
+        (void)state;
+        make_event("cat", "/etc/hostname", 13, O_RDONLY | O_CLOEXEC, 3);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] opened /etc/hostname O_RDONLY|O_CLOEXEC = 3");
+        assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
+        assert_field("PRIORITY", "6");
+        assert_field("SYSLOG_IDENTIFIER", "opensnoopd");
+        assert_field("OPEN_PID", "1234");
+        assert_field("OPEN_TID", "1235");
+        assert_field("OPEN_UID", "1000");
+        assert_field("OPEN_GID", "100");
+        assert_field("OPEN_COMM", "cat");
+        assert_field("OPEN_PATH", "/etc/hostname");
+        assert_field("OPEN_FLAGS", "0x80000");
+        assert_field("OPEN_FLAGS_TEXT", "O_RDONLY|O_CLOEXEC");
+        assert_field("OPEN_FD", "3");
+        assert_field("OPEN_SYSCALL", "openat");
+        assert_field("OPEN_CGROUP_ID", "77");
+        /* (5 ms of boot time + 1000 s offset) in microseconds */
+        assert_field("OPEN_TIMESTAMP_USEC", "1000005000");
+        assert_null(field("OPEN_MODE", &(size_t){ 0 }));
+        assert_null(field("OPEN_ERRNO", &(size_t){ 0 }));
+        assert_null(field("OPEN_DIRFD", &(size_t){ 0 }));
+}
+
+static void test_failed_open(void **state)
+{
+        (void)state;
+        make_event("cat", "/nope", 5, O_RDONLY, -ENOENT);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] failed to open /nope O_RDONLY: ENOENT");
+        assert_field("PRIORITY", "5");
+        assert_field("OPEN_ERRNO", "2");
+        assert_field("OPEN_ERROR", "ENOENT");
+        assert_null(field("OPEN_FD", &(size_t){ 0 }));
+}
+
+static void test_create_mode_and_dirfd(void **state)
+{
+        (void)state;
+        make_event("touch", "rel/file", 8, O_WRONLY | O_CREAT | O_TRUNC, 4);
+        ev.dirfd = 7;
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("OPEN_MODE", "0640");
+        assert_field("OPEN_FLAGS_TEXT", "O_WRONLY|O_CREAT|O_TRUNC");
+        assert_field("OPEN_DIRFD", "7");
+}
+
+static void test_newline_path_exact_and_message_escaped(void **state)
+{
+        (void)state;
+        make_event("cat", "/tmp/a\nb", 8, O_RDONLY, -ENOENT);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("OPEN_PATH", "/tmp/a\nb");
+        assert_field("MESSAGE", "cat[1234] failed to open /tmp/a\\nb O_RDONLY: ENOENT");
+}
+
+static void test_invalid_utf8_path_and_comm(void **state)
+{
+        size_t len;
+        const char *v;
+
+        (void)state;
+        make_event("x\x1b[m", "/tmp/\xff\xfe", 7, O_RDONLY, 3);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        v = field("OPEN_PATH", &len);
+        assert_int_equal(len, 7);
+        assert_memory_equal(v, "/tmp/\xff\xfe", 7);
+        assert_field("OPEN_COMM", "x\x1b[m");
+        assert_field("MESSAGE", "x\\x1b[m[1234] opened /tmp/\\xff\\xfe O_RDONLY = 3");
+}
+
+static void test_longest_path(void **state)
+{
+        static char path[OPEN_PATH_MAX];
+        size_t len;
+        const char *v;
+
+        (void)state;
+        memset(path, '\x01', sizeof(path)); /* worst case for MESSAGE: every byte escaped */
+        make_event("cat", path, OPEN_PATH_MAX - 1, O_RDONLY, -ENAMETOOLONG);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        v = field("OPEN_PATH", &len);
+        assert_int_equal(len, OPEN_PATH_MAX - 1);
+        assert_memory_equal(v, path, OPEN_PATH_MAX - 1);
+        v = field("MESSAGE", &len);
+        assert_non_null(v);
+        assert_null(memchr(v, '\n', len));
+}
+
+static void test_empty_and_unreadable_path(void **state)
+{
+        size_t len;
+
+        (void)state;
+        make_event("cat", "", 0, O_RDONLY, -ENOENT);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_non_null(field("OPEN_PATH", &len));
+        assert_int_equal(len, 0);
+        assert_field("MESSAGE", "cat[1234] failed to open \"\" O_RDONLY: ENOENT");
+
+        ev.event_flags = OPEN_EVENT_PATH_FAULT;
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_null(field("OPEN_PATH", &len));
+        assert_field("OPEN_PATH_UNREADABLE", "1");
+}
+
+static void test_loss_report(void **state)
+{
+        (void)state;
+        assert_int_equal(fields_loss_report(&f, 12, 0), 0);
+        assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
+        assert_field("OPEN_LOST", "12");
+        assert_field("PRIORITY", "4");
+        assert_null(field("OPEN_UNDELIVERED", &(size_t){ 0 }));
+        assert_int_equal(fields_loss_report(&f, 0, 5), 0);
+        assert_field("OPEN_UNDELIVERED", "5");
+        assert_null(field("OPEN_LOST", &(size_t){ 0 }));
+}
+
+static void test_json_rendering(void **state)
+{
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out;
+
+        (void)state;
+        make_event("cat", "/tmp/\"q\"\n\xff", 10, O_RDONLY, 3);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        out = open_memstream(&text, &size);
+        assert_int_equal(stream_write_json(out, &f), 0);
+        fclose(out);
+        /* invalid UTF-8 becomes a byte array, as journalctl -o json does */
+        assert_non_null(strstr(text, "\"OPEN_PATH\":[47,116,109,112,47,34,113,34,10,255]"));
+        assert_non_null(strstr(text, "\"OPEN_COMM\":\"cat\""));
+        assert_non_null(strstr(text, "\"MESSAGE\":\"cat[1234] opened /tmp/\\\"q\\\"\\\\n\\\\xff O_RDONLY = 3\""));
+        assert_int_equal(text[size - 1], '\n');
+        assert_null(memchr(text, '\n', size - 1));
+        free(text);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_successful_open),
+                cmocka_unit_test(test_failed_open),
+                cmocka_unit_test(test_create_mode_and_dirfd),
+                cmocka_unit_test(test_newline_path_exact_and_message_escaped),
+                cmocka_unit_test(test_invalid_utf8_path_and_comm),
+                cmocka_unit_test(test_longest_path),
+                cmocka_unit_test(test_empty_and_unreadable_path),
+                cmocka_unit_test(test_loss_report),
+                cmocka_unit_test(test_json_rendering),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_helpers.h"
+
+#include "filter_spec.h"
+
+static void build(const char *text, struct filter_spec *s)
+{
+        struct config c;
+        struct config_errors e = { 0 };
+
+        config_init(&c);
+        assert_int_equal(config_parse(text, strlen(text), "t.conf", &c, &e), 0);
+        assert_int_equal(filter_spec_build(&c, 4242, s), 0);
+        config_done(&c);
+}
+
+static void test_no_filter_traces_all_but_self(void **state)
+{
+        struct filter_spec s;
+
+        (void)state;
+        build("", &s);
+        assert_int_equal(s.settings.active, 0);
+        assert_int_equal(s.settings.self_pid, 4242);
+        assert_int_equal(s.npids + s.nuids + s.ncomms + s.nprefixes, 0);
+        filter_spec_done(&s);
+}
+
+static void test_every_filter_sets_its_bit(void **state)
+{
+        struct filter_spec s;
+
+        (void)state;
+        build("[Filter]\nPIDs=10 11\nUIDs=1000\nCommands=nginx\nExcludeCommands=cron\n"
+              "PathPrefixes=/etc/\nExcludePathPrefixes=/etc/ssl\nFailedOnly=yes\nAccess=write\n",
+              &s);
+        assert_int_equal(s.settings.active, FILTER_PIDS | FILTER_UIDS | FILTER_COMMS | FILTER_EXCLUDE_COMMS |
+                                                    FILTER_PREFIXES | FILTER_ANY_PREFIX | FILTER_FAILED_ONLY |
+                                                    FILTER_WRITE_ONLY);
+        assert_int_equal(s.npids, 2);
+        assert_int_equal(s.pids[1], 11);
+        assert_int_equal(s.uids[0], 1000);
+        filter_spec_done(&s);
+}
+
+static void test_comm_keys_are_padded_like_the_kernel(void **state)
+{
+        struct filter_spec s;
+        struct filter_comm_key expected = { 0 };
+
+        (void)state;
+        build("[Filter]\nExcludeCommands=cron\n", &s);
+        assert_int_equal(s.settings.active, FILTER_EXCLUDE_COMMS);
+        memcpy(expected.comm, "cron", 4);
+        assert_int_equal(s.ncomms, 1);
+        assert_memory_equal(&s.comms[0], &expected, sizeof(expected));
+        assert_int_equal(s.comm_verdicts[0], FILTER_EXCLUDE);
+        filter_spec_done(&s);
+}
+
+static void test_prefix_keys(void **state)
+{
+        struct filter_spec s;
+
+        (void)state;
+        build("[Filter]\nExcludePathPrefixes=/proc/ /sys/\n", &s);
+        /* exclusions alone: look up, but do not require an include match */
+        assert_int_equal(s.settings.active, FILTER_ANY_PREFIX);
+        assert_int_equal(s.nprefixes, 2);
+        assert_int_equal(s.prefixes[0].prefixlen, 6 * 8);
+        assert_memory_equal(s.prefixes[1].data, "/sys/", 5);
+        assert_int_equal(s.prefixes[1].data[5], 0);
+        assert_int_equal(s.prefix_verdicts[1], FILTER_EXCLUDE);
+        filter_spec_done(&s);
+        filter_spec_done(NULL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_no_filter_traces_all_but_self),
+                cmocka_unit_test(test_every_filter_sets_its_bit),
+                cmocka_unit_test(test_comm_keys_are_padded_like_the_kernel),
+                cmocka_unit_test(test_prefix_keys),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+#include "test_helpers.h"
+
+#include <pthread.h>
+
+#include "queue.h"
+
+static void test_fifo_and_full(void **state)
+{
+        struct queue *q;
+        const void *data;
+        size_t len;
+
+        (void)state;
+        assert_int_equal(queue_new(64, &q), 0);
+        assert_int_equal(queue_push(q, "abc", 3), 0);          /* 16 bytes */
+        assert_int_equal(queue_push(q, "0123456789", 10), 0);  /* 24 bytes */
+        assert_int_equal(queue_push(q, "0123456789abcdef", 16), 0); /* 24 bytes: full */
+        assert_int_equal(queue_push(q, "x", 1), -ENOSPC);
+        assert_int_equal(queue_push(q, "x", 40), -EMSGSIZE);
+        assert_int_equal(queue_count(q), 3);
+
+        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+        assert_int_equal(len, 3);
+        assert_memory_equal(data, "abc", 3);
+        /* peeking again without popping returns the same record: delivery can be retried */
+        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+        assert_int_equal(len, 3);
+        queue_pop(q);
+        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+        assert_int_equal(len, 10);
+        queue_pop(q);
+        queue_pop(q);
+        assert_int_equal(queue_peek(q, &data, &len, 10), -EAGAIN);
+        queue_free(q);
+}
+
+static void test_wraps_around(void **state)
+{
+        struct queue *q;
+        const void *data;
+        size_t len;
+        char rec[24];
+
+        (void)state;
+        assert_int_equal(queue_new(96, &q), 0);
+        /* keep the ring partly full so records must wrap, and check each comes out whole */
+        for (int i = 0; i < 100; i++) {
+                memset(rec, 'a' + i % 26, sizeof(rec));
+                assert_int_equal(queue_push(q, rec, (size_t)(i % 3) * 8 + 1), 0);
+                if (i % 2) {
+                        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+                        assert_int_equal(((const char *)data)[0], 'a' + (i - 1) % 26);
+                        queue_pop(q);
+                        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+                        assert_int_equal(((const char *)data)[0], 'a' + i % 26);
+                        queue_pop(q);
+                }
+        }
+        assert_int_equal(queue_count(q), 0);
+        queue_free(q);
+}
+
+struct producer_args {
+        struct queue *q;
+        int n;
+        int refused;
+};
+
+static void *producer(void *arg)
+{
+        struct producer_args *a = arg;
+
+        for (int i = 0; i < a->n; i++)
+                if (queue_push(a->q, &i, sizeof(i)) < 0)
+                        a->refused++;
+        queue_close(a->q);
+        return NULL;
+}
+
+/* Two threads: every record pushed is either refused (counted) or consumed, in order. */
+static void test_threads_lose_nothing_silently(void **state)
+{
+        struct producer_args a = { .n = 200000 };
+        const void *data;
+        size_t len;
+        pthread_t t;
+        int got = 0, last = -1, v, r;
+
+        (void)state;
+        assert_int_equal(queue_new(4096, &a.q), 0);
+        assert_int_equal(pthread_create(&t, NULL, producer, &a), 0);
+        while ((r = queue_peek(a.q, &data, &len, 1000)) != -ESHUTDOWN) {
+                if (r == -EAGAIN)
+                        continue;
+                assert_int_equal(len, sizeof(int));
+                memcpy(&v, data, sizeof(v));
+                assert_true(v > last);
+                last = v;
+                got++;
+                queue_pop(a.q);
+        }
+        pthread_join(t, NULL);
+        assert_int_equal(got + a.refused, a.n);
+        assert_int_equal(queue_push(a.q, "x", 1), -ESHUTDOWN);
+        queue_free(a.q);
+        assert_null(queue_free(NULL));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fifo_and_full),
+                cmocka_unit_test(test_wraps_around),
+                cmocka_unit_test(test_threads_lose_nothing_silently),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
