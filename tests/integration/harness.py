@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: MIT
+"""Shared pieces of the integration tests: the real daemon, the real kernel,
+the real journald. Nothing here stands in for any of them."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+BUILD = os.environ.get("OPENSNOOPD_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+DAEMON = os.path.abspath(os.path.join(BUILD, "opensnoopd"))
+OPENER = os.path.abspath(os.path.join(BUILD, "tests", "opener"))
+OPEN_MESSAGE_ID = "e0c0158eb2c1484eb4e67cee89d40b10"
+LOSS_MESSAGE_ID = "58bd4eaad71a43d79f78ff1baa05e4da"
+
+
+def require_environment(case):
+    """Root, tracefs, journald: started if missing (CI ends whatever a session left)."""
+    if os.geteuid() != 0:
+        raise unittest.SkipTest("SKIPPED LOUDLY: integration tests need root (BPF); run them as root")
+    if not os.path.exists("/sys/kernel/tracing/events"):
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=True)
+    # the process, not the socket: a socket can outlive its journald
+    if subprocess.run(["pgrep", "-x", "systemd-journal"], stdout=subprocess.DEVNULL).returncode != 0:
+        setup = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "setup-host")
+        subprocess.run([setup], check=True)
+
+
+def field_bytes(entry, name):
+    """A journal field as bytes: journalctl -o json gives a string, or a byte array for binary values."""
+    v = entry.get(name)
+    if v is None:
+        return None
+    if isinstance(v, list):
+        if v and isinstance(v[0], list):  # a field sent twice
+            raise AssertionError(f"{name} appears more than once")
+        return bytes(v)
+    return v.encode()
+
+
+def field(entry, name):
+    b = field_bytes(entry, name)
+    return None if b is None else b.decode("utf-8", "surrogateescape")
+
+
+def journal(*matches, since_cursor=None):
+    """Entries matching FIELD=value terms, oldest first."""
+    cmd = ["journalctl", "--no-pager", "-o", "json", "--all"]
+    if since_cursor:
+        cmd.append("--after-cursor=" + since_cursor)
+    out = subprocess.run(cmd + list(matches), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def wait_journal(matches, count, timeout=20.0):
+    """Polls until at least count entries match (journald writes asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = journal(*matches)
+        if len(entries) >= count or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.3)
+
+
+def journal_cursor():
+    out = subprocess.run(["journalctl", "--no-pager", "-n", "0", "--show-cursor"],
+                         stdout=subprocess.PIPE, text=True).stdout
+    for line in out.splitlines():
+        if line.startswith("-- cursor: "):
+            return line[len("-- cursor: "):]
+    return None
+
+
+def bpf_links_of(pid):
+    """(prog ids, perf links) the process holds, from bpftool perf list."""
+    out = subprocess.run(["bpftool", "perf", "list", "-j"], stdout=subprocess.PIPE, text=True).stdout
+    links = [l for l in json.loads(out or "[]") if l.get("pid") == pid]
+    return {l["prog_id"] for l in links}, links
+
+
+def loaded_prog_ids():
+    out = subprocess.run(["bpftool", "prog", "show", "-j"], stdout=subprocess.PIPE, text=True).stdout
+    return {p["id"] for p in json.loads(out or "[]")}
+
+
+def run_opener(comm, directory, *scenario):
+    """Runs the opener; returns its header (pid, uid, gid) and one record per open."""
+    out = subprocess.run([OPENER, comm, directory] + list(scenario), stdout=subprocess.PIPE,
+                         check=True, text=True).stdout
+    lines = [json.loads(l) for l in out.splitlines()]
+    return lines[0], lines[1:]
+
+
+class Daemon:
+    """opensnoopd started as a service would start it, with our own NOTIFY_SOCKET
+    so that READY=1 and STATUS= are observed for real."""
+
+    def __init__(self, workdir, config_text, args=()):
+        self.workdir = workdir
+        self.config = os.path.join(workdir, "opensnoopd.conf")
+        self.write_config(config_text)
+        self.notify_path = os.path.join(workdir, "notify")
+        self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify.bind(self.notify_path)
+        self.notify.settimeout(0.2)
+        self.messages = []
+        self.stderr_path = os.path.join(workdir, "stderr")
+        self.stdout_path = os.path.join(workdir, "stdout")
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([DAEMON, "-c", self.config] + list(args), env=env,
+                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"))
+        self.pid = self.proc.pid
+
+    def write_config(self, text):
+        tmp = self.config + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, self.config)
+
+    def read_notify(self, timeout=0.2):
+        self.notify.settimeout(timeout)
+        try:
+            msg = self.notify.recv(4096).decode()
+        except socket.timeout:
+            return None
+        self.messages.append(msg)
+        return msg
+
+    def wait_for(self, key, timeout=120.0):
+        """Waits for a notification containing key (READY=1, ...); None if the daemon exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = self.read_notify()
+            if msg and key in msg.split("\n"):
+                return msg
+            if self.proc.poll() is not None:
+                return None
+        return None
+
+    def wait_ready(self, timeout=120.0):
+        if self.wait_for("READY=1", timeout) is None:
+            raise AssertionError("opensnoopd did not become ready:\n" + self.stderr())
+        self.ready_after = time.monotonic() - self.started
+
+    def latest_status(self):
+        while self.read_notify(0.05):
+            pass
+        status = [m for m in self.messages if m.startswith("STATUS=")]
+        return status[-1] if status else ""
+
+    def stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        self.proc.send_signal(sig)
+        start = time.monotonic()
+        rc = self.proc.wait(timeout=timeout)
+        self.stop_seconds = time.monotonic() - start
+        self.notify.close()
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.notify.close()
+
+
+class DaemonTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        require_environment(cls)
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="opensnoopd-test-")
+        self.daemons = []
+
+    def tearDown(self):
+        for d in self.daemons:
+            d.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def start(self, config_text="", args=(), ready=True):
+        d = Daemon(self.workdir, config_text, args)
+        self.daemons.append(d)
+        if ready:
+            d.wait_ready()
+        return d
+
+    def unique(self, stem):
+        """A comm name no other test run uses (15 bytes at most)."""
+        return f"{stem}{os.getpid() % 10000}{int(time.time() * 1000) % 10000}"[:15]

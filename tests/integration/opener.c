@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test helper: performs the opens the integration tests ask for, through the
+ * exact system call named, and prints one JSON line per open with what the
+ * kernel returned, so the test can compare the journal with the truth.
+ *
+ *   opener COMM DIR SCENARIO
+ *
+ * SCENARIO "fields": the set of issue #2 (existing, missing, O_CREAT 0640,
+ * relative to a directory fd, newline in the name, 4000+ and 4095 bytes,
+ * empty, openat2, open). "burst N": N opens of DIR/burst, for floods; it
+ * prints how many succeeded. Every open made after prctl() is reported.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t realtime_us(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void print_hex(const char *s)
+{
+        for (; *s; s++)
+                printf("%02x", (unsigned char)*s);
+}
+
+/* Runs one open through the named system call and reports it. */
+static long do_open(const char *syscall_name, int dirfd, const char *path, int flags, mode_t mode)
+{
+        int64_t before = realtime_us(), after;
+        long r;
+
+        if (strcmp(syscall_name, "open") == 0) {
+                r = syscall(SYS_open, path, flags, mode);
+        } else if (strcmp(syscall_name, "openat") == 0) {
+                r = syscall(SYS_openat, dirfd, path, flags, mode);
+        } else {
+                struct open_how how = { .flags = (uint64_t)flags, .mode = mode };
+
+                r = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        }
+        if (r < 0)
+                r = -errno;
+        after = realtime_us();
+        printf("{\"syscall\":\"%s\",\"dirfd\":%d,\"flags\":%d,\"mode\":%u,\"result\":%ld,"
+               "\"before_us\":%lld,\"after_us\":%lld,\"path_hex\":\"",
+               syscall_name, dirfd, flags, (unsigned)mode, r, (long long)before, (long long)after);
+        print_hex(path);
+        printf("\"}\n");
+        return r;
+}
+
+static char *long_path(const char *dir, size_t total)
+{
+        char *p = malloc(total + 1);
+        size_t len = (size_t)snprintf(p, total + 1, "%s/", dir);
+
+        /* components of 200 bytes: each under NAME_MAX, so the kernel walks them */
+        while (len < total) {
+                p[len] = (len % 201 == 200) ? '/' : 'L';
+                len++;
+        }
+        p[total] = '\0';
+        if (p[total - 1] == '/')
+                p[total - 1] = 'L';
+        return p;
+}
+
+static void scenario_fields(const char *dir)
+{
+        char path[4200];
+        char *lp;
+        long fd;
+        int dfd;
+
+        /* every open after prctl() is reported: the tracer sees them all */
+        snprintf(path, sizeof(path), "%s/existing", dir);
+        fd = do_open("openat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        close((int)fd);
+        fd = do_open("open", AT_FDCWD, path, O_RDONLY, 0);
+        close((int)fd);
+        snprintf(path, sizeof(path), "%s/missing", dir);
+        do_open("openat", AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+        snprintf(path, sizeof(path), "%s/created", dir);
+        fd = do_open("openat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, 0640);
+        close((int)fd);
+        dfd = (int)do_open("openat", AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, 0);
+        fd = do_open("openat", dfd, "existing", O_RDONLY, 0);
+        close((int)fd);
+        close(dfd);
+        snprintf(path, sizeof(path), "%s/new\nline", dir);
+        fd = do_open("openat2", AT_FDCWD, path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        close((int)fd);
+        lp = long_path(dir, 4000);
+        do_open("openat", AT_FDCWD, lp, O_RDONLY, 0);
+        free(lp);
+        lp = long_path(dir, 4095);
+        do_open("openat", AT_FDCWD, lp, O_RDONLY, 0);
+        free(lp);
+        do_open("openat", AT_FDCWD, "", O_RDONLY, 0);
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 4) {
+                fprintf(stderr, "usage: opener COMM DIR fields|burst N\n");
+                return 2;
+        }
+        prctl(PR_SET_NAME, argv[1]);
+        printf("{\"pid\":%d,\"uid\":%u,\"gid\":%u}\n", getpid(), getuid(), getgid());
+        if (strcmp(argv[3], "fields") == 0) {
+                scenario_fields(argv[2]);
+        } else if (strcmp(argv[3], "burst") == 0 && argc == 5) {
+                char path[4096];
+                long n = strtol(argv[4], NULL, 10), ok = 0;
+
+                snprintf(path, sizeof(path), "%s/burst", argv[2]);
+                for (long i = 0; i < n; i++) {
+                        int fd = open(path, O_RDONLY | O_CREAT, 0600);
+
+                        if (fd >= 0) {
+                                ok++;
+                                close(fd);
+                        }
+                }
+                printf("{\"opens\":%ld}\n", ok);
+        } else {
+                fprintf(stderr, "opener: unknown scenario '%s'\n", argv[3]);
+                return 2;
+        }
+        return 0;
+}

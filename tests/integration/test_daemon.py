@@ -1,0 +1,286 @@
+# SPDX-License-Identifier: MIT
+"""opensnoopd on this machine's real kernel, writing to the real journald."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, field, field_bytes,
+                     journal, loaded_prog_ids, run_opener, wait_journal)
+
+# An implementation of the flag names independent of src/open_names.c.
+FLAG_NAMES = [(0o20200000, "O_TMPFILE"), (0o4010000, "O_SYNC"), (0o100, "O_CREAT"), (0o200, "O_EXCL"),
+              (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
+              (0o10000, "O_DSYNC"), (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"),
+              (0o2000000, "O_CLOEXEC")]
+
+
+def flags_text(flags):
+    parts = [["O_RDONLY", "O_WRONLY", "O_RDWR"][flags & 3]]
+    rest = flags & ~3
+    for bits, name in FLAG_NAMES:
+        if rest & bits == bits:
+            parts.append(name)
+            rest &= ~bits
+    return "|".join(parts)
+
+
+def own_cgroup_id():
+    """The cgroup v2 id of this process (its cgroup directory's inode), or None without cgroup v2."""
+    mounts = [l.split() for l in open("/proc/mounts")]
+    roots = [m[1] for m in mounts if m[2] == "cgroup2"]
+    path = [l.strip().split("::", 1)[1] for l in open("/proc/self/cgroup") if l.startswith("0::")]
+    if not roots or not path:
+        return None
+    return os.stat(roots[0] + path[0]).st_ino
+
+
+class FieldsTest(DaemonTestCase):
+    def check_entries(self, header, records, entries, daemon_pid=None):
+        """Every open the opener made has exactly one entry, and every field is right."""
+        cgroup = own_cgroup_id()
+        by_path = {}
+        for e in entries:
+            by_path.setdefault((field_bytes(e, "OPEN_PATH"), field(e, "OPEN_SYSCALL")), []).append(e)
+        for r in records:
+            path = bytes.fromhex(r["path_hex"])
+            matches = by_path.get((path, r["syscall"]), [])
+            with self.subTest(path=path[:60], syscall=r["syscall"]):
+                self.assertEqual(len(matches), 1, f"entries for {path[:60]!r}")
+                e = matches[0]
+                self.assertEqual(field(e, "MESSAGE_ID"), OPEN_MESSAGE_ID)
+                self.assertEqual(field(e, "SYSLOG_IDENTIFIER"), "opensnoopd")
+                self.assertEqual(field(e, "OPEN_PID"), str(header["pid"]))
+                self.assertEqual(field(e, "OPEN_TID"), str(header["pid"]))
+                self.assertEqual(field(e, "OPEN_UID"), str(header["uid"]))
+                self.assertEqual(field(e, "OPEN_GID"), str(header["gid"]))
+                self.assertEqual(field(e, "OPEN_FLAGS"), hex(r["flags"]))
+                self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), flags_text(r["flags"]))
+                if r["flags"] & 0o100:
+                    self.assertEqual(field(e, "OPEN_MODE"), "%04o" % r["mode"])
+                else:
+                    self.assertIsNone(field(e, "OPEN_MODE"))
+                if r["result"] >= 0:
+                    self.assertEqual(field(e, "OPEN_FD"), str(r["result"]))
+                    self.assertEqual(field(e, "PRIORITY"), "6")
+                    self.assertIsNone(field(e, "OPEN_ERRNO"))
+                    self.assertIn(" opened ", field(e, "MESSAGE"))
+                else:
+                    self.assertEqual(field(e, "OPEN_ERRNO"), str(-r["result"]))
+                    self.assertEqual(field(e, "OPEN_ERROR"), errno.errorcode[-r["result"]])
+                    self.assertEqual(field(e, "PRIORITY"), "5")
+                    self.assertIsNone(field(e, "OPEN_FD"))
+                    self.assertTrue(field(e, "MESSAGE").endswith(": " + errno.errorcode[-r["result"]]))
+                if path and not path.startswith(b"/") and r["dirfd"] != -100:
+                    self.assertEqual(field(e, "OPEN_DIRFD"), str(r["dirfd"]))
+                else:
+                    self.assertIsNone(field(e, "OPEN_DIRFD"))
+                ts = int(field(e, "OPEN_TIMESTAMP_USEC"))
+                self.assertGreaterEqual(ts, r["before_us"] - 5000)
+                self.assertLessEqual(ts, r["after_us"] + 5000)
+                if cgroup is not None:
+                    self.assertEqual(field(e, "OPEN_CGROUP_ID"), str(cgroup))
+                message = field(e, "MESSAGE")
+                self.assertNotIn("\n", message)
+                self.assertTrue(message.startswith(f"{field(e, 'OPEN_COMM')}[{header['pid']}] "))
+                if daemon_pid is not None:
+                    self.assertEqual(field(e, "_PID"), str(daemon_pid))
+        self.assertEqual(len(entries), len(records), "no entries beyond the opens made")
+
+    def test_every_field_of_every_kind_of_open(self):
+        d = self.start()
+        comm = self.unique("fields")
+        header, records = run_opener(comm, self.workdir, "fields")
+        self.assertEqual(len(records), 10)
+        entries = wait_journal([f"OPEN_COMM={comm}"], len(records))
+        self.check_entries(header, records, entries, daemon_pid=d.pid)
+        # the newline path: exact bytes in OPEN_PATH, escaped in MESSAGE
+        nl = [e for e in entries if b"\n" in field_bytes(e, "OPEN_PATH")]
+        self.assertEqual(len(nl), 1)
+        self.assertIn("new\\nline", field(nl[0], "MESSAGE"))
+        # queried the way the README shows
+        by_id = journal(f"MESSAGE_ID={OPEN_MESSAGE_ID}", f"OPEN_COMM={comm}")
+        self.assertEqual(len(by_id), len(records))
+        self.assertEqual(d.stop(), 0)
+
+    def test_json_output_has_the_journal_fields(self):
+        comm = self.unique("jsonout")
+        d = self.start(f"[Filter]\nCommands={comm}\n", args=["--output=json"])
+        header, records = run_opener(comm, self.workdir, "fields")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open(d.stdout_path) as f:
+                if len(f.readlines()) >= len(records):
+                    break
+            time.sleep(0.2)
+        self.assertEqual(d.stop(), 0)
+        with open(d.stdout_path) as f:
+            entries = [json.loads(line) for line in f]
+        self.check_entries(header, records, entries)
+
+    def test_text_output_columns(self):
+        comm = self.unique("textout")
+        d = self.start(f"[Filter]\nCommands={comm}\n", args=["--output=text"])
+        header, records = run_opener(comm, self.workdir, "fields")
+        time.sleep(1.5)
+        self.assertEqual(d.stop(), 0)
+        lines = open(d.stdout_path, encoding="utf-8").read().splitlines()
+        self.assertEqual(lines[0].split(), ["TIME(s)", "COMM", "PID", "FD", "ERR", "PATH"])
+        self.assertEqual(len(lines), 1 + len(records))
+        missing = [l.split() for l in lines[1:] if l.split()[-1].endswith("/missing")]
+        self.assertEqual(len(missing), 1)
+        self.assertEqual(missing[0][1:5], [comm, str(header["pid"]), "-1", "2"])
+
+
+class LifecycleTest(DaemonTestCase):
+    def test_sigterm_exits_zero_and_leaves_nothing_attached(self):
+        before = loaded_prog_ids()
+        d = self.start()
+        ours, links = bpf_links_of(d.pid)
+        self.assertGreaterEqual(len(links), 6, "three tracepoint pairs attached")
+        self.assertTrue(ours - before, "our programs are loaded while running")
+        status = d.latest_status()
+        self.assertIn("Tracing with tracepoint", status)
+        self.assertIn("syscalls:sys_*_openat", status)
+        self.assertEqual(d.stop(), 0)
+        self.assertLess(d.stop_seconds, 2.0)
+        self.assertEqual(bpf_links_of(d.pid)[1], [])
+        self.assertFalse(ours & loaded_prog_ids(), "a program of ours is still loaded")
+        self.assertIn("stopped:", d.stderr())
+
+    def test_ready_is_sent_only_after_attach(self):
+        d = self.start(ready=False)
+        self.assertIsNotNone(d.wait_for("READY=1"))
+        self.assertTrue(bpf_links_of(d.pid)[1], "READY=1 came with probes attached")
+        self.assertIn("tracing opens with tracepoint", d.stderr())
+        self.assertEqual(d.stop(signal.SIGINT), 0)
+
+    def test_duration_stops_by_itself(self):
+        d = self.start(args=["--duration=2"])
+        self.assertEqual(d.proc.wait(timeout=15), 0)
+
+
+class FilterTest(DaemonTestCase):
+    def test_excluded_comm_produces_no_entries(self):
+        hidden, shown = self.unique("hide"), self.unique("show")
+        d = self.start(f"[Filter]\nExcludeCommands={hidden}\n")
+        run_opener(hidden, self.workdir, "fields")
+        _, records = run_opener(shown, self.workdir, "fields")
+        # the daemon wrote what came after, so what came before had its chance
+        self.assertEqual(len(wait_journal([f"OPEN_COMM={shown}"], len(records))), len(records))
+        self.assertEqual(journal(f"OPEN_COMM={hidden}"), [])
+        self.assertEqual(d.stop(), 0)
+
+    def test_include_filters_and_reload(self):
+        a, b = self.unique("fa"), self.unique("fb")
+        os.mkdir(os.path.join(self.workdir, "keep"))
+        d = self.start(f"[Filter]\nCommands={a} {b}\nPathPrefixes={self.workdir}/\n"
+                       f"ExcludePathPrefixes={self.workdir}/new\nFailedOnly=no\n")
+        _, records = run_opener(a, self.workdir, "fields")
+        # kept: absolute paths under workdir except new\nline; relative and empty paths do not match
+        kept = [r for r in records if bytes.fromhex(r["path_hex"]).startswith(self.workdir.encode() + b"/")
+                and b"/new" not in bytes.fromhex(r["path_hex"])]
+        entries = wait_journal([f"OPEN_COMM={a}"], len(kept))
+        time.sleep(1)
+        entries = journal(f"OPEN_COMM={a}")
+        self.assertEqual(sorted(field_bytes(e, "OPEN_PATH") for e in entries),
+                         sorted(bytes.fromhex(r["path_hex"]) for r in kept))
+
+        # reload: only failures of b now
+        d.write_config(f"[Filter]\nCommands={b}\nFailedOnly=yes\n")
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", 10), "READY=1 after RELOADING=1")
+        self.assertIn("RELOADING=1", "\n".join(d.messages))
+        self.assertIn("configuration reloaded", d.stderr())
+        self.assertIn("Commands= PathPrefixes= ExcludePathPrefixes= FailedOnly=", d.stderr())
+        run_opener(a, self.workdir, "fields")
+        _, records_b = run_opener(b, self.workdir, "fields")
+        failed_b = [r for r in records_b if r["result"] < 0]
+        entries_b = wait_journal([f"OPEN_COMM={b}"], len(failed_b))
+        time.sleep(1)
+        self.assertEqual(len(journal(f"OPEN_COMM={b}")), len(failed_b))
+        self.assertTrue(all(field(e, "OPEN_ERRNO") for e in entries_b))
+        self.assertEqual(len(journal(f"OPEN_COMM={a}")), len(kept), "a is no longer traced")
+
+        # a broken config on reload: reported with file:line, old filter stays
+        d.write_config("[Filter]\nCommands=x\nBogus=1\nFailedOnly=perhaps\n")
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", 10))
+        err = d.stderr()
+        self.assertIn(f"{d.config}:3: unknown key 'Bogus' in [Filter]", err)
+        self.assertIn(f"{d.config}:4: FailedOnly=perhaps: not a boolean", err)
+        self.assertIn("still running with the previous configuration", err)
+        _, records_b2 = run_opener(b, self.workdir, "fields")
+        self.assertEqual(len(wait_journal([f"OPEN_COMM={b}"], 2 * len(failed_b))), 2 * len(failed_b))
+        self.assertEqual(d.proc.poll(), None)
+        self.assertEqual(d.stop(), 0)
+
+    def test_write_access_filter(self):
+        comm = self.unique("wr")
+        d = self.start(f"[Filter]\nCommands={comm}\nAccess=write\n")
+        _, records = run_opener(comm, self.workdir, "fields")
+        writes = [r for r in records if r["flags"] & 3 or r["flags"] & 0o1100]
+        self.assertEqual(len(writes), 3)
+        self.assertEqual(len(wait_journal([f"OPEN_COMM={comm}"], len(writes))), len(writes))
+        time.sleep(1)
+        self.assertEqual(len(journal(f"OPEN_COMM={comm}")), len(writes))
+        status = d.latest_status()
+        self.assertRegex(status, r"[1-9][0-9]* filtered")
+        self.assertEqual(d.stop(), 0)
+
+
+class BadInputTest(DaemonTestCase):
+    def test_bad_config_exits_nonzero_attaching_nothing(self):
+        before = loaded_prog_ids()
+        d = self.start("[Probe]\nMode=fast\n[Filter]\nFoo=1\nCommands=waytoolongcommandname\n", ready=False)
+        self.assertEqual(d.proc.wait(timeout=10), 1)
+        err = d.stderr().splitlines()
+        self.assertIn(f"opensnoopd: {d.config}:2: Mode=fast: must be auto, kprobe or tracepoint", err)
+        self.assertIn(f"opensnoopd: {d.config}:4: unknown key 'Foo' in [Filter]", err)
+        self.assertIn(f"opensnoopd: {d.config}:5: Commands=waytoolongcommandname: longer than 15 bytes, "
+                      "the kernel's limit for a command name", err)
+        self.assertEqual(loaded_prog_ids() - before, set())
+        self.assertNotIn("READY=1", "\n".join(d.messages))
+
+    def test_config_writable_by_others_is_refused(self):
+        d = self.start("", ready=False)
+        d.kill()
+        os.chmod(d.config, 0o666)
+        r = subprocess.run([DAEMON, "-c", d.config, "--check-config"], stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("it must be owned by root and not writable by group or others", r.stderr)
+
+    def test_not_root_is_one_clear_line(self):
+        conf = os.path.join(self.workdir, "c.conf")
+        open(conf, "w").close()
+        os.chmod(self.workdir, 0o755)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DAEMON, "-c", conf],
+                           stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip().splitlines(),
+                         ["opensnoopd: must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs"])
+
+    def test_check_config_and_print_bpf(self):
+        conf = os.path.join(self.workdir, "c.conf")
+        with open(conf, "w") as f:
+            f.write("[Filter]\nCommands=nginx\n")
+        r = subprocess.run([DAEMON, "-c", conf, "--check-config"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("Commands=nginx", r.stdout)
+        self.assertIn("configuration OK", r.stderr)
+        r = subprocess.run([DAEMON, "-c", conf, "--print-bpf"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("-DOPENSNOOPD_TP_OPENAT", r.stdout)
+        self.assertIn("TRACEPOINT_PROBE(syscalls, sys_enter_openat)", r.stdout)
+        self.assertIn("struct open_event {", r.stdout, "event.h is embedded")
+        r = subprocess.run([DAEMON, "--output=xml"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("--output=xml: must be journal, json or text", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
