@@ -18,9 +18,12 @@
  *                              syscall numbers, to name the syscall in kprobe mode
  *   OPENSNOOPD_X86_64          the kernel is x86-64 (pt_regs layout is known)
  */
+#include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
+#ifdef OPENSNOOPD_KPROBE
+/* pt_regs and task_struct: large headers, parsed only where they are used */
 #include <uapi/linux/ptrace.h>
 #include <linux/sched.h>
-#include <linux/fcntl.h>
+#endif
 #if defined(OPENSNOOPD_TP_OPENAT2) || defined(OPENSNOOPD_KPROBE_OPENAT2)
 #include <uapi/linux/openat2.h>
 #endif
@@ -174,10 +177,14 @@ static __always_inline int on_return(void *ctx, long result)
         e->reserved = 0;
         bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
+        /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
         len = bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path);
-        if (len <= 0) {
+        if (len < 0) {
                 e->path[0] = '\0';
                 e->event_flags |= OPEN_EVENT_PATH_FAULT;
+                len = 1;
+        } else if (len == 0) {
+                e->path[0] = '\0';
                 len = 1;
         } else if (len == sizeof(e->path)) {
                 e->event_flags |= OPEN_EVENT_PATH_TRUNCATED;

@@ -72,6 +72,7 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
 {
         struct utsname u;
         char path[512];
+        int r;
 
         if (uname(&u) < 0)
                 return -errno;
@@ -81,9 +82,10 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         else
                 snprintf(where, where_size, "/lib/modules/%s/build", u.release);
         snprintf(path, sizeof(path), "%s/include", where);
-        if (exists(path))
+        if (access(path, R_OK | X_OK) == 0)
                 return 0;
+        r = -errno;
         if (!kernel_source && exists("/sys/kernel/kheaders.tar.xz"))
                 return 0;
-        return -ENOENT;
+        return r;
 }

@@ -23,8 +23,8 @@ int kernel_env_detect(struct kernel_features *f);
 /*
  * Finds kernel headers where libbcc looks for them: kernel_source if set,
  * else /lib/modules/$(uname -r)/build, else the kernel's built-in
- * /sys/kernel/kheaders.tar.xz. Returns 0, or -ENOENT with the place it looked
- * in where[] and the running release in release[].
+ * /sys/kernel/kheaders.tar.xz. Returns 0, or -errno of the last place it
+ * looked (in where[]), with the running release in release[].
  */
 int kernel_env_find_headers(const char *kernel_source, char *where, size_t where_size, char *release,
                             size_t release_size);

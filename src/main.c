@@ -203,8 +203,8 @@ static int prepare_kernel(const struct config *c, struct probe_params *params)
 
         r = kernel_env_find_headers(c->kernel_source, where, sizeof(where), release, sizeof(release));
         if (r < 0) {
-                log_error("kernel headers for %s not found in %s: install linux-headers-%s (or set "
-                          "KernelSource= in [Probe] of the configuration)", release, where, release);
+                log_error("kernel headers for %s not usable in %s (%s): install linux-headers-%s (or set "
+                          "KernelSource= in [Probe] of the configuration)", release, where, strerror(-r), release);
                 return r;
         }
 
@@ -456,6 +456,9 @@ static int start(struct daemon *d)
                 return log_error_errno(r, "starting the writer thread");
 
         r = probe_attach(d->probe);
+        if (r < 0)
+                return log_error_errno(r, "%s", probe_error(d->probe));
+        r = probe_release_compiler(d->probe);
         if (r < 0)
                 return log_error_errno(r, "%s", probe_error(d->probe));
 

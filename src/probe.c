@@ -5,7 +5,9 @@
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,6 +21,15 @@
 #define MAX_CPUS 4096
 #define MAX_CFLAGS 16
 #define MAX_LINKS 6
+
+/*
+ * The maps user space keeps an fd of once the program runs: those it writes
+ * or reads, and "events", because the kernel empties a perf event array when
+ * its last user-space fd closes, and nothing would be delivered.
+ */
+static const char *const kept_maps[] = { "settings", "filter_pids", "filter_uids", "filter_comms",
+                                         "filter_prefixes", "stats", "events" };
+#define NKEPT (sizeof(kept_maps) / sizeof(kept_maps[0]))
 
 /* One loaded program attached to one point. */
 struct link {
@@ -40,6 +51,7 @@ struct probe {
         struct perf_reader **readers;
         size_t nreaders;
         int ncpus_possible;
+        int kept_fds[NKEPT]; /* after probe_release_compiler(): our own fds of kept_maps */
         char error[256];
 };
 
@@ -117,6 +129,8 @@ int probe_compile(const struct probe_params *params, struct probe **ret)
         if (!p)
                 return -ENOMEM;
         p->plan = params->plan;
+        for (size_t i = 0; i < NKEPT; i++)
+                p->kept_fds[i] = -1;
         for (int i = 0; i < MAX_LINKS; i++)
                 p->links[i].prog_fd = p->links[i].perf_fd = -1;
         n = build_cflags(params, p->cflags);
@@ -148,7 +162,15 @@ int probe_compile(const struct probe_params *params, struct probe **ret)
 
 static int table_fd(struct probe *p, const char *name)
 {
-        int fd = bpf_table_fd(p->module, name);
+        int fd = -1;
+
+        if (p->module) {
+                fd = bpf_table_fd(p->module, name);
+        } else {
+                for (size_t i = 0; i < NKEPT; i++)
+                        if (strcmp(kept_maps[i], name) == 0)
+                                fd = p->kept_fds[i];
+        }
 
         if (fd < 0)
                 set_error(p, "finding map %s", name);
@@ -410,6 +432,27 @@ int probe_attach(struct probe *p)
         return r;
 }
 
+int probe_release_compiler(struct probe *p)
+{
+        if (!p->module)
+                return 0;
+        for (size_t i = 0; i < NKEPT; i++) {
+                int fd = bpf_table_fd(p->module, kept_maps[i]);
+
+                p->kept_fds[i] = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+                if (p->kept_fds[i] < 0) {
+                        int r = -errno;
+
+                        set_error(p, "keeping map %s", kept_maps[i]);
+                        return r;
+                }
+        }
+        bpf_module_destroy(p->module);
+        p->module = NULL;
+        malloc_trim(0);
+        return 0;
+}
+
 void probe_detach(struct probe *p)
 {
         /* Entry probes were attached last: take them down first. */
@@ -490,6 +533,9 @@ struct probe *probe_free(struct probe *p)
         free(p->readers);
         if (p->module)
                 bpf_module_destroy(p->module);
+        for (size_t i = 0; i < NKEPT; i++)
+                if (p->kept_fds[i] >= 0)
+                        close(p->kept_fds[i]);
         free_cflags(p->cflags, p->ncflags);
         free(p);
         return NULL;

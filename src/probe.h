@@ -48,6 +48,14 @@ int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, 
  */
 int probe_attach(struct probe *p);
 
+/*
+ * Frees the compiler's state (LLVM's, tens of MB) once the programs are
+ * attached: they keep their maps alive, and our own fds of the maps we still
+ * fill or read keep working. Filters and stats work as before; attaching
+ * again does not.
+ */
+int probe_release_compiler(struct probe *p);
+
 /* Detaches every program; idempotent. Events already in the buffers stay readable. */
 void probe_detach(struct probe *p);
 

@@ -2,6 +2,7 @@
 """Shared pieces of the integration tests: the real daemon, the real kernel,
 the real journald. Nothing here stands in for any of them."""
 
+import errno
 import json
 import os
 import shutil
@@ -46,6 +47,94 @@ def field_bytes(entry, name):
 def field(entry, name):
     b = field_bytes(entry, name)
     return None if b is None else b.decode("utf-8", "surrogateescape")
+
+
+# An implementation of the flag names independent of src/open_names.c.
+FLAG_NAMES = [(0o20200000, "O_TMPFILE"), (0o4010000, "O_SYNC"), (0o100, "O_CREAT"), (0o200, "O_EXCL"),
+              (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
+              (0o10000, "O_DSYNC"), (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"),
+              (0o2000000, "O_CLOEXEC")]
+
+
+def flags_text(flags):
+    parts = [["O_RDONLY", "O_WRONLY", "O_RDWR"][flags & 3]]
+    rest = flags & ~3
+    for bits, name in FLAG_NAMES:
+        if rest & bits == bits:
+            parts.append(name)
+            rest &= ~bits
+    return "|".join(parts)
+
+
+def own_cgroup_id():
+    """The cgroup v2 id of this process (its cgroup directory's inode), or None without cgroup v2."""
+    mounts = [l.split() for l in open("/proc/mounts")]
+    roots = [m[1] for m in mounts if m[2] == "cgroup2"]
+    path = [l.strip().split("::", 1)[1] for l in open("/proc/self/cgroup") if l.startswith("0::")]
+    if not roots or not path:
+        return None
+    return os.stat(roots[0] + path[0]).st_ino
+
+
+def check_open_entries(header, records, entries, daemon_pid=None):
+    """Compares journal entries with what the opener did. Returns a list of
+    problems, empty when every open has exactly one entry and every field of it
+    is right."""
+    problems = []
+    cgroup = own_cgroup_id()
+    by_key = {}
+    for e in entries:
+        by_key.setdefault((field_bytes(e, "OPEN_PATH"), field(e, "OPEN_SYSCALL")), []).append(e)
+
+    def expect(what, got, want):
+        if got != want:
+            problems.append(f"{what}: got {got!r}, want {want!r}")
+
+    for r in records:
+        path = bytes.fromhex(r["path_hex"])
+        where = f"{r['syscall']}({path[:50]!r})"
+        matches = by_key.get((path, r["syscall"]), [])
+        if len(matches) != 1:
+            problems.append(f"{where}: {len(matches)} entries, want 1")
+            continue
+        e = matches[0]
+        expect(f"{where} MESSAGE_ID", field(e, "MESSAGE_ID"), OPEN_MESSAGE_ID)
+        expect(f"{where} SYSLOG_IDENTIFIER", field(e, "SYSLOG_IDENTIFIER"), "opensnoopd")
+        expect(f"{where} OPEN_PID", field(e, "OPEN_PID"), str(header["pid"]))
+        expect(f"{where} OPEN_TID", field(e, "OPEN_TID"), str(header["pid"]))
+        expect(f"{where} OPEN_UID", field(e, "OPEN_UID"), str(header["uid"]))
+        expect(f"{where} OPEN_GID", field(e, "OPEN_GID"), str(header["gid"]))
+        expect(f"{where} OPEN_FLAGS", field(e, "OPEN_FLAGS"), hex(r["flags"]))
+        expect(f"{where} OPEN_FLAGS_TEXT", field(e, "OPEN_FLAGS_TEXT"), flags_text(r["flags"]))
+        expect(f"{where} OPEN_MODE", field(e, "OPEN_MODE"), "%04o" % r["mode"] if r["flags"] & 0o100 else None)
+        if r["result"] >= 0:
+            expect(f"{where} OPEN_FD", field(e, "OPEN_FD"), str(r["result"]))
+            expect(f"{where} PRIORITY", field(e, "PRIORITY"), "6")
+            expect(f"{where} OPEN_ERRNO", field(e, "OPEN_ERRNO"), None)
+            want_tail = f" = {r['result']}"
+        else:
+            name = errno.errorcode[-r["result"]]
+            expect(f"{where} OPEN_ERRNO", field(e, "OPEN_ERRNO"), str(-r["result"]))
+            expect(f"{where} OPEN_ERROR", field(e, "OPEN_ERROR"), name)
+            expect(f"{where} PRIORITY", field(e, "PRIORITY"), "5")
+            expect(f"{where} OPEN_FD", field(e, "OPEN_FD"), None)
+            want_tail = ": " + name
+        relative = path and not path.startswith(b"/") and r["dirfd"] != -100
+        expect(f"{where} OPEN_DIRFD", field(e, "OPEN_DIRFD"), str(r["dirfd"]) if relative else None)
+        ts = int(field(e, "OPEN_TIMESTAMP_USEC") or 0)
+        if not r["before_us"] - 5000 <= ts <= r["after_us"] + 5000:
+            problems.append(f"{where} OPEN_TIMESTAMP_USEC {ts} outside [{r['before_us']}, {r['after_us']}]")
+        if cgroup is not None:
+            expect(f"{where} OPEN_CGROUP_ID", field(e, "OPEN_CGROUP_ID"), str(cgroup))
+        message = field(e, "MESSAGE") or ""
+        if "\n" in message or not message.startswith(f"{field(e, 'OPEN_COMM')}[{header['pid']}] ") \
+                or not message.endswith(want_tail):
+            problems.append(f"{where} MESSAGE {message[:120]!r}")
+        if daemon_pid is not None:
+            expect(f"{where} _PID", field(e, "_PID"), str(daemon_pid))
+    if len(entries) != len(records):
+        problems.append(f"{len(entries)} entries for {len(records)} opens")
+    return problems
 
 
 def journal(*matches, since_cursor=None):

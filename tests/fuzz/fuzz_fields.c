@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target: any bytes as a perf sample. The decoder must accept only
+ * whole records, and the field encoder must turn any accepted record into
+ * fields whose OPEN_PATH is the path byte for byte and whose MESSAGE is one
+ * printable line; the JSON and text writers must cope with anything. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "event.h"
+#include "fields.h"
+#include "stream.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static struct open_event ev;
+static struct fields f;
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+        const struct fields_options o = { .priority = 6, .failure_priority = 5 };
+        bool saw_path = false;
+        FILE *null;
+
+        if (open_event_decode(data, size, &ev) < 0)
+                return 0;
+        if (fields_from_event(&f, &ev, &o) < 0)
+                abort(); /* a decoded event always fits */
+        for (size_t i = 0; i < f.n; i++) {
+                size_t name_len, len;
+                const char *v = fields_value(&f, i, &name_len, &len);
+
+                if (name_len == 9 && memcmp(f.iov[i].iov_base, "OPEN_PATH", 9) == 0) {
+                        if (len != ev.path_len || memcmp(v, ev.path, len) != 0)
+                                abort();
+                        saw_path = true;
+                }
+                if (name_len == 7 && memcmp(f.iov[i].iov_base, "MESSAGE", 7) == 0 &&
+                    (memchr(v, '\n', len) || !utf8_is_valid(v, len)))
+                        abort();
+        }
+        if (!saw_path && !(ev.event_flags & OPEN_EVENT_PATH_FAULT))
+                abort();
+        null = fopen("/dev/null", "w");
+        stream_write_json(null, &f);
+        stream_write_text(null, &ev, 0);
+        fclose(null);
+        return 0;
+}
