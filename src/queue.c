@@ -7,12 +7,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /* Records are a uint32_t length and the bytes, at 8-byte boundaries. A length
  * of WRAP means "the rest of the ring is unused: continue at offset 0". */
 #define WRAP UINT32_MAX
 #define HEADER sizeof(uint64_t)
+/* After a flood has touched this much of the ring, give the pages back once it
+ * drains, so the daemon's memory returns to where it was. */
+#define RELEASE_ABOVE (1u << 20)
 
 struct queue {
         pthread_mutex_t lock;
@@ -23,6 +27,7 @@ struct queue {
         size_t tail; /* where the next record goes */
         size_t used; /* bytes in use, wrap padding included */
         size_t count;
+        size_t touched; /* bytes of the ring written since the pages were last given back */
         bool closed;
         bool consumer_waiting;
 };
@@ -44,8 +49,8 @@ int queue_new(size_t capacity, struct queue **ret)
         if (!q)
                 return -ENOMEM;
         q->capacity = capacity;
-        q->ring = malloc(capacity);
-        if (!q->ring) {
+        q->ring = mmap(NULL, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (q->ring == MAP_FAILED) {
                 free(q);
                 return -ENOMEM;
         }
@@ -65,7 +70,7 @@ struct queue *queue_free(struct queue *q)
                 return NULL;
         pthread_mutex_destroy(&q->lock);
         pthread_cond_destroy(&q->nonempty);
-        free(q->ring);
+        munmap(q->ring, q->capacity);
         free(q);
         return NULL;
 }
@@ -112,6 +117,8 @@ int queue_push(struct queue *q, const void *data, size_t len)
         }
         put_length(q, q->tail, (uint32_t)len);
         memcpy(q->ring + q->tail + HEADER, data, len);
+        if (q->tail + need > q->touched)
+                q->touched = q->tail + need;
         q->tail = (q->tail + need) % q->capacity;
         q->used += need;
         q->count++;
@@ -181,6 +188,10 @@ void queue_pop(struct queue *q)
                         /* Empty: start again at 0 so big records need no wrap. */
                         q->head = q->tail = 0;
                         q->used = 0;
+                        if (q->touched > RELEASE_ABOVE) {
+                                madvise(q->ring, q->touched, MADV_DONTNEED);
+                                q->touched = 0;
+                        }
                 }
         }
         pthread_mutex_unlock(&q->lock);

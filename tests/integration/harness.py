@@ -5,6 +5,7 @@ the real journald. Nothing here stands in for any of them."""
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -202,8 +203,8 @@ class Daemon:
         self.stdout_path = os.path.join(workdir, "stdout")
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([DAEMON, "-c", self.config] + list(args), env=env,
-                                     stdout=open(self.stdout_path, "wb"), stderr=open(self.stderr_path, "wb"))
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen([DAEMON, "-c", self.config] + list(args), env=env, stdout=out, stderr=err)
         self.pid = self.proc.pid
 
     def write_config(self, text):
@@ -287,3 +288,58 @@ class DaemonTestCase(unittest.TestCase):
     def unique(self, stem):
         """A comm name no other test run uses (15 bytes at most)."""
         return f"{stem}{os.getpid() % 10000}{int(time.time() * 1000) % 10000}"[:15]
+
+
+def record_figures(scenario, **figures):
+    """Keeps what a test measured in BUILD/reliability.json, for the README's table."""
+    path = os.path.join(BUILD, "reliability.json")
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        data = {}
+    data[scenario] = figures
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return None
+
+
+def parse_status(status):
+    """The counters of a STATUS= line, as a dict."""
+    return {k: int(v) for v, k in re.findall(r"(\d+) (written|filtered|lost|undelivered)", status)}
+
+
+def loss_reports(daemon_pid):
+    """Sums of OPEN_LOST and OPEN_UNDELIVERED over the daemon's loss reports."""
+    lost = undelivered = 0
+    for e in journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={daemon_pid}"):
+        lost += int(field(e, "OPEN_LOST") or 0)
+        undelivered += int(field(e, "OPEN_UNDELIVERED") or 0)
+    return lost, undelivered
+
+
+def count_entries(*matches):
+    """How many entries match, without decoding them all as JSON."""
+    out = subprocess.run(["journalctl", "--no-pager", "-o", "export", "--output-fields=OPEN_PID"] + list(matches),
+                         stdout=subprocess.PIPE).stdout
+    return out.count(b"\n__CURSOR=") + out.startswith(b"__CURSOR=")
+
+
+def start_journald():
+    setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "setup-host")
+    subprocess.run([setup], check=True, stderr=subprocess.DEVNULL)
+
+
+def stop_journald():
+    subprocess.run(["pkill", "-x", "systemd-journal"])
+    for _ in range(100):
+        if subprocess.run(["pgrep", "-x", "systemd-journal"], stdout=subprocess.DEVNULL).returncode != 0:
+            return
+        time.sleep(0.05)

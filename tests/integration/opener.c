@@ -8,8 +8,10 @@
  *
  * SCENARIO "fields": the set of issue #2 (existing, missing, O_CREAT 0640,
  * relative to a directory fd, newline in the name, 4000+ and 4095 bytes,
- * empty, openat2, open). "burst N": N opens of DIR/burst, for floods; it
- * prints how many succeeded. Every open made after prctl() is reported.
+ * empty, openat2, open). "burst N": N opens of DIR/burst; "burst-for SECS":
+ * as many as it can in SECS seconds; both print how many they attempted
+ * (each is one event). "paths HEX...": openat() of each hex-encoded path.
+ * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +116,49 @@ static void scenario_fields(const char *dir)
         do_open("openat", AT_FDCWD, "", O_RDONLY, 0);
 }
 
+static int from_hex(const char *hex, char *out, size_t size)
+{
+        size_t n = strlen(hex) / 2;
+
+        if (n >= size)
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                unsigned v;
+
+                if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+                        return -1;
+                out[i] = (char)v;
+        }
+        out[n] = '\0';
+        return 0;
+}
+
+/* Opens DIR/burst n times, or for seconds if n < 0; returns how many opens it attempted. */
+static long burst(const char *dir, long n, double seconds)
+{
+        char path[4096];
+        struct timespec start, now;
+        long done = 0;
+
+        snprintf(path, sizeof(path), "%s/burst", dir);
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                if (n >= 0 && done >= n)
+                        break;
+                if (n < 0 && (done & 1023) == 0) {
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds)
+                                break;
+                }
+                int fd = open(path, O_RDONLY | O_CREAT, 0600);
+
+                done++;
+                if (fd >= 0)
+                        close(fd);
+        }
+        return done;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 4) {
@@ -125,19 +170,20 @@ int main(int argc, char **argv)
         if (strcmp(argv[3], "fields") == 0) {
                 scenario_fields(argv[2]);
         } else if (strcmp(argv[3], "burst") == 0 && argc == 5) {
-                char path[4096];
-                long n = strtol(argv[4], NULL, 10), ok = 0;
+                printf("{\"opens\":%ld}\n", burst(argv[2], strtol(argv[4], NULL, 10), 0));
+        } else if (strcmp(argv[3], "burst-for") == 0 && argc == 5) {
+                printf("{\"opens\":%ld}\n", burst(argv[2], -1, strtod(argv[4], NULL)));
+        } else if (strcmp(argv[3], "paths") == 0) {
+                static char path[8192];
 
-                snprintf(path, sizeof(path), "%s/burst", argv[2]);
-                for (long i = 0; i < n; i++) {
-                        int fd = open(path, O_RDONLY | O_CREAT, 0600);
+                for (int i = 4; i < argc; i++) {
+                        if (from_hex(argv[i], path, sizeof(path)) < 0)
+                                return 2;
+                        long fd = do_open("openat", AT_FDCWD, path, O_RDONLY, 0);
 
-                        if (fd >= 0) {
-                                ok++;
-                                close(fd);
-                        }
+                        if (fd >= 0)
+                                close((int)fd);
                 }
-                printf("{\"opens\":%ld}\n", ok);
         } else {
                 fprintf(stderr, "opener: unknown scenario '%s'\n", argv[3]);
                 return 2;
