@@ -30,6 +30,7 @@
 #include "log.h"
 #include "probe.h"
 #include "queue.h"
+#include "status.h"
 #include "stream.h"
 #include "writer.h"
 
@@ -267,18 +268,21 @@ static uint64_t monotonic_ns(void)
 static void update_status(struct daemon *d)
 {
         uint64_t stats[OPEN_STAT_MAX];
+        char status[512];
 
         if (probe_read_stats(d->probe, stats) == 0) {
                 atomic_store(&d->counters.filtered, stats[OPEN_STAT_FILTERED]);
                 atomic_store(&d->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL]);
         }
-        sd_notifyf(0,
-                   "STATUS=Tracing with %s (%s): %" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64
-                   " lost, %" PRIu64 " undelivered%s",
-                   probe_mode(d->probe), probe_attach_points(d->probe), atomic_load(&d->counters.written),
-                   atomic_load(&d->counters.filtered), counters_lost(&d->counters),
-                   atomic_load(&d->counters.undelivered),
-                   atomic_load(&d->counters.journal_down) ? "; journald unreachable, queueing" : "");
+        snprintf(status, sizeof(status),
+                 "Tracing with %s (%s): %" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64 " lost, %" PRIu64
+                 " undelivered%s",
+                 probe_mode(d->probe), probe_attach_points(d->probe), atomic_load(&d->counters.written),
+                 atomic_load(&d->counters.filtered), counters_lost(&d->counters),
+                 atomic_load(&d->counters.undelivered),
+                 atomic_load(&d->counters.journal_down) ? "; journald unreachable, queueing" : "");
+        /* never sd_notify() here: it blocks when the receiver lags, and we are the perf reader */
+        (void)status_notify(status);
 }
 
 static int apply_filter(struct daemon *d, const struct config *c)
@@ -468,7 +472,8 @@ static int start(struct daemon *d)
         return 0;
 }
 
-static void stop_and_report(struct daemon *d)
+/* Returns -ETIMEDOUT if the writer thread is stuck: see writer_stop(). */
+static int stop_and_report(struct daemon *d)
 {
         int r;
 
@@ -477,12 +482,16 @@ static void stop_and_report(struct daemon *d)
         probe_read_all(d->probe);
         update_status(d);
         r = writer_stop(d->writer, DRAIN_TIMEOUT_MS);
-        if (r < 0)
-                log_warning("the output did not take the last %zu queued events within %d ms; exiting anyway",
-                            queue_count(d->queue), DRAIN_TIMEOUT_MS);
+        if (r < 0) {
+                /* one event may be inside the stuck write: the rest never left */
+                atomic_fetch_add(&d->counters.undelivered, queue_count(d->queue));
+                log_error("journald did not take an event within %d ms; %zu queued events are counted as "
+                          "undelivered", DRAIN_TIMEOUT_MS, queue_count(d->queue));
+        }
         log_info("stopped: %" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64 " lost, %" PRIu64 " undelivered",
                  atomic_load(&d->counters.written), atomic_load(&d->counters.filtered),
                  counters_lost(&d->counters), atomic_load(&d->counters.undelivered));
+        return r;
 }
 
 static void daemon_free(struct daemon *d)
@@ -548,7 +557,12 @@ int main(int argc, char **argv)
         sd_notify(0, "READY=1");
         r = run_loop(&d);
         sd_notify(0, "STOPPING=1");
-        stop_and_report(&d);
+        if (stop_and_report(&d) < 0) {
+                /* The writer thread is blocked in journald's socket and still owns the
+                 * queue: leave without freeing or running exit-time destructors under it. */
+                fflush(stderr);
+                _exit(EXIT_FAILURE);
+        }
 out:
         daemon_free(&d);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -101,6 +101,19 @@ static void report_losses(struct writer *w, bool force)
         }
 }
 
+static bool past_deadline(struct writer *w)
+{
+        uint64_t deadline = atomic_load(&w->stop_deadline_ns);
+
+        return deadline && now_ns(CLOCK_MONOTONIC) > deadline;
+}
+
+static void flush_stream(struct writer *w)
+{
+        if (w->o.stream)
+                fflush(w->o.stream);
+}
+
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
@@ -110,46 +123,48 @@ static void *writer_main(void *arg)
         for (;;) {
                 const void *data;
                 size_t len;
-                uint64_t deadline;
                 int r = queue_peek(w->q, &data, &len, RETRY_MS);
 
                 if (r == -ESHUTDOWN)
                         break;
-                if (r == 0) {
-                        if (w->o.target == OUTPUT_JOURNAL && since_check >= REACHABLE_CHECK_EVERY) {
-                                reachable = journal_reachable();
-                                since_check = 0;
-                        }
-                        since_check++;
-                        r = reachable ? deliver(w, data, len) : -EAGAIN;
-                        deadline = atomic_load(&w->stop_deadline_ns);
-                        if (r == -EAGAIN && !(deadline && now_ns(CLOCK_MONOTONIC) > deadline)) {
-                                atomic_store(&w->c->journal_down, 1);
-                                since_check = REACHABLE_CHECK_EVERY;
-                                if (w->o.stream)
-                                        fflush(w->o.stream);
-                                sleep_ms(RETRY_MS);
-                                continue;
-                        }
-                        queue_pop(w->q);
-                        if (r == 0) {
-                                atomic_fetch_add(&w->c->written, 1);
-                                atomic_store(&w->c->journal_down, 0);
-                        } else {
-                                atomic_fetch_add(&w->c->undelivered, 1);
-                        }
-                        if (queue_count(w->q) > 0)
-                                goto maybe_report;
+                if (r == -EAGAIN) {
+                        flush_stream(w);
+                        if (!atomic_load(&w->c->journal_down))
+                                report_losses(w, false);
+                        continue;
                 }
-                if (w->o.stream)
-                        fflush(w->o.stream);
-maybe_report:
+                if (past_deadline(w)) {
+                        /* Stopping, and out of time: what is left is counted, not written. */
+                        queue_pop(w->q);
+                        atomic_fetch_add(&w->c->undelivered, 1);
+                        continue;
+                }
+                if (w->o.target == OUTPUT_JOURNAL && since_check >= REACHABLE_CHECK_EVERY) {
+                        reachable = journal_reachable();
+                        since_check = 0;
+                }
+                since_check++;
+                r = reachable ? deliver(w, data, len) : -EAGAIN;
+                if (r == -EAGAIN) {
+                        /* journald is away: keep the record, let the queue absorb the rest */
+                        atomic_store(&w->c->journal_down, 1);
+                        since_check = REACHABLE_CHECK_EVERY;
+                        flush_stream(w);
+                        sleep_ms(RETRY_MS);
+                        continue;
+                }
+                queue_pop(w->q);
+                if (r == 0) {
+                        atomic_fetch_add(&w->c->written, 1);
+                        atomic_store(&w->c->journal_down, 0);
+                } else {
+                        atomic_fetch_add(&w->c->undelivered, 1);
+                }
                 if (!atomic_load(&w->c->journal_down))
                         report_losses(w, false);
         }
         report_losses(w, true);
-        if (w->o.stream)
-                fflush(w->o.stream);
+        flush_stream(w);
         return NULL;
 }
 
@@ -195,10 +210,12 @@ int writer_stop(struct writer *w, int timeout_ms)
                 w->joined = true;
                 return 0;
         }
-        atomic_store(&w->stop_deadline_ns, now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ull / 2);
+        /* Deliver for three quarters of the time, then count the rest; the margin
+         * covers counting them and one last loss report. */
+        atomic_store(&w->stop_deadline_ns, now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 750000ull);
         queue_close(w->q);
         clock_gettime(CLOCK_REALTIME, &limit);
-        limit.tv_sec += timeout_ms / 1000 + 1;
+        limit.tv_sec += timeout_ms / 1000 + 2;
         r = pthread_timedjoin_np(w->thread, NULL, &limit);
         if (r != 0)
                 return -ETIMEDOUT;

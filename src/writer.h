@@ -31,9 +31,11 @@ int writer_start(const struct writer_options *o, struct queue *q, struct counter
 void writer_set_priorities(struct writer *w, int priority, int failure_priority);
 
 /*
- * Closes the queue and waits for the thread to deliver what is queued. Past
- * timeout_ms, what is left is counted as undelivered. Returns 0, or
- * -ETIMEDOUT if the thread is stuck in a write (it is then left running).
+ * Closes the queue and lets the thread deliver what is queued for most of
+ * timeout_ms; what is left then is counted as undelivered, and a last loss
+ * report is sent. Returns 0 once the thread has ended, or -ETIMEDOUT if it is
+ * stuck in a write (journald hung): it is then still running, and the caller
+ * must not free anything it uses, nor run exit-time destructors under it.
  */
 int writer_stop(struct writer *w, int timeout_ms);
 

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -194,13 +195,17 @@ class Daemon:
         self.workdir = workdir
         self.config = os.path.join(workdir, "opensnoopd.conf")
         self.write_config(config_text)
-        self.notify_path = os.path.join(workdir, "notify")
+        self.notify_path = tempfile.mktemp(prefix="notify-", dir=workdir)
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
         self.notify.settimeout(0.2)
         self.messages = []
-        self.stderr_path = os.path.join(workdir, "stderr")
-        self.stdout_path = os.path.join(workdir, "stdout")
+        self.lock = threading.Lock()
+        self.notify_closed = False
+        self.reader = threading.Thread(target=self._drain_notify, daemon=True)
+        self.reader.start()
+        self.stderr_path = self.notify_path + ".stderr"
+        self.stdout_path = self.notify_path + ".stdout"
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
         self.started = time.monotonic()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
@@ -214,25 +219,36 @@ class Daemon:
         os.chmod(tmp, 0o644)
         os.rename(tmp, self.config)
 
-    def read_notify(self, timeout=0.2):
-        self.notify.settimeout(timeout)
-        try:
-            msg = self.notify.recv(4096).decode()
-        except socket.timeout:
-            return None
-        self.messages.append(msg)
-        return msg
+    def _drain_notify(self):
+        # Read every notification as it comes, as systemd does: a receiver that
+        # lags makes sd_notify() block in the daemon.
+        while not self.notify_closed:
+            try:
+                msg = self.notify.recv(4096).decode()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with self.lock:
+                self.messages.append(msg)
 
-    def wait_for(self, key, timeout=120.0):
-        """Waits for a notification containing key (READY=1, ...); None if the daemon exits first."""
+    def wait_for(self, key, timeout=120.0, after=0):
+        """Waits for a notification (from index after on) containing key (READY=1, ...);
+        None if the daemon exits first."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            msg = self.read_notify()
-            if msg and key in msg.split("\n"):
-                return msg
+            with self.lock:
+                found = [m for m in self.messages[after:] if key in m.split("\n")]
+            if found:
+                return found[0]
             if self.proc.poll() is not None:
                 return None
+            time.sleep(0.05)
         return None
+
+    def message_count(self):
+        with self.lock:
+            return len(self.messages)
 
     def wait_ready(self, timeout=120.0):
         if self.wait_for("READY=1", timeout) is None:
@@ -240,9 +256,8 @@ class Daemon:
         self.ready_after = time.monotonic() - self.started
 
     def latest_status(self):
-        while self.read_notify(0.05):
-            pass
-        status = [m for m in self.messages if m.startswith("STATUS=")]
+        with self.lock:
+            status = [m for m in self.messages if m.startswith("STATUS=")]
         return status[-1] if status else ""
 
     def stderr(self):
@@ -254,14 +269,20 @@ class Daemon:
         start = time.monotonic()
         rc = self.proc.wait(timeout=timeout)
         self.stop_seconds = time.monotonic() - start
-        self.notify.close()
+        self.close_notify()
         return rc
+
+    def close_notify(self):
+        self.notify_closed = True
+        self.reader.join()
+        self.notify.close()
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        self.notify.close()
+        if not self.notify_closed:
+            self.close_notify()
 
 
 class DaemonTestCase(unittest.TestCase):

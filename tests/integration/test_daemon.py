@@ -117,8 +117,9 @@ class FilterTest(DaemonTestCase):
 
         # reload: only failures of b now
         d.write_config(f"[Filter]\nCommands={b}\nFailedOnly=yes\n")
+        seen = d.message_count()
         d.proc.send_signal(signal.SIGHUP)
-        self.assertIsNotNone(d.wait_for("READY=1", 10), "READY=1 after RELOADING=1")
+        self.assertIsNotNone(d.wait_for("READY=1", 10, after=seen), "READY=1 after RELOADING=1")
         self.assertIn("RELOADING=1", "\n".join(d.messages))
         self.assertIn("configuration reloaded", d.stderr())
         self.assertIn("Commands= PathPrefixes= ExcludePathPrefixes= FailedOnly=", d.stderr())
@@ -133,8 +134,9 @@ class FilterTest(DaemonTestCase):
 
         # a broken config on reload: reported with file:line, old filter stays
         d.write_config("[Filter]\nCommands=x\nBogus=1\nFailedOnly=perhaps\n")
+        seen = d.message_count()
         d.proc.send_signal(signal.SIGHUP)
-        self.assertIsNotNone(d.wait_for("READY=1", 10))
+        self.assertIsNotNone(d.wait_for("READY=1", 10, after=seen))
         err = d.stderr()
         self.assertIn(f"{d.config}:3: unknown key 'Bogus' in [Filter]", err)
         self.assertIn(f"{d.config}:4: FailedOnly=perhaps: not a boolean", err)

@@ -27,7 +27,7 @@ def hostile_paths(directory):
         d + b"/invalid\xff\xfe\xc3(\xed\xa0\x80",
         d + b"/" + bytes(range(0x01, 0x20)),
         d + b"/" + bytes(range(0x7f, 0x100)),
-        d + b"/" + b"/".join([b"L" * 200] * 19) + b"/" + b"M" * (4095 - len(d) - 2 - 19 * 201),
+        d + b"/" + b"/".join([b"L" * 200] * 19) + b"/" + b"M" * (4095 - len(d) - 1 - 19 * 201),
         b"../" * 1000 + b"etc/hostname",
         b"",
     ]
@@ -76,6 +76,7 @@ class ReliabilityTest(DaemonTestCase):
             self.assertFalse(any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in message), repr(message))
             self.assertIsInstance(e["MESSAGE"], str, "MESSAGE is valid UTF-8")
         self.assertEqual(d.stop(), 0)
+        self.assertEqual(max(map(len, paths)), 4095)
         record_figures("hostile_paths", paths=len(paths), longest_bytes=max(map(len, paths)),
                        exact=len(paths))
 
@@ -120,7 +121,7 @@ class ReliabilityTest(DaemonTestCase):
         lost, undelivered = loss_reports(d.pid)
         written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}")
         figures = dict(generated=generated, written=written, lost=lost, undelivered=undelivered,
-                       queued_while_down=written)
+                       queue_bytes=65536)
         record_figures("journald_away", **figures)
         self.assertGreater(undelivered, 0, "a 64 KiB queue cannot hold 20000 events")
         self.assertEqual(written + lost + undelivered, generated, figures)
