@@ -421,7 +421,7 @@ static int start(struct daemon *d)
 {
         struct probe_params params = { 0 };
         struct writer_options wo;
-        uint64_t t0 = monotonic_ns(), t1;
+        uint64_t t0 = monotonic_ns(), t1, load_ns, attach_ns;
         int r;
 
         r = prepare_kernel(&d->config, &params);
@@ -466,9 +466,11 @@ static int start(struct daemon *d)
         if (r < 0)
                 return log_error_errno(r, "%s", probe_error(d->probe));
 
-        log_info("tracing opens with %s on %s (compiled in %.1f s, attached in %.1f s), writing to %s",
+        probe_timings(d->probe, &load_ns, &attach_ns);
+        log_info("tracing opens with %s on %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
+                 "writing to %s",
                  probe_mode(d->probe), probe_attach_points(d->probe), (double)(t1 - t0) / 1e9,
-                 (double)(monotonic_ns() - t1) / 1e9, output_target_name(d->config.target));
+                 (double)load_ns / 1e9, (double)attach_ns / 1e9, output_target_name(d->config.target));
         return 0;
 }
 

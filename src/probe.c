@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf_program.h"
@@ -51,6 +52,7 @@ struct probe {
         struct perf_reader **readers;
         size_t nreaders;
         int ncpus_possible;
+        uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
         int kept_fds[NKEPT]; /* after probe_release_compiler(): our own fds of kept_maps */
         char error[256];
 };
@@ -292,10 +294,19 @@ int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, 
         return 0;
 }
 
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int load(struct probe *p, const char *func, enum bpf_prog_type type)
 {
         char log[4096] = "";
         void *start = bpf_function_start(p->module, func);
+        uint64_t t0 = now_ns();
         int fd;
 
         if (!start) {
@@ -305,6 +316,7 @@ static int load(struct probe *p, const char *func, enum bpf_prog_type type)
         fd = bcc_func_load(p->module, type, func, start, (int)bpf_function_size(p->module, func),
                            bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log,
                            sizeof(log), NULL, -1);
+        p->load_ns += now_ns() - t0;
         if (fd < 0) {
                 int r = fd < -1 ? fd : -errno;
                 char *last = strrchr(log, '\n');
@@ -324,6 +336,7 @@ static int attach_tracepoint(struct probe *p, const char *name)
 {
         char func[96];
         struct link *l = &p->links[p->nlinks];
+        uint64_t t0;
         int fd;
 
         snprintf(func, sizeof(func), "tracepoint__syscalls__%s", name);
@@ -332,7 +345,9 @@ static int attach_tracepoint(struct probe *p, const char *name)
                 return fd;
         l->prog_fd = fd;
         p->nlinks++;
+        t0 = now_ns();
         l->perf_fd = bpf_attach_tracepoint(fd, "syscalls", name);
+        p->attach_ns += now_ns() - t0;
         if (l->perf_fd < 0) {
                 int r = errno ? -errno : -EINVAL;
 
@@ -347,6 +362,7 @@ static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attac
 {
         struct link *l = &p->links[p->nlinks];
         int fd = load(p, func, BPF_PROG_TYPE_KPROBE);
+        uint64_t t0;
 
         if (fd < 0)
                 return fd;
@@ -355,7 +371,9 @@ static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attac
         /* The event name only matters where libbcc falls back to kprobe_events. */
         snprintf(l->kprobe_event, sizeof(l->kprobe_event), "opensnoopd_%d_%s", getpid(),
                  type == BPF_PROBE_ENTRY ? "entry" : "return");
+        t0 = now_ns();
         l->perf_fd = bpf_attach_kprobe(fd, type, l->kprobe_event, p->plan.kprobe_symbol, 0, 0);
+        p->attach_ns += now_ns() - t0;
         if (l->perf_fd < 0) {
                 int r = errno ? -errno : -EINVAL;
 
@@ -478,6 +496,12 @@ const char *probe_mode(const struct probe *p)
 const char *probe_attach_points(const struct probe *p)
 {
         return p->points;
+}
+
+void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns)
+{
+        *load_ns = p->load_ns;
+        *attach_ns = p->attach_ns;
 }
 
 const char *probe_error(const struct probe *p)

@@ -63,6 +63,9 @@ void probe_detach(struct probe *p);
 const char *probe_mode(const struct probe *p);
 /* "syscalls:sys_enter_openat ..." or "do_sys_openat2". */
 const char *probe_attach_points(const struct probe *p);
+/* Time spent loading (the verifier) and attaching, over all programs. */
+void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns);
+
 /* What the last failing call was doing, for the caller's log line. */
 const char *probe_error(const struct probe *p);
 
