@@ -260,6 +260,17 @@ class Daemon:
             status = [m for m in self.messages if m.startswith("STATUS=")]
         return status[-1] if status else ""
 
+    def settle(self, generated, timeout=180):
+        """Waits until STATUS= accounts for `generated` opens (written, lost or
+        undelivered), or the timeout; returns the counters."""
+        deadline = time.monotonic() + timeout
+        while True:
+            counters = parse_status(self.latest_status())
+            if sum(counters.get(k, 0) for k in ("written", "lost", "undelivered")) >= generated \
+                    or time.monotonic() > deadline:
+                return counters
+            time.sleep(0.2)
+
     def stderr(self):
         with open(self.stderr_path, "rb") as f:
             return f.read().decode(errors="replace")

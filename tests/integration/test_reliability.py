@@ -51,16 +51,6 @@ class FloodRun:
 
 
 class ReliabilityTest(DaemonTestCase):
-    def settle(self, d, generated, timeout=180):
-        """Waits until STATUS accounts for every generated open; returns its counters."""
-        deadline = time.monotonic() + timeout
-        while True:
-            counters = parse_status(d.latest_status())
-            accounted = counters.get("written", 0) + counters.get("lost", 0) + counters.get("undelivered", 0)
-            if accounted >= generated or time.monotonic() > deadline:
-                return counters
-            time.sleep(0.5)
-
     def test_hostile_paths_arrive_byte_for_byte(self):
         comm = self.unique("hostile")
         d = self.start(f"[Filter]\nCommands={comm}\n")
@@ -87,7 +77,7 @@ class ReliabilityTest(DaemonTestCase):
         rss_before = rss_kb(d.pid)
         flood = FloodRun(comm, self.workdir, 2, FLOOD_SECONDS)
         generated = flood.wait()
-        counters = self.settle(d, generated)
+        counters = d.settle(generated)
         time.sleep(2)  # the last loss report and status update
         counters = parse_status(d.latest_status())
         rss_after = rss_kb(d.pid)
@@ -116,7 +106,7 @@ class ReliabilityTest(DaemonTestCase):
             self.assertIsNone(d.proc.poll(), "survives journald's absence")
         finally:
             start_journald()
-        counters = self.settle(d, generated, timeout=60)
+        counters = d.settle(generated, timeout=60)
         time.sleep(2)
         lost, undelivered = loss_reports(d.pid)
         written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}")
@@ -167,7 +157,7 @@ class ReliabilityTest(DaemonTestCase):
             d.write_config(f"[Filter]\nCommands={a} other{i + 2}\n")
             d.proc.send_signal(signal.SIGHUP)
         generated = flood.wait()
-        counters = self.settle(d, generated)
+        counters = d.settle(generated)
         time.sleep(2)
         written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={a}")
         lost, undelivered = loss_reports(d.pid)

@@ -143,6 +143,12 @@ static void test_longest_path(void **state)
         v = field("MESSAGE", &len);
         assert_non_null(v);
         assert_null(memchr(v, '\n', len));
+        assert_null(field("OPEN_PATH_TRUNCATED", &len));
+
+        /* a path that filled the kernel side's whole buffer says so */
+        ev.event_flags = OPEN_EVENT_PATH_TRUNCATED;
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("OPEN_PATH_TRUNCATED", "1");
 }
 
 static void test_empty_and_unreadable_path(void **state)
