@@ -6,8 +6,8 @@
 
 /*
  * Sends one entry. sd_journal_sendv() reports success and sends nothing when
- * journald's socket does not exist; callers check journal_reachable() first
- * (once per batch), so that case is counted as undelivered, not lost silently.
+ * journald's socket does not exist; callers check journal_reachable() before
+ * each send, so that case is retried and counted, not lost silently.
  */
 int journal_send(const struct fields *f);
 
