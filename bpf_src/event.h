@@ -36,7 +36,7 @@ struct open_event {
         __u64 boot_ns;   /* CLOCK_BOOTTIME of the return from the open */
         __u64 cgroup_id; /* cgroup v2 id of the task */
         __u64 flags;     /* open flags as requested (O_LARGEFILE added by the kernel removed) */
-        __s64 result;    /* the new fd, or -errno */
+        __s64 result;    /* the new fd, or -errno (from -4095, MAX_ERRNO, to -1) */
         __u32 pid;       /* tgid: what user space calls the pid */
         __u32 tid;
         __u32 uid;

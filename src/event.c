@@ -9,9 +9,13 @@
 _Static_assert(offsetof(struct open_event, path) == OPEN_EVENT_HEADER_SIZE,
                "OPEN_EVENT_HEADER_SIZE does not match struct open_event");
 
+/* The most negative result a system call returns: -MAX_ERRNO. */
+#define RESULT_MIN (-4095)
+
 int open_event_size(const void *raw, size_t size)
 {
         uint16_t path_len;
+        int64_t result;
         size_t need;
 
         if (!raw || size < OPEN_EVENT_HEADER_SIZE + 1)
@@ -19,6 +23,9 @@ int open_event_size(const void *raw, size_t size)
         memcpy(&path_len, (const char *)raw + offsetof(struct open_event, path_len),
                sizeof(path_len));
         if (path_len >= OPEN_PATH_MAX)
+                return -EBADMSG;
+        memcpy(&result, (const char *)raw + offsetof(struct open_event, result), sizeof(result));
+        if (result < RESULT_MIN)
                 return -EBADMSG;
         need = OPEN_EVENT_HEADER_SIZE + (size_t)path_len + 1;
         if (size < need)

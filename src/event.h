@@ -7,9 +7,10 @@
 #include "../bpf_src/event.h"
 
 /*
- * Checks that raw bytes from the perf buffer hold one whole open_event and
- * returns how many of them do (header, path and its NUL), or -EBADMSG.
- * Perf pads samples, so size may exceed what the event uses.
+ * Checks that raw bytes from the perf buffer hold one whole open_event, with a
+ * result the kernel can return (an fd, or -errno down to -4095), and returns
+ * how many of them do (header, path and its NUL), or -EBADMSG. Perf pads
+ * samples, so size may exceed what the event uses.
  */
 int open_event_size(const void *raw, size_t size);
 

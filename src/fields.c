@@ -99,7 +99,8 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
 {
         char flags_text[OPEN_FLAGS_TEXT_MAX], errbuf[16];
         const char *error_name = NULL;
-        int64_t realtime_ns = (int64_t)ev->boot_ns + o->boot_to_realtime_ns;
+        /* wraps rather than overflows on a nonsense clock value */
+        int64_t realtime_ns = (int64_t)((uint64_t)ev->boot_ns + (uint64_t)o->boot_to_realtime_ns);
         int r = 0;
 
         fields_reset(f);

@@ -63,6 +63,24 @@ static void test_rejects_malformed(void **state)
         assert_int_equal(open_event_size(buf, sizeof(buf)), -EBADMSG);
 }
 
+/* Found by fuzz_fields: a result no system call returns made fields.c negate INT64_MIN. */
+static void test_rejects_results_no_syscall_returns(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 64];
+        size_t n = make_record(buf, sizeof(buf), "/x", 2, 0);
+        int64_t results[] = { INT64_MIN, -4096 }, ok[] = { -4095, -1, 0, INT32_MAX };
+
+        (void)state;
+        for (size_t i = 0; i < 2; i++) {
+                memcpy(buf + offsetof(struct open_event, result), &results[i], sizeof(results[i]));
+                assert_int_equal(open_event_size(buf, n), -EBADMSG);
+        }
+        for (size_t i = 0; i < 4; i++) {
+                memcpy(buf + offsetof(struct open_event, result), &ok[i], sizeof(ok[i]));
+                assert_int_equal(open_event_size(buf, n), (int)n);
+        }
+}
+
 static void test_path_is_terminated_at_path_len(void **state)
 {
         static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 64];
@@ -81,6 +99,7 @@ int main(void)
                 cmocka_unit_test(test_decode_short_path_unaligned),
                 cmocka_unit_test(test_longest_path),
                 cmocka_unit_test(test_rejects_malformed),
+                cmocka_unit_test(test_rejects_results_no_syscall_returns),
                 cmocka_unit_test(test_path_is_terminated_at_path_len),
         };
 
