@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "counters.h"
 #include "event.h"
@@ -249,22 +250,6 @@ static void on_lost(void *cookie, uint64_t lost)
         atomic_fetch_add(&d->counters.lost_perf, lost);
 }
 
-static uint64_t boottime_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_BOOTTIME, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t monotonic_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void update_status(struct daemon *d)
 {
         uint64_t stats[OPEN_STAT_MAX];
@@ -367,7 +352,7 @@ static int run_loop(struct daemon *d)
 {
         size_t nbuf = probe_buffer_count(d->probe);
         struct pollfd *fds = calloc(nbuf + 2, sizeof(*fds));
-        uint64_t last_sweep = monotonic_ns();
+        uint64_t last_sweep = clock_ns(CLOCK_MONOTONIC);
         bool stop = false;
 
         if (!fds)
@@ -386,9 +371,9 @@ static int run_loop(struct daemon *d)
                 }
                 /* Wake-ups are batched (WakeupEvents=): sweep every buffer now and then so a
                  * quiet CPU's last few events are not held back. */
-                if (monotonic_ns() - last_sweep >= SWEEP_INTERVAL_NS) {
+                if (clock_ns(CLOCK_MONOTONIC) - last_sweep >= SWEEP_INTERVAL_NS) {
                         probe_read_all(d->probe);
-                        last_sweep = monotonic_ns();
+                        last_sweep = clock_ns(CLOCK_MONOTONIC);
                 } else {
                         for (size_t i = 0; i < nbuf; i++)
                                 if (fds[i + 2].revents & POLLIN)
@@ -399,7 +384,7 @@ static int run_loop(struct daemon *d)
 
                         (void)!read(d->timer_fd, &ticks, sizeof(ticks));
                         update_status(d);
-                        if (d->args.duration && monotonic_ns() - d->started_ns >= d->args.duration * 1000000000ull)
+                        if (d->args.duration && clock_ns(CLOCK_MONOTONIC) - d->started_ns >= d->args.duration * 1000000000ull)
                                 stop = true;
                 }
                 if (fds[0].revents & POLLIN) {
@@ -421,7 +406,7 @@ static int start(struct daemon *d)
 {
         struct probe_params params = { 0 };
         struct writer_options wo;
-        uint64_t t0 = monotonic_ns(), t1, load_ns, attach_ns;
+        uint64_t t0 = clock_ns(CLOCK_MONOTONIC), t1, load_ns, attach_ns;
         int r;
 
         r = prepare_kernel(&d->config, &params);
@@ -434,7 +419,7 @@ static int start(struct daemon *d)
         r = probe_compile(&params, &d->probe);
         if (r < 0)
                 return log_error_errno(r, "compiling the BPF program failed (clang's messages are above)");
-        t1 = monotonic_ns();
+        t1 = clock_ns(CLOCK_MONOTONIC);
 
         /* Filter first (it excludes ourselves), buffers second, attach last: no event is missed
          * or mis-filtered between the steps. */
@@ -451,7 +436,7 @@ static int start(struct daemon *d)
                 .priority = d->config.priority,
                 .failure_priority = d->config.failure_priority,
                 .stream = stdout,
-                .start_boot_ns = boottime_ns(),
+                .start_boot_ns = clock_ns(CLOCK_BOOTTIME),
         };
         if (d->config.target == OUTPUT_TEXT)
                 stream_text_header(stdout);
@@ -516,7 +501,7 @@ int main(int argc, char **argv)
         int r;
 
         log_setup();
-        d.started_ns = monotonic_ns();
+        d.started_ns = clock_ns(CLOCK_MONOTONIC);
         r = parse_args(argc, argv, &d.args);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bpf_program.h"
+#include "clock.h"
 #include "cpulist.h"
 
 #define MAX_CPUS 4096
@@ -294,19 +294,11 @@ int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, 
         return 0;
 }
 
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int load(struct probe *p, const char *func, enum bpf_prog_type type)
 {
         char log[4096] = "";
         void *start = bpf_function_start(p->module, func);
-        uint64_t t0 = now_ns();
+        uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
         int fd;
 
         if (!start) {
@@ -316,7 +308,7 @@ static int load(struct probe *p, const char *func, enum bpf_prog_type type)
         fd = bcc_func_load(p->module, type, func, start, (int)bpf_function_size(p->module, func),
                            bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log,
                            sizeof(log), NULL, -1);
-        p->load_ns += now_ns() - t0;
+        p->load_ns += clock_ns(CLOCK_MONOTONIC) - t0;
         if (fd < 0) {
                 int r = fd < -1 ? fd : -errno;
                 char *last = strrchr(log, '\n');
@@ -345,9 +337,9 @@ static int attach_tracepoint(struct probe *p, const char *name)
                 return fd;
         l->prog_fd = fd;
         p->nlinks++;
-        t0 = now_ns();
+        t0 = clock_ns(CLOCK_MONOTONIC);
         l->perf_fd = bpf_attach_tracepoint(fd, "syscalls", name);
-        p->attach_ns += now_ns() - t0;
+        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
         if (l->perf_fd < 0) {
                 int r = errno ? -errno : -EINVAL;
 
@@ -371,9 +363,9 @@ static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attac
         /* The event name only matters where libbcc falls back to kprobe_events. */
         snprintf(l->kprobe_event, sizeof(l->kprobe_event), "opensnoopd_%d_%s", getpid(),
                  type == BPF_PROBE_ENTRY ? "entry" : "return");
-        t0 = now_ns();
+        t0 = clock_ns(CLOCK_MONOTONIC);
         l->perf_fd = bpf_attach_kprobe(fd, type, l->kprobe_event, p->plan.kprobe_symbol, 0, 0);
-        p->attach_ns += now_ns() - t0;
+        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
         if (l->perf_fd < 0) {
                 int r = errno ? -errno : -EINVAL;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "event.h"
 #include "fields.h"
 #include "journal.h"
@@ -32,14 +33,6 @@ struct writer {
         struct fields fields;
 };
 
-static uint64_t now_ns(clockid_t clock)
-{
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_ms(int ms)
 {
         struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
@@ -54,7 +47,7 @@ static int deliver(struct writer *w, const void *data, size_t len)
         struct fields_options fo = {
                 .priority = atomic_load(&w->priority),
                 .failure_priority = atomic_load(&w->failure_priority),
-                .boot_to_realtime_ns = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME)),
+                .boot_to_realtime_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME)),
         };
         int r = open_event_decode(data, len, &w->event);
 
@@ -75,7 +68,7 @@ static int deliver(struct writer *w, const void *data, size_t len)
 /* Reports new losses, at most once a second; a report that cannot be sent is retried. */
 static void report_losses(struct writer *w, bool force)
 {
-        uint64_t now = now_ns(CLOCK_MONOTONIC);
+        uint64_t now = clock_ns(CLOCK_MONOTONIC);
         uint64_t lost = counters_lost(w->c), undelivered = atomic_load(&w->c->undelivered);
         uint64_t new_lost = lost - w->reported_lost, new_undelivered = undelivered - w->reported_undelivered;
         int r;
@@ -104,7 +97,7 @@ static bool past_deadline(struct writer *w)
 {
         uint64_t deadline = atomic_load(&w->stop_deadline_ns);
 
-        return deadline && now_ns(CLOCK_MONOTONIC) > deadline;
+        return deadline && clock_ns(CLOCK_MONOTONIC) > deadline;
 }
 
 static void flush_stream(struct writer *w)
@@ -208,7 +201,7 @@ int writer_stop(struct writer *w, int timeout_ms)
         }
         /* Deliver for three quarters of the time, then count the rest; the margin
          * covers counting them and one last loss report. */
-        atomic_store(&w->stop_deadline_ns, now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 750000ull);
+        atomic_store(&w->stop_deadline_ns, clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 750000ull);
         queue_close(w->q);
         clock_gettime(CLOCK_REALTIME, &limit);
         limit.tv_sec += timeout_ms / 1000 + 2;
