@@ -44,17 +44,19 @@ static void sleep_ms(int ms)
 /* Delivers one record. -EAGAIN: try again later (journald away); other errors drop it. */
 static int deliver(struct writer *w, const void *data, size_t len)
 {
-        struct fields_options fo = {
-                .priority = atomic_load(&w->priority),
-                .failure_priority = atomic_load(&w->failure_priority),
-                .boot_to_realtime_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME)),
-        };
+        struct fields_options fo;
         int r = open_event_decode(data, len, &w->event);
 
         if (r < 0)
                 return r;
         if (w->o.target == OUTPUT_TEXT)
                 return stream_write_text(w->o.stream, &w->event, w->o.start_boot_ns);
+        /* read per event: a clock step or a reload applies from the next one */
+        fo = (struct fields_options){
+                .priority = atomic_load(&w->priority),
+                .failure_priority = atomic_load(&w->failure_priority),
+                .boot_to_realtime_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME)),
+        };
         r = fields_from_event(&w->fields, &w->event, &fo);
         if (r < 0)
                 return r;
