@@ -179,6 +179,11 @@ def loaded_prog_ids():
     return {p["id"] for p in json.loads(out or "[]")}
 
 
+def opens_reported(output):
+    """How many opens a burst or burst-for run of the opener says it made."""
+    return json.loads(output.strip().splitlines()[-1])["opens"]
+
+
 def run_opener(comm, directory, *scenario):
     """Runs the opener; returns its header (pid, uid, gid) and one record per open."""
     out = subprocess.run([OPENER, comm, directory] + list(scenario), stdout=subprocess.PIPE,

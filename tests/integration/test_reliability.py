@@ -11,7 +11,7 @@ import time
 import unittest
 
 from harness import (OPENER, DaemonTestCase, bpf_links_of, count_entries, field, field_bytes, journal,
-                     loaded_prog_ids, loss_reports, parse_status, record_figures, rss_kb, run_opener,
+                     loaded_prog_ids, loss_reports, opens_reported, parse_status, record_figures, rss_kb, run_opener,
                      start_journald, stop_journald, wait_journal)
 
 FLOOD_SECONDS = float(os.environ.get("OPENSNOOPD_FLOOD_SECONDS", "30"))
@@ -45,7 +45,7 @@ class FloodRun:
         total = 0
         for p in self.procs:
             out, _ = p.communicate()
-            total += int(out.strip().splitlines()[-1].split(":")[1].rstrip("}"))
+            total += opens_reported(out)
         self.seconds = time.monotonic() - self.started
         return total
 
@@ -171,7 +171,7 @@ class ReliabilityTest(DaemonTestCase):
 def run_opener_count(comm, directory, n):
     out = subprocess.run([OPENER, comm, directory, "burst", str(n)], stdout=subprocess.PIPE, text=True,
                          check=True).stdout
-    return int(out.strip().splitlines()[-1].split(":")[1].rstrip("}"))
+    return opens_reported(out)
 
 
 if __name__ == "__main__":

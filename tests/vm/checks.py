@@ -152,7 +152,7 @@ def main():
     t0 = time.monotonic()
     out = run(harness.OPENER, "vmburst", workdir(), "burst", str(n)).stdout
     took = time.monotonic() - t0
-    made = json.loads(out.splitlines()[-1])["opens"]
+    made = harness.opens_reported(out)
 
     def accounted():
         written = run("journalctl", "--no-pager", "-o", "cat", UNIT, "OPEN_COMM=vmburst").stdout.count("\n")
