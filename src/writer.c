@@ -194,13 +194,6 @@ int writer_stop(struct writer *w, int timeout_ms)
 
         if (!w || !w->started || w->joined)
                 return 0;
-        if (atomic_load(&w->stop_deadline_ns)) {
-                /* asked before and it did not finish: do not wait a second time */
-                if (pthread_tryjoin_np(w->thread, NULL) != 0)
-                        return -ETIMEDOUT;
-                w->joined = true;
-                return 0;
-        }
         /* Deliver for three quarters of the time, then count the rest; the margin
          * covers counting them and one last loss report. */
         atomic_store(&w->stop_deadline_ns, clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 750000ull);
