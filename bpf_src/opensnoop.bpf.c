@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * opensnoopd's kernel side, in BCC's dialect of C. libbcc compiles it when
- * the daemon starts; the build embeds it, with event.h and filter.h in front.
+ * the daemon starts; the build embeds it, with opensnoop.h in front.
  *
  * Each open is seen twice: on entry the arguments are stashed under the
  * thread id, on return the stash is looked up, the event is built in a
@@ -21,14 +21,13 @@
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
 #ifdef OPENSNOOPD_KPROBE
 /* pt_regs and task_struct: large headers, parsed only where they are used */
-#include <uapi/linux/ptrace.h>
 #include <linux/sched.h>
+#include <uapi/linux/ptrace.h>
 #endif
 #if defined(OPENSNOOPD_TP_OPENAT2) || defined(OPENSNOOPD_KPROBE_OPENAT2)
 #include <uapi/linux/openat2.h>
 #endif
-#include "event.h"
-#include "filter.h"
+#include "opensnoop.h"
 
 struct stash {
         const char *path; /* user pointer, read on return when it is paged in */
@@ -88,8 +87,7 @@ static __always_inline int prefix_allowed(struct filter_settings *cfg, struct op
 }
 
 /* Decide what can be decided before the open runs; stash the rest. */
-static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd,
-                                    __u8 syscall)
+static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd, __u8 syscall)
 {
         __u64 pid_tgid = bpf_get_current_pid_tgid();
         __u32 pid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -207,56 +205,76 @@ out:
 
 #ifdef OPENSNOOPD_KPROBE
 /*
- * The kernel's open implementation does not know which system call it serves;
- * the number is in the task's saved user registers (orig_ax on x86-64).
+ * The kernel's open implementation does not know which system call it serves,
+ * and it has already added O_LARGEFILE to the flags (on 64-bit kernels, for
+ * every open). Both are in the task's saved user registers, which the kernel
+ * copied at syscall entry and no user thread can change: orig_ax holds the
+ * number, the argument registers the flags as the program passed them.
+ * Only the x86-64 layout is known here; elsewhere the syscall is "unknown"
+ * and the flags are the kernel's.
  */
-static __always_inline __u8 current_syscall(void)
+struct user_call {
+        __u8 syscall;
+        __u64 flags;
+};
+
+static __always_inline void read_user_call(struct user_call *c, __u64 kernel_flags)
 {
+        c->syscall = OPEN_SYSCALL_UNKNOWN;
+        c->flags = kernel_flags;
 #ifdef OPENSNOOPD_X86_64
         struct task_struct *task = (struct task_struct *)bpf_get_current_task();
         struct pt_regs *regs;
         char *stack = NULL;
         long nr = -1;
+        unsigned long arg = 0;
 
         bpf_probe_read_kernel(&stack, sizeof(stack), &task->stack);
         if (!stack)
-                return OPEN_SYSCALL_UNKNOWN;
+                return;
         regs = (struct pt_regs *)(stack + THREAD_SIZE) - 1;
         bpf_probe_read_kernel(&nr, sizeof(nr), &regs->orig_ax);
-        if (nr == OPENSNOOPD_NR_OPEN)
-                return OPEN_SYSCALL_OPEN;
-        if (nr == OPENSNOOPD_NR_OPENAT)
-                return OPEN_SYSCALL_OPENAT;
-        if (nr == OPENSNOOPD_NR_OPENAT2)
-                return OPEN_SYSCALL_OPENAT2;
-#endif
-        return OPEN_SYSCALL_UNKNOWN;
-}
+        if (nr == OPENSNOOPD_NR_OPEN) {
+                c->syscall = OPEN_SYSCALL_OPEN;
+                bpf_probe_read_kernel(&arg, sizeof(arg), &regs->si); /* open(path, flags, mode) */
+                c->flags = (__u32)arg;
+        } else if (nr == OPENSNOOPD_NR_OPENAT) {
+                c->syscall = OPEN_SYSCALL_OPENAT;
+                bpf_probe_read_kernel(&arg, sizeof(arg), &regs->dx); /* openat(dfd, path, flags, mode) */
+                c->flags = (__u32)arg;
+        }
+#ifdef OPENSNOOPD_KPROBE_OPENAT2
+        else if (nr == OPENSNOOPD_NR_OPENAT2) {
+                /* openat2's flags are 64 bits in user memory, copied by the kernel already: keep
+                 * the kernel's copy, and take only the O_LARGEFILE bit from the caller's. */
+                struct open_how user_how = {};
 
-/* The kernel adds O_LARGEFILE to every open on 64-bit systems; the tracepoint
- * path sees the flags before that, so drop it here for identical records. */
-#if BITS_PER_LONG == 64
-#define KERNEL_ADDED_FLAGS ((__u64)O_LARGEFILE)
-#else
-#define KERNEL_ADDED_FLAGS 0ULL
+                c->syscall = OPEN_SYSCALL_OPENAT2;
+                bpf_probe_read_kernel(&arg, sizeof(arg), &regs->dx);
+                if (bpf_probe_read_user(&user_how, sizeof(user_how), (void *)arg) == 0)
+                        c->flags = (kernel_flags & ~(__u64)O_LARGEFILE) | (user_how.flags & O_LARGEFILE);
+        }
 #endif
+#endif
+}
 
 #ifdef OPENSNOOPD_KPROBE_OPENAT2
-int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename,
-                      struct open_how *how)
+int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename, struct open_how *how)
 {
         struct open_how h = {};
+        struct user_call c;
 
         bpf_probe_read_kernel(&h, sizeof(h), how);
-        return on_entry(filename, h.flags & ~KERNEL_ADDED_FLAGS, (__u32)h.mode, dfd,
-                        current_syscall());
+        read_user_call(&c, h.flags);
+        return on_entry(filename, c.flags, (__u32)h.mode, dfd, c.syscall);
 }
 #else
-int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename, int flags,
-                      umode_t mode)
+int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename, int flags, umode_t mode)
 {
-        return on_entry(filename, (__u64)(__u32)flags & ~KERNEL_ADDED_FLAGS, mode, dfd,
-                        current_syscall());
+        struct user_call c;
+
+        read_user_call(&c, (__u64)(__u32)flags);
+        return on_entry(filename, c.flags, mode, dfd, c.syscall);
 }
 #endif
 
@@ -269,8 +287,7 @@ int kprobe_open_return(struct pt_regs *ctx)
 #ifdef OPENSNOOPD_TP_OPEN
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
-        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, AT_FDCWD,
-                        OPEN_SYSCALL_OPEN);
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, AT_FDCWD, OPEN_SYSCALL_OPEN);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_open)
@@ -282,8 +299,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 #ifdef OPENSNOOPD_TP_OPENAT
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
-        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, (__s32)args->dfd,
-                        OPEN_SYSCALL_OPENAT);
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_openat)
@@ -298,8 +314,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
         struct open_how h = {};
 
         bpf_probe_read_user(&h, sizeof(h), args->how);
-        return on_entry(args->filename, h.flags, (__u32)h.mode, (__s32)args->dfd,
-                        OPEN_SYSCALL_OPENAT2);
+        return on_entry(args->filename, h.flags, (__u32)h.mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT2);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_openat2)

@@ -3,19 +3,19 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "../bpf_src/event.h"
-#include "../bpf_src/filter.h"
+#include "ini.h"
+#include "opensnoop.h"
+#include "trusted_file.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
+
+struct config_key;
 
 /* Where we are in the file, for error messages. */
 struct parse_ctx {
@@ -23,6 +23,28 @@ struct parse_ctx {
         unsigned line;
         const char *key;
         struct config_errors *errs;
+};
+
+/* What a kind of value is: how it is parsed, compared, printed and freed. */
+struct value_type {
+        int (*parse)(struct parse_ctx *p, const struct config_key *k, const char *value, void *field);
+        bool (*equal)(const void *a, const void *b);
+        void (*print)(FILE *f, const void *field, const struct config_key *k);
+        void (*clear)(void *field); /* NULL: nothing to free */
+};
+
+/* One row per key: the table parse, diff and print walk (systemd's gperf tables are the model). */
+struct config_key {
+        const char *section;
+        const char *name;
+        const struct value_type *type;
+        size_t offset;
+        size_t size;
+        bool restart_only; /* a reload keeps the running value */
+        uint64_t min, max; /* numbers: bounds; lists: entries; words: bytes in max_len */
+        size_t max_len;    /* lists of words: bytes per word */
+        bool power_of_two;
+        const char *const *choices; /* NULL-terminated, in the order of the enum */
 };
 
 __attribute__((format(printf, 2, 3))) static void error_at(struct parse_ctx *p, const char *fmt, ...)
@@ -52,63 +74,7 @@ __attribute__((format(printf, 2, 3))) static void error_at(struct parse_ctx *p, 
         p->errs->msg[p->errs->n++] = msg;
 }
 
-void config_init(struct config *c)
-{
-        *c = (struct config){
-                .mode = PROBE_MODE_AUTO,
-                .perf_buffer_pages = 256,
-                .wakeup_events = 32,
-                .max_in_flight = 16384,
-                .access = ACCESS_ANY,
-                .target = OUTPUT_JOURNAL,
-                .priority = 6,
-                .failure_priority = 5,
-                .queue_size = 32u << 20,
-        };
-}
-
-static void str_list_clear(struct str_list *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                free(l->v[i]);
-        free(l->v);
-        l->v = NULL;
-        l->n = 0;
-}
-
-static void id_list_clear(struct id_list *l)
-{
-        free(l->v);
-        l->v = NULL;
-        l->n = 0;
-}
-
-void config_done(struct config *c)
-{
-        if (!c)
-                return;
-        free(c->kernel_source);
-        id_list_clear(&c->pids);
-        id_list_clear(&c->uids);
-        str_list_clear(&c->commands);
-        str_list_clear(&c->exclude_commands);
-        str_list_clear(&c->path_prefixes);
-        str_list_clear(&c->exclude_path_prefixes);
-        c->kernel_source = NULL;
-}
-
-void config_errors_done(struct config_errors *errs)
-{
-        if (!errs)
-                return;
-        for (size_t i = 0; i < errs->n; i++)
-                free(errs->msg[i]);
-        free(errs->msg);
-        errs->msg = NULL;
-        errs->n = 0;
-}
-
-/* ---- value parsers: each reports its own error and returns 0 or -EINVAL ---- */
+/* ---- numbers ---- */
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -125,102 +91,226 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
         return 0;
 }
 
-static int parse_bounded(struct parse_ctx *p, const char *value, uint64_t min, uint64_t max,
-                         bool power_of_two, unsigned *out)
+static int parse_unsigned(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
 {
         uint64_t v;
 
-        if (parse_uint(value, UINT32_MAX, &v) < 0 || v < min || v > max ||
-            (power_of_two && (v & (v - 1)))) {
-                error_at(p, "%s=%s: must be %s from %" PRIu64 " to %" PRIu64, p->key, value,
-                         power_of_two ? "a power of two" : "a whole number", min, max);
+        if (parse_uint(value, UINT32_MAX, &v) < 0 || v < k->min || v > k->max || (k->power_of_two && (v & (v - 1)))) {
+                error_at(p, "%s=%s: must be %s from %" PRIu64 " to %" PRIu64, k->name, value,
+                         k->power_of_two ? "a power of two" : "a whole number", k->min, k->max);
                 return -EINVAL;
         }
-        *out = (unsigned)v;
+        *(unsigned *)field = (unsigned)v;
         return 0;
 }
 
-static int parse_bool(struct parse_ctx *p, const char *value, bool *out)
+static bool unsigned_equal(const void *a, const void *b)
 {
-        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+        return *(const unsigned *)a == *(const unsigned *)b;
+}
 
-        for (size_t i = 0; i < 4; i++) {
-                if (strcasecmp(value, yes[i]) == 0)
-                        return *out = true, 0;
-                if (strcasecmp(value, no[i]) == 0)
-                        return *out = false, 0;
+static void print_unsigned(FILE *f, const void *field, const struct config_key *k)
+{
+        (void)k;
+        fprintf(f, "%u", *(const unsigned *)field);
+}
+
+static const struct value_type type_unsigned = { parse_unsigned, unsigned_equal, print_unsigned, NULL };
+
+/* "64K", "1G": a bound as the error message shows it. */
+static const char *size_text(uint64_t v, char buf[static 32])
+{
+        static const char units[] = "KMG";
+
+        for (int i = 2; i >= 0; i--) {
+                uint64_t unit = 1ull << (10 * (i + 1));
+
+                if (v >= unit && v % unit == 0) {
+                        snprintf(buf, 32, "%" PRIu64 "%c", v / unit, units[i]);
+                        return buf;
+                }
         }
-        error_at(p, "%s=%s: not a boolean (use yes or no)", p->key, value);
-        return -EINVAL;
+        snprintf(buf, 32, "%" PRIu64, v);
+        return buf;
 }
 
-/* One of names[]; its index in *out. */
-static int parse_choice(struct parse_ctx *p, const char *value, const char *const names[], size_t n,
-                        int *out)
+static int parse_size(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
 {
-        char expected[128] = "";
-
-        for (size_t i = 0; i < n; i++) {
-                if (strcmp(value, names[i]) == 0)
-                        return *out = (int)i, 0;
-                strncat(expected, names[i], sizeof(expected) - strlen(expected) - 1);
-                strncat(expected, i + 2 < n ? ", " : i + 1 < n ? " or " : "",
-                        sizeof(expected) - strlen(expected) - 1);
-        }
-        error_at(p, "%s=%s: must be %s", p->key, value, expected);
-        return -EINVAL;
-}
-
-static int parse_priority(struct parse_ctx *p, const char *value, int *out)
-{
-        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
-        uint64_t v;
-
-        for (int i = 0; i < 8; i++)
-                if (strcasecmp(value, names[i]) == 0)
-                        return *out = i, 0;
-        if (parse_uint(value, 7, &v) == 0)
-                return *out = (int)v, 0;
-        error_at(p, "%s=%s: must be a syslog priority, 0-7 or emerg…debug", p->key, value);
-        return -EINVAL;
-}
-
-static int parse_size(struct parse_ctx *p, const char *value, size_t *out)
-{
-        char *end;
+        char *end, lo[32], hi[32];
         unsigned long long v, mult = 1;
 
         errno = 0;
-        v = isdigit((unsigned char)value[0]) ? strtoull(value, &end, 10) : 0;
-        if (isdigit((unsigned char)value[0]) && !errno) {
+        if (isdigit((unsigned char)value[0])) {
+                v = strtoull(value, &end, 10);
                 if (strcasecmp(end, "K") == 0)
                         mult = 1ull << 10, end++;
                 else if (strcasecmp(end, "M") == 0)
                         mult = 1ull << 20, end++;
                 else if (strcasecmp(end, "G") == 0)
                         mult = 1ull << 30, end++;
-                if (*end == '\0' && v <= CONFIG_QUEUE_SIZE_MAX / mult && v * mult >= CONFIG_QUEUE_SIZE_MIN) {
-                        *out = (size_t)(v * mult);
+                if (!errno && *end == '\0' && v <= k->max / mult && v * mult >= k->min) {
+                        *(size_t *)field = (size_t)(v * mult);
                         return 0;
                 }
         }
-        error_at(p, "%s=%s: must be a size from 64K to 1G (bytes, or with K, M or G)", p->key, value);
+        error_at(p, "%s=%s: must be a size from %s to %s (bytes, or with K, M or G)", k->name, value,
+                 size_text(k->min, lo), size_text(k->max, hi));
         return -EINVAL;
 }
+
+static bool size_equal(const void *a, const void *b)
+{
+        return *(const size_t *)a == *(const size_t *)b;
+}
+
+static void print_size(FILE *f, const void *field, const struct config_key *k)
+{
+        (void)k;
+        fprintf(f, "%zu", *(const size_t *)field);
+}
+
+static const struct value_type type_size = { parse_size, size_equal, print_size, NULL };
+
+/* ---- booleans, choices, priorities ---- */
+
+static int parse_bool(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < 4; i++) {
+                if (strcasecmp(value, yes[i]) == 0)
+                        return *(bool *)field = true, 0;
+                if (strcasecmp(value, no[i]) == 0)
+                        return *(bool *)field = false, 0;
+        }
+        error_at(p, "%s=%s: not a boolean (use yes or no)", k->name, value);
+        return -EINVAL;
+}
+
+static bool bool_equal(const void *a, const void *b)
+{
+        return *(const bool *)a == *(const bool *)b;
+}
+
+static void print_bool(FILE *f, const void *field, const struct config_key *k)
+{
+        (void)k;
+        fputs(*(const bool *)field ? "yes" : "no", f);
+}
+
+static const struct value_type type_bool = { parse_bool, bool_equal, print_bool, NULL };
+
+/* An enum whose names are k->choices; stored as an int. */
+static int parse_choice(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        char expected[128] = "";
+        size_t n = 0;
+
+        while (k->choices[n])
+                n++;
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(value, k->choices[i]) == 0)
+                        return *(int *)field = (int)i, 0;
+                strncat(expected, k->choices[i], sizeof(expected) - strlen(expected) - 1);
+                strncat(expected, i + 2 < n ? ", " : i + 1 < n ? " or " : "", sizeof(expected) - strlen(expected) - 1);
+        }
+        error_at(p, "%s=%s: must be %s", k->name, value, expected);
+        return -EINVAL;
+}
+
+static bool int_equal(const void *a, const void *b)
+{
+        return *(const int *)a == *(const int *)b;
+}
+
+static void print_choice(FILE *f, const void *field, const struct config_key *k)
+{
+        fputs(k->choices[*(const int *)field], f);
+}
+
+static const struct value_type type_choice = { parse_choice, int_equal, print_choice, NULL };
+
+static const char *const priority_names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+
+static int parse_priority(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        uint64_t v;
+
+        for (int i = 0; i < 8; i++)
+                if (strcasecmp(value, priority_names[i]) == 0)
+                        return *(int *)field = i, 0;
+        if (parse_uint(value, 7, &v) == 0)
+                return *(int *)field = (int)v, 0;
+        error_at(p, "%s=%s: must be a syslog priority, 0-7 or emerg…debug", k->name, value);
+        return -EINVAL;
+}
+
+static void print_priority(FILE *f, const void *field, const struct config_key *k)
+{
+        (void)k;
+        fputs(priority_names[*(const int *)field], f);
+}
+
+static const struct value_type type_priority = { parse_priority, int_equal, print_priority, NULL };
+
+/* ---- an absolute path, or empty for "none" ---- */
+
+static int parse_path(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        char **s = field;
+
+        if (*value && *value != '/') {
+                error_at(p, "%s=%s: must be an absolute path", k->name, value);
+                return -EINVAL;
+        }
+        free(*s);
+        *s = NULL;
+        if (*value && !(*s = strdup(value)))
+                return -ENOMEM;
+        return 0;
+}
+
+static bool path_equal(const void *a, const void *b)
+{
+        const char *sa = *(char *const *)a, *sb = *(char *const *)b;
+
+        return strcmp(sa ? sa : "", sb ? sb : "") == 0;
+}
+
+static void print_path(FILE *f, const void *field, const struct config_key *k)
+{
+        const char *s = *(char *const *)field;
+
+        (void)k;
+        fputs(s ? s : "", f);
+}
+
+static void clear_path(void *field)
+{
+        char **s = field;
+
+        free(*s);
+        *s = NULL;
+}
+
+static const struct value_type type_path = { parse_path, path_equal, print_path, clear_path };
+
+/* ---- lists ---- */
 
 /*
  * Splits a list value into words at white space; "double" or 'single' quotes
  * keep spaces inside a word. Calls add() for each word. An empty value is the
- * systemd convention for "forget what earlier lines said": reset() is called.
+ * systemd convention for "forget what earlier lines said": the list is cleared.
  */
-static int split_words(struct parse_ctx *p, const char *value, void *list, void (*reset)(void *),
-                       int (*add)(struct parse_ctx *, void *, const char *))
+static int split_words(struct parse_ctx *p, const struct config_key *k, const char *value, void *list,
+                       void (*clear)(void *),
+                       int (*add)(struct parse_ctx *, const struct config_key *, void *, const char *))
 {
         char word[OPEN_PATH_MAX + 1];
-        int r = 0;
+        int r = 0, added;
 
         if (*value == '\0') {
-                reset(list);
+                clear(list);
                 return 0;
         }
         for (const char *s = value; *s;) {
@@ -245,40 +335,47 @@ static int split_words(struct parse_ctx *p, const char *value, void *list, void 
                         n++;
                 }
                 if (quote) {
-                        error_at(p, "%s=%s: unterminated quote", p->key, value);
+                        error_at(p, "%s=%s: unterminated quote", k->name, value);
                         return -EINVAL;
                 }
                 if (n >= sizeof(word) - 1) {
-                        error_at(p, "%s=: a word is longer than %d bytes", p->key, OPEN_PATH_MAX - 1);
+                        error_at(p, "%s=: a word is longer than %d bytes", k->name, OPEN_PATH_MAX - 1);
+                        r = -EINVAL;
+                        continue;
+                }
+                if (n == 0) {
+                        /* "" would match every command or path, or none: never what was meant */
+                        error_at(p, "%s=%s: an empty word; write %s= alone to clear the list", k->name, value, k->name);
                         r = -EINVAL;
                         continue;
                 }
                 word[n] = '\0';
-                if (add(p, list, word) < 0)
-                        r = -EINVAL;
+                added = add(p, k, list, word);
+                if (added == -ENOMEM)
+                        return added;
+                if (added < 0)
+                        r = added;
         }
         return r;
 }
 
-static void reset_ids(void *l)
+static void clear_ids(void *field)
 {
-        id_list_clear(l);
+        struct id_list *l = field;
+
+        free(l->v);
+        *l = (struct id_list){ 0 };
 }
 
-static void reset_strs(void *l)
-{
-        str_list_clear(l);
-}
-
-static int push_id(struct parse_ctx *p, struct id_list *l, uint64_t v, size_t max)
+static int push_id(struct parse_ctx *p, const struct config_key *k, struct id_list *l, uint64_t v)
 {
         uint32_t *grown;
 
         for (size_t i = 0; i < l->n; i++)
                 if (l->v[i] == v)
                         return 0;
-        if (l->n >= max) {
-                error_at(p, "%s=: more than %zu entries", p->key, max);
+        if (l->n >= k->max) {
+                error_at(p, "%s=: more than %" PRIu64 " entries", k->name, k->max);
                 return -EINVAL;
         }
         grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
@@ -289,403 +386,370 @@ static int push_id(struct parse_ctx *p, struct id_list *l, uint64_t v, size_t ma
         return 0;
 }
 
-static int add_pid(struct parse_ctx *p, void *list, const char *word)
+static int add_pid(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
 {
         uint64_t v;
 
         /* 4194304 is PID_MAX_LIMIT, the largest pid any kernel hands out. */
         if (parse_uint(word, 4194304, &v) < 0 || v == 0) {
-                error_at(p, "%s=%s: not a process id", p->key, word);
+                error_at(p, "%s=%s: not a process id", k->name, word);
                 return -EINVAL;
         }
-        return push_id(p, list, v, FILTER_MAX_PIDS);
+        return push_id(p, k, list, v);
 }
 
-static int add_uid(struct parse_ctx *p, void *list, const char *word)
+static int add_uid(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
 {
         uint64_t v;
 
         if (parse_uint(word, UINT32_MAX - 1, &v) < 0) {
-                error_at(p, "%s=%s: not a numeric user id", p->key, word);
+                error_at(p, "%s=%s: not a numeric user id", k->name, word);
                 return -EINVAL;
         }
-        return push_id(p, list, v, FILTER_MAX_UIDS);
+        return push_id(p, k, list, v);
 }
 
-static int push_str(struct parse_ctx *p, struct str_list *l, const char *word, size_t max)
+static int parse_pids(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
 {
+        return split_words(p, k, value, field, clear_ids, add_pid);
+}
+
+static int parse_uids(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        return split_words(p, k, value, field, clear_ids, add_uid);
+}
+
+static bool ids_equal(const void *a, const void *b)
+{
+        const struct id_list *la = a, *lb = b;
+
+        return la->n == lb->n && (la->n == 0 || memcmp(la->v, lb->v, la->n * sizeof(*la->v)) == 0);
+}
+
+static void print_ids(FILE *f, const void *field, const struct config_key *k)
+{
+        const struct id_list *l = field;
+
+        (void)k;
+        for (size_t i = 0; i < l->n; i++)
+                fprintf(f, "%s%" PRIu32, i ? " " : "", l->v[i]);
+}
+
+static const struct value_type type_pids = { parse_pids, ids_equal, print_ids, clear_ids };
+static const struct value_type type_uids = { parse_uids, ids_equal, print_ids, clear_ids };
+
+static void clear_words(void *field)
+{
+        struct str_list *l = field;
+
+        for (size_t i = 0; i < l->n; i++)
+                free(l->v[i]);
+        free(l->v);
+        *l = (struct str_list){ 0 };
+}
+
+static int add_word(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
+{
+        struct str_list *l = list;
         char **grown;
 
+        if (strlen(word) > k->max_len) {
+                if (k->max_len == OPEN_COMM_LEN - 1)
+                        error_at(p, "%s=%s: longer than %zu bytes, the kernel's limit for a command name", k->name,
+                                 word, k->max_len);
+                else
+                        error_at(p, "%s=%.40s…: longer than %zu bytes", k->name, word, k->max_len);
+                return -EINVAL;
+        }
         for (size_t i = 0; i < l->n; i++)
                 if (strcmp(l->v[i], word) == 0)
                         return 0;
-        if (l->n >= max) {
-                error_at(p, "%s=: more than %zu entries", p->key, max);
+        if (l->n >= k->max) {
+                error_at(p, "%s=: more than %" PRIu64 " entries", k->name, k->max);
                 return -EINVAL;
         }
         grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
         if (!grown)
                 return -ENOMEM;
         l->v = grown;
-        l->v[l->n] = strdup(word);
-        if (!l->v[l->n])
+        if (!(l->v[l->n] = strdup(word)))
                 return -ENOMEM;
         l->n++;
         return 0;
 }
 
-static int add_comm(struct parse_ctx *p, void *list, const char *word)
+static int parse_words(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
 {
-        if (strlen(word) > OPEN_COMM_LEN - 1) {
-                error_at(p, "%s=%s: longer than %d bytes, the kernel's limit for a command name", p->key,
-                         word, OPEN_COMM_LEN - 1);
-                return -EINVAL;
-        }
-        return push_str(p, list, word, FILTER_MAX_COMMS);
+        return split_words(p, k, value, field, clear_words, add_word);
 }
 
-static int add_prefix(struct parse_ctx *p, void *list, const char *word)
+static bool words_equal(const void *a, const void *b)
 {
-        if (strlen(word) > FILTER_PREFIX_MAX) {
-                error_at(p, "%s=%.40s…: longer than %d bytes", p->key, word, FILTER_PREFIX_MAX);
-                return -EINVAL;
-        }
-        return push_str(p, list, word, FILTER_MAX_PREFIXES);
+        const struct str_list *la = a, *lb = b;
+
+        if (la->n != lb->n)
+                return false;
+        for (size_t i = 0; i < la->n; i++)
+                if (strcmp(la->v[i], lb->v[i]) != 0)
+                        return false;
+        return true;
 }
+
+/* A word as split_words() reads it back: quoted when it holds white space or quotes. */
+static void print_word(FILE *f, const char *w)
+{
+        if (!strpbrk(w, " \t\n\v\f\r\"'")) {
+                fputs(w, f);
+        } else if (!strchr(w, '"')) {
+                fprintf(f, "\"%s\"", w);
+        } else {
+                for (const char *s = w; *s; s++) {
+                        if (*s == '"')
+                                fputs("'\"'", f);
+                        else if (*s == '\'' || isspace((unsigned char)*s))
+                                fprintf(f, "\"%c\"", *s);
+                        else
+                                fputc(*s, f);
+                }
+        }
+}
+
+static void print_words(FILE *f, const void *field, const struct config_key *k)
+{
+        const struct str_list *l = field;
+
+        (void)k;
+        for (size_t i = 0; i < l->n; i++) {
+                if (i)
+                        fputc(' ', f);
+                print_word(f, l->v[i]);
+        }
+}
+
+static const struct value_type type_words = { parse_words, words_equal, print_words, clear_words };
 
 /* ---- the keys ---- */
 
-static int set_key(struct parse_ctx *p, struct config *c, const char *section, const char *value)
-{
-        static const char *const modes[] = { "auto", "kprobe", "tracepoint" };
-        static const char *const targets[] = { "journal", "json", "text" };
-        static const char *const access[] = { "any", "write" };
-        const char *k = p->key;
-        int v, r;
-
-        if (strcmp(section, "Probe") == 0) {
-                if (strcmp(k, "Mode") == 0) {
-                        r = parse_choice(p, value, modes, 3, &v);
-                        if (r == 0)
-                                c->mode = (enum probe_mode)v;
-                        return r;
-                }
-                if (strcmp(k, "PerfBufferPages") == 0)
-                        return parse_bounded(p, value, 1, CONFIG_PERF_PAGES_MAX, true, &c->perf_buffer_pages);
-                if (strcmp(k, "WakeupEvents") == 0)
-                        return parse_bounded(p, value, 1, CONFIG_WAKEUP_EVENTS_MAX, false, &c->wakeup_events);
-                if (strcmp(k, "MaxInFlight") == 0)
-                        return parse_bounded(p, value, CONFIG_MAX_IN_FLIGHT_MIN, CONFIG_MAX_IN_FLIGHT_MAX,
-                                             false, &c->max_in_flight);
-                if (strcmp(k, "KernelSource") == 0) {
-                        if (*value && *value != '/') {
-                                error_at(p, "KernelSource=%s: must be an absolute path", value);
-                                return -EINVAL;
-                        }
-                        free(c->kernel_source);
-                        c->kernel_source = *value ? strdup(value) : NULL;
-                        return 0;
-                }
-        } else if (strcmp(section, "Filter") == 0) {
-                if (strcmp(k, "PIDs") == 0)
-                        return split_words(p, value, &c->pids, reset_ids, add_pid);
-                if (strcmp(k, "UIDs") == 0)
-                        return split_words(p, value, &c->uids, reset_ids, add_uid);
-                if (strcmp(k, "Commands") == 0)
-                        return split_words(p, value, &c->commands, reset_strs, add_comm);
-                if (strcmp(k, "ExcludeCommands") == 0)
-                        return split_words(p, value, &c->exclude_commands, reset_strs, add_comm);
-                if (strcmp(k, "PathPrefixes") == 0)
-                        return split_words(p, value, &c->path_prefixes, reset_strs, add_prefix);
-                if (strcmp(k, "ExcludePathPrefixes") == 0)
-                        return split_words(p, value, &c->exclude_path_prefixes, reset_strs, add_prefix);
-                if (strcmp(k, "FailedOnly") == 0)
-                        return parse_bool(p, value, &c->failed_only);
-                if (strcmp(k, "Access") == 0) {
-                        r = parse_choice(p, value, access, 2, &v);
-                        if (r == 0)
-                                c->access = (enum access_filter)v;
-                        return r;
-                }
-        } else if (strcmp(section, "Output") == 0) {
-                if (strcmp(k, "Target") == 0) {
-                        r = parse_choice(p, value, targets, 3, &v);
-                        if (r == 0)
-                                c->target = (enum output_target)v;
-                        return r;
-                }
-                if (strcmp(k, "Priority") == 0)
-                        return parse_priority(p, value, &c->priority);
-                if (strcmp(k, "FailurePriority") == 0)
-                        return parse_priority(p, value, &c->failure_priority);
-                if (strcmp(k, "QueueSize") == 0)
-                        return parse_size(p, value, &c->queue_size);
+#define KEY(sec, key, value_type, member, ...)                                                                     \
+        {                                                                                                          \
+                .section = (sec), .name = (key), .type = &(value_type), .offset = offsetof(struct config, member), \
+                .size = sizeof(((struct config *)0)->member), __VA_ARGS__                                          \
         }
-        error_at(p, "unknown key '%s' in [%s]", k, section);
-        return -EINVAL;
-}
 
-static bool known_section(const char *name)
+static const struct config_key keys[] = {
+        KEY("Probe", "Mode", type_choice, mode, .restart_only = true, .choices = probe_mode_names),
+        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 1, .max = 1024,
+            .power_of_two = true),
+        KEY("Probe", "WakeupEvents", type_unsigned, wakeup_events, .restart_only = true, .min = 1, .max = 1024),
+        KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),
+        KEY("Probe", "KernelSource", type_path, kernel_source, .restart_only = true),
+        KEY("Filter", "PIDs", type_pids, pids, .max = FILTER_MAX_PIDS),
+        KEY("Filter", "UIDs", type_uids, uids, .max = FILTER_MAX_UIDS),
+        KEY("Filter", "Commands", type_words, commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
+        KEY("Filter", "ExcludeCommands", type_words, exclude_commands, .max = FILTER_MAX_COMMS,
+            .max_len = OPEN_COMM_LEN - 1),
+        KEY("Filter", "PathPrefixes", type_words, path_prefixes, .max = FILTER_MAX_PREFIXES,
+            .max_len = FILTER_PREFIX_MAX),
+        KEY("Filter", "ExcludePathPrefixes", type_words, exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
+            .max_len = FILTER_PREFIX_MAX),
+        KEY("Filter", "FailedOnly", type_bool, failed_only),
+        KEY("Filter", "Access", type_choice, access, .choices = access_filter_names),
+        KEY("Output", "Target", type_choice, target, .restart_only = true, .choices = output_target_names),
+        KEY("Output", "Priority", type_priority, priority),
+        KEY("Output", "FailurePriority", type_priority, failure_priority),
+        KEY("Output", "QueueSize", type_size, queue_size, .restart_only = true, .min = 64u << 10, .max = 1024u << 20),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void *field_of(struct config *c, const struct config_key *k)
 {
-        return strcmp(name, "Probe") == 0 || strcmp(name, "Filter") == 0 || strcmp(name, "Output") == 0;
+        return (char *)c + k->offset;
 }
 
-static char *trim(char *s)
+static const void *const_field_of(const struct config *c, const struct config_key *k)
 {
-        char *end;
-
-        while (isspace((unsigned char)*s))
-                s++;
-        end = s + strlen(s);
-        while (end > s && isspace((unsigned char)end[-1]))
-                *--end = '\0';
-        return s;
+        return (const char *)c + k->offset;
 }
 
-/* A word may not be kept and dropped at once: the kernel map holds one verdict. */
-static void check_conflicts(struct parse_ctx *p, const struct str_list *in, const struct str_list *out,
-                            const char *in_key, const char *out_key)
+void config_init(struct config *c)
+{
+        *c = (struct config){
+                .mode = PROBE_MODE_AUTO,
+                .perf_buffer_pages = 256,
+                .wakeup_events = 32,
+                .max_in_flight = 16384,
+                .access = ACCESS_ANY,
+                .target = OUTPUT_JOURNAL,
+                .priority = 6,
+                .failure_priority = 5,
+                .queue_size = 32u << 20,
+        };
+}
+
+void config_done(struct config *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < NKEYS; i++)
+                if (keys[i].type->clear)
+                        keys[i].type->clear(field_of(c, &keys[i]));
+}
+
+void config_errors_done(struct config_errors *errs)
+{
+        if (!errs)
+                return;
+        for (size_t i = 0; i < errs->n; i++)
+                free(errs->msg[i]);
+        free(errs->msg);
+        *errs = (struct config_errors){ 0 };
+}
+
+struct parse_state {
+        struct parse_ctx ctx;
+        struct config *c;
+};
+
+static bool on_section(void *userdata, const char *name, unsigned line)
+{
+        struct parse_state *s = userdata;
+
+        for (size_t i = 0; i < NKEYS; i++)
+                if (strcmp(keys[i].section, name) == 0)
+                        return true;
+        s->ctx.line = line;
+        error_at(&s->ctx, "unknown section [%s]", name);
+        return false;
+}
+
+static int on_assignment(void *userdata, const char *section, const char *key, const char *value, unsigned line)
+{
+        struct parse_state *s = userdata;
+
+        s->ctx.line = line;
+        s->ctx.key = key;
+        for (size_t i = 0; i < NKEYS; i++) {
+                const struct config_key *k = &keys[i];
+
+                if (strcmp(k->section, section) == 0 && strcmp(k->name, key) == 0) {
+                        int r = k->type->parse(&s->ctx, k, value, field_of(s->c, k));
+
+                        return r == -ENOMEM ? r : 0;
+                }
+        }
+        error_at(&s->ctx, "unknown key '%s' in [%s]", key, section);
+        return 0;
+}
+
+static void on_syntax_error(void *userdata, unsigned line, const char *text)
+{
+        struct parse_state *s = userdata;
+
+        s->ctx.line = line;
+        error_at(&s->ctx, "%s", text);
+}
+
+/* An include and an exclude list share one kernel map: one verdict per word, one size for both. */
+static void check_shared_map(struct parse_ctx *p, const struct str_list *in, const struct str_list *out,
+                             const char *in_key, const char *out_key, size_t map_size)
 {
         for (size_t i = 0; i < in->n; i++)
                 for (size_t j = 0; j < out->n; j++)
                         if (strcmp(in->v[i], out->v[j]) == 0)
                                 error_at(p, "'%s' is in both %s= and %s=", in->v[i], in_key, out_key);
+        if (in->n + out->n > map_size)
+                error_at(p, "%s= and %s= hold %zu entries together; the kernel's map holds %zu", in_key, out_key,
+                         in->n + out->n, map_size);
 }
 
-int config_parse(const char *text, size_t len, const char *filename, struct config *c,
-                 struct config_errors *errs)
+int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
 {
-        struct parse_ctx p = { .filename = filename, .errs = errs };
+        static const struct ini_handler handler = { on_section, on_assignment, on_syntax_error };
+        struct parse_state s = { .ctx = { .filename = filename, .errs = errs }, .c = c };
         size_t errors_before = errs->n;
-        char section[64] = "";
-        bool skip_section = false;
+        int r;
 
-        for (size_t at = 0; at < len;) {
-                const char *nl = memchr(text + at, '\n', len - at);
-                size_t line_len = (nl ? (size_t)(nl - (text + at)) : len - at);
-                char *line, *s, *eq;
-
-                p.line++;
-                p.key = NULL;
-                line = strndup(text + at, line_len);
-                at += line_len + 1;
-                if (!line)
-                        return -ENOMEM;
-                if (strlen(line) != line_len) {
-                        error_at(&p, "line contains a NUL byte");
-                        free(line);
-                        continue;
-                }
-                s = trim(line);
-                if (*s == '\0' || *s == '#' || *s == ';') {
-                        free(line);
-                        continue;
-                }
-                if (*s == '[') {
-                        char *close = strchr(s, ']');
-
-                        if (!close || close[1] != '\0' || close == s + 1) {
-                                error_at(&p, "'%s': not a [Section] line", s);
-                                skip_section = true;
-                        } else {
-                                *close = '\0';
-                                snprintf(section, sizeof(section), "%s", s + 1);
-                                skip_section = !known_section(section);
-                                if (skip_section)
-                                        error_at(&p, "unknown section [%s]", section);
-                        }
-                        free(line);
-                        continue;
-                }
-                eq = strchr(s, '=');
-                if (!eq) {
-                        error_at(&p, "'%s': not a Key=Value line", s);
-                } else if (!skip_section) {
-                        *eq = '\0';
-                        p.key = trim(s);
-                        if (section[0] == '\0')
-                                error_at(&p, "%s= is outside any section", p.key);
-                        else if (set_key(&p, c, section, trim(eq + 1)) == -ENOMEM) {
-                                free(line);
-                                return -ENOMEM;
-                        }
-                }
-                free(line);
-        }
-
-        p.line = 0;
-        check_conflicts(&p, &c->commands, &c->exclude_commands, "Commands", "ExcludeCommands");
-        check_conflicts(&p, &c->path_prefixes, &c->exclude_path_prefixes, "PathPrefixes",
-                        "ExcludePathPrefixes");
+        r = ini_parse(text, len, &handler, &s);
+        if (r < 0)
+                return r;
+        s.ctx.line = 0;
+        check_shared_map(&s.ctx, &c->commands, &c->exclude_commands, "Commands", "ExcludeCommands", FILTER_MAX_COMMS);
+        check_shared_map(&s.ctx, &c->path_prefixes, &c->exclude_path_prefixes, "PathPrefixes", "ExcludePathPrefixes",
+                         FILTER_MAX_PREFIXES);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 
 int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs)
 {
         struct parse_ctx p = { .filename = path, .errs = errs };
-        struct stat st;
+        char why[512];
         char *text = NULL;
         size_t len = 0;
-        ssize_t n;
-        int fd, r;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0) {
-                if (errno == ENOENT && missing_ok)
-                        return 0;
-                r = -errno;
-                error_at(&p, "cannot open: %s", strerror(errno));
+        r = trusted_file_read(path, "a configuration", CONFIG_FILE_MAX, &text, &len, why, sizeof(why));
+        if (r == -ENOENT && missing_ok)
+                return 0;
+        if (r < 0) {
+                error_at(&p, "%s", why);
                 return r;
         }
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                error_at(&p, "cannot stat: %s", strerror(errno));
-                goto out;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                error_at(&p, "not a regular file");
-                r = -EINVAL;
-                goto out;
-        }
-        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-                error_at(&p, "refusing a configuration owned by uid %u with mode %04o: it must be owned "
-                             "by root and not writable by group or others (chown root; chmod go-w)",
-                         (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-                r = -EPERM;
-                goto out;
-        }
-        if (st.st_size > CONFIG_FILE_MAX) {
-                error_at(&p, "larger than 1 MiB: not a configuration file");
-                r = -EFBIG;
-                goto out;
-        }
-        text = malloc((size_t)st.st_size + 1);
-        if (!text) {
-                r = -ENOMEM;
-                goto out;
-        }
-        while (len < (size_t)st.st_size && (n = read(fd, text + len, (size_t)st.st_size - len)) != 0) {
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        error_at(&p, "cannot read: %s", strerror(errno));
-                        goto out;
-                }
-                len += (size_t)n;
-        }
         r = config_parse(text, len, path, c, errs);
-out:
         free(text);
-        close(fd);
         return r;
 }
 
-static bool ids_equal(const struct id_list *a, const struct id_list *b)
-{
-        return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0);
-}
-
-static bool strs_equal(const struct str_list *a, const struct str_list *b)
-{
-        if (a->n != b->n)
-                return false;
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->v[i], b->v[i]) != 0)
-                        return false;
-        return true;
-}
-
-static void note_key(char *buf, size_t size, bool differs, const char *key)
+static void note_key(char *buf, size_t size, const char *key)
 {
         size_t len = strlen(buf);
 
-        if (differs)
-                snprintf(buf + len, size - len, "%s%s=", len ? " " : "", key);
+        snprintf(buf + len, size - len, "%s%s=", len ? " " : "", key);
 }
 
-void config_diff(const struct config *a, const struct config *b, char *restart_only, size_t rsize,
-                 char *applied, size_t asize)
+void config_diff(const struct config *a, const struct config *b, char *restart_only, size_t rsize, char *applied,
+                 size_t asize)
 {
-        const char *ka = a->kernel_source ? a->kernel_source : "", *kb = b->kernel_source ? b->kernel_source : "";
-
         restart_only[0] = applied[0] = '\0';
-        note_key(restart_only, rsize, a->mode != b->mode, "Mode");
-        note_key(restart_only, rsize, a->perf_buffer_pages != b->perf_buffer_pages, "PerfBufferPages");
-        note_key(restart_only, rsize, a->wakeup_events != b->wakeup_events, "WakeupEvents");
-        note_key(restart_only, rsize, a->max_in_flight != b->max_in_flight, "MaxInFlight");
-        note_key(restart_only, rsize, strcmp(ka, kb) != 0, "KernelSource");
-        note_key(restart_only, rsize, a->target != b->target, "Target");
-        note_key(restart_only, rsize, a->queue_size != b->queue_size, "QueueSize");
-        note_key(applied, asize, !ids_equal(&a->pids, &b->pids), "PIDs");
-        note_key(applied, asize, !ids_equal(&a->uids, &b->uids), "UIDs");
-        note_key(applied, asize, !strs_equal(&a->commands, &b->commands), "Commands");
-        note_key(applied, asize, !strs_equal(&a->exclude_commands, &b->exclude_commands), "ExcludeCommands");
-        note_key(applied, asize, !strs_equal(&a->path_prefixes, &b->path_prefixes), "PathPrefixes");
-        note_key(applied, asize, !strs_equal(&a->exclude_path_prefixes, &b->exclude_path_prefixes),
-                 "ExcludePathPrefixes");
-        note_key(applied, asize, a->failed_only != b->failed_only, "FailedOnly");
-        note_key(applied, asize, a->access != b->access, "Access");
-        note_key(applied, asize, a->priority != b->priority, "Priority");
-        note_key(applied, asize, a->failure_priority != b->failure_priority, "FailurePriority");
-}
+        for (size_t i = 0; i < NKEYS; i++) {
+                const struct config_key *k = &keys[i];
 
-static void print_ids(FILE *f, const char *key, const struct id_list *l)
-{
-        fprintf(f, "%s=", key);
-        for (size_t i = 0; i < l->n; i++)
-                fprintf(f, "%s%" PRIu32, i ? " " : "", l->v[i]);
-        fputc('\n', f);
-}
-
-static void print_strs(FILE *f, const char *key, const struct str_list *l)
-{
-        fprintf(f, "%s=", key);
-        for (size_t i = 0; i < l->n; i++) {
-                bool quote = strpbrk(l->v[i], " \t") != NULL;
-
-                fprintf(f, "%s%s%s%s", i ? " " : "", quote ? "\"" : "", l->v[i], quote ? "\"" : "");
+                if (k->type->equal(const_field_of(a, k), const_field_of(b, k)))
+                        continue;
+                if (k->restart_only)
+                        note_key(restart_only, rsize, k->name);
+                else
+                        note_key(applied, asize, k->name);
         }
-        fputc('\n', f);
+}
+
+void config_keep_restart_only(struct config *fresh, struct config *running)
+{
+        for (size_t i = 0; i < NKEYS; i++) {
+                const struct config_key *k = &keys[i];
+                unsigned char tmp[sizeof(struct config)];
+
+                if (!k->restart_only)
+                        continue;
+                memcpy(tmp, field_of(fresh, k), k->size);
+                memcpy(field_of(fresh, k), field_of(running, k), k->size);
+                memcpy(field_of(running, k), tmp, k->size);
+        }
 }
 
 void config_print(const struct config *c, FILE *f)
 {
-        fprintf(f, "[Probe]\nMode=%s\nPerfBufferPages=%u\nWakeupEvents=%u\nMaxInFlight=%u\nKernelSource=%s\n\n",
-                probe_mode_name(c->mode), c->perf_buffer_pages, c->wakeup_events, c->max_in_flight,
-                c->kernel_source ? c->kernel_source : "");
-        fprintf(f, "[Filter]\n");
-        print_ids(f, "PIDs", &c->pids);
-        print_ids(f, "UIDs", &c->uids);
-        print_strs(f, "Commands", &c->commands);
-        print_strs(f, "ExcludeCommands", &c->exclude_commands);
-        print_strs(f, "PathPrefixes", &c->path_prefixes);
-        print_strs(f, "ExcludePathPrefixes", &c->exclude_path_prefixes);
-        fprintf(f, "FailedOnly=%s\nAccess=%s\n\n", c->failed_only ? "yes" : "no",
-                c->access == ACCESS_WRITE ? "write" : "any");
-        fprintf(f, "[Output]\nTarget=%s\nPriority=%d\nFailurePriority=%d\nQueueSize=%zu\n",
-                output_target_name(c->target), c->priority, c->failure_priority, c->queue_size);
-}
+        const char *section = NULL;
 
-const char *probe_mode_name(enum probe_mode m)
-{
-        return m == PROBE_MODE_KPROBE ? "kprobe" : m == PROBE_MODE_TRACEPOINT ? "tracepoint" : "auto";
-}
+        for (size_t i = 0; i < NKEYS; i++) {
+                const struct config_key *k = &keys[i];
 
-const char *output_target_name(enum output_target t)
-{
-        return t == OUTPUT_JSON ? "json" : t == OUTPUT_TEXT ? "text" : "journal";
-}
-
-int output_target_from_string(const char *s, enum output_target *t)
-{
-        if (strcmp(s, "journal") == 0)
-                *t = OUTPUT_JOURNAL;
-        else if (strcmp(s, "json") == 0)
-                *t = OUTPUT_JSON;
-        else if (strcmp(s, "text") == 0)
-                *t = OUTPUT_TEXT;
-        else
-                return -EINVAL;
-        return 0;
+                if (!section || strcmp(section, k->section) != 0) {
+                        fprintf(f, "%s[%s]\n", section ? "\n" : "", k->section);
+                        section = k->section;
+                }
+                fprintf(f, "%s=", k->name);
+                k->type->print(f, const_field_of(c, k), k);
+                fputc('\n', f);
+        }
 }

@@ -7,19 +7,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "filter_maps.h"
+#include "probe_plan.h"
+#include "sink.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/opensnoopd/opensnoopd.conf"
-
-/* Bounds of the numeric keys (documented in README.md and conf/opensnoopd.conf). */
-#define CONFIG_PERF_PAGES_MAX 1024      /* 4 MiB per CPU */
-#define CONFIG_WAKEUP_EVENTS_MAX 1024
-#define CONFIG_MAX_IN_FLIGHT_MIN 64
-#define CONFIG_MAX_IN_FLIGHT_MAX 1048576
-#define CONFIG_QUEUE_SIZE_MIN (64u << 10)
-#define CONFIG_QUEUE_SIZE_MAX (1024u << 20)
-
-enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
-enum output_target { OUTPUT_JOURNAL, OUTPUT_JSON, OUTPUT_TEXT };
-enum access_filter { ACCESS_ANY, ACCESS_WRITE };
 
 struct id_list {
         uint32_t *v;
@@ -31,6 +23,11 @@ struct str_list {
         size_t n;
 };
 
+/*
+ * /etc/opensnoopd/opensnoopd.conf. Every key is one row of the table in
+ * config.c, which parse, diff and print all walk: a new key is a new field
+ * here and a new row there.
+ */
 struct config {
         /* [Probe] */
         enum probe_mode mode;
@@ -58,38 +55,40 @@ struct config_errors {
 
 void config_init(struct config *c);
 void config_done(struct config *c);
+void config_errors_done(struct config_errors *errs);
 
 /*
  * Parses text (len bytes, need not be NUL-terminated) over the values already
  * in c. Returns 0, or -EINVAL with every problem appended to errs; c is then
  * partly updated and must not be used.
  */
-int config_parse(const char *text, size_t len, const char *filename, struct config *c,
-                 struct config_errors *errs);
+int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs);
 
 /*
- * Reads and parses a file. Like sshd's StrictModes, a file that is not a
- * regular file owned by root, or that group or others may write, is refused
- * (one error in errs, -EPERM): it decides what a root daemon does.
+ * Reads and parses a file. Like sshd's StrictModes, the file must be a
+ * regular file owned by root that group and others may not write, in
+ * directories (symlinks resolved) that only root may change: otherwise one
+ * error in errs and -EPERM. It decides what a root daemon does.
  * missing_ok: a missing file leaves the defaults (0).
  */
 int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs);
 
-void config_errors_done(struct config_errors *errs);
-
 /*
  * Names the keys whose values differ ("Commands= FailedOnly="), for the
- * reload message. restart_only receives those that only a restart applies
- * ([Probe] and Target=), filters those a reload applies.
+ * reload message: restart_only receives those only a restart applies,
+ * applied those a reload applies.
  */
-void config_diff(const struct config *old, const struct config *new, char *restart_only, size_t rsize,
-                 char *applied, size_t asize);
+void config_diff(const struct config *old, const struct config *new, char *restart_only, size_t rsize, char *applied,
+                 size_t asize);
 
-/* The effective configuration, in the file's own syntax. */
+/*
+ * A reload applies what it can: the keys only a restart applies take their
+ * running values back from running (the values are swapped, so config_done()
+ * on running frees what the reload brought).
+ */
+void config_keep_restart_only(struct config *fresh, struct config *running);
+
+/* The effective configuration, in the file's own syntax: parsing it gives c back. */
 void config_print(const struct config *c, FILE *f);
-
-const char *probe_mode_name(enum probe_mode m);
-const char *output_target_name(enum output_target t);
-int output_target_from_string(const char *s, enum output_target *t);
 
 #endif

@@ -12,6 +12,7 @@
 int cpulist_parse(const char *text, int *cpus, size_t max)
 {
         size_t n = 0;
+        long last = -1;
         const char *s = text;
 
         while (*s && *s != '\n') {
@@ -28,11 +29,12 @@ int cpulist_parse(const char *text, int *cpus, size_t max)
                         hi = strtol(s + 1, &end, 10);
                         s = end;
                 }
-                if (lo > hi || hi >= CPU_NUMBER_MAX || (n > 0 && lo <= cpus[n < max ? n - 1 : max - 1]))
+                if (lo > hi || hi >= CPU_NUMBER_MAX || lo <= last)
                         return -EINVAL;
                 for (long c = lo; c <= hi; c++, n++)
-                        if (n < max)
+                        if (cpus && n < max)
                                 cpus[n] = (int)c;
+                last = hi;
                 if (*s == ',')
                         s++;
                 else if (*s && *s != '\n')
@@ -41,15 +43,31 @@ int cpulist_parse(const char *text, int *cpus, size_t max)
         return n > 0 ? (int)n : -EINVAL;
 }
 
-int cpulist_read(const char *path, int *cpus, size_t max)
+int cpulist_read(const char *path, int **cpus)
 {
-        char buf[4096];
+        char *line = NULL;
+        size_t size = 0;
         FILE *f = fopen(path, "re");
-        int r;
+        int n, r;
 
         if (!f)
                 return -errno;
-        r = fgets(buf, sizeof(buf), f) ? cpulist_parse(buf, cpus, max) : -EIO;
+        r = getline(&line, &size, f) < 0 ? -EIO : 0;
         fclose(f);
+        if (r < 0)
+                goto out;
+        n = cpulist_parse(line, NULL, 0);
+        if (n < 0) {
+                r = n;
+                goto out;
+        }
+        *cpus = calloc((size_t)n, sizeof(**cpus));
+        if (!*cpus) {
+                r = -ENOMEM;
+                goto out;
+        }
+        r = cpulist_parse(line, *cpus, (size_t)n);
+out:
+        free(line);
         return r;
 }

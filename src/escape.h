@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* Worst case of escape_for_display(): every byte becomes "\xNN". */
-#define ESCAPE_MAX(n) ((n) * 4 + 1)
+#define ESCAPE_MAX(n) ((n)*4 + 1)
 
 /*
  * Makes bytes safe for a one-line human display (MESSAGE=, text output):

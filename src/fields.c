@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "open_names.h"
+#include "opensnoop.h"
 
 static void fields_reset(struct fields *f)
 {
@@ -40,8 +42,7 @@ static int add_string(struct fields *f, const char *name, const char *value)
 }
 
 /* Numbers and other values we make ourselves: these are the only formatted ones. */
-__attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, const char *name,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, const char *name, const char *fmt, ...)
 {
         char value[64];
         va_list ap;
@@ -55,10 +56,15 @@ __attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, co
         return add_bytes(f, name, value, (size_t)n);
 }
 
-/* MESSAGE=comm[pid] opened PATH FLAGS = FD, or ... failed to open PATH FLAGS: ERRNO */
-static int add_message(struct fields *f, const struct open_event *ev, const char *flags_text,
-                       const char *error_name)
+/*
+ * MESSAGE=comm[pid] opened PATH FLAGS = FD, ... failed to open PATH FLAGS: ERRNO,
+ * or ... was interrupted opening PATH FLAGS: ERESTARTSYS
+ */
+static int add_message(struct fields *f, const struct open_event *ev, const char *flags_text, const char *error_name)
 {
+        const char *verb = ev->result >= 0                       ? "opened"
+                           : open_result_interrupted(ev->result) ? "was interrupted opening"
+                                                                 : "failed to open";
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)];
         char *msg = f->buf + f->used;
         size_t room = sizeof(f->buf) - f->used, len, path_len;
@@ -66,8 +72,7 @@ static int add_message(struct fields *f, const struct open_event *ev, const char
         int n;
 
         escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
-        n = snprintf(msg, room, "%s%s[%" PRIu32 "] %s ", prefix, comm, ev->pid,
-                     ev->result >= 0 ? "opened" : "failed to open");
+        n = snprintf(msg, room, "%s%s[%" PRIu32 "] %s ", prefix, comm, ev->pid, verb);
         if (n < 0 || (size_t)n >= room || room - (size_t)n < ESCAPE_MAX((size_t)ev->path_len) + 128)
                 return -ENOBUFS;
         len = (size_t)n;
@@ -99,6 +104,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
 {
         char flags_text[OPEN_FLAGS_TEXT_MAX], errbuf[16];
         const char *error_name = NULL;
+        bool interrupted = open_result_interrupted(ev->result), failed = ev->result < 0 && !interrupted;
         /* wraps rather than overflows on a nonsense clock value */
         int64_t realtime_ns = (int64_t)((uint64_t)ev->boot_ns + (uint64_t)o->boot_to_realtime_ns);
         int r = 0;
@@ -110,7 +116,8 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
 
         r |= add_message(f, ev, flags_text, error_name);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
-        r |= add_format(f, "PRIORITY", "%d", ev->result >= 0 ? o->priority : o->failure_priority);
+        /* an interrupted open is not a failure the program saw */
+        r |= add_format(f, "PRIORITY", "%d", failed ? o->failure_priority : o->priority);
         r |= add_string(f, "SYSLOG_IDENTIFIER", "opensnoopd");
         r |= add_format(f, "OPEN_PID", "%" PRIu32, ev->pid);
         r |= add_format(f, "OPEN_TID", "%" PRIu32, ev->tid);
@@ -131,6 +138,8 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
                 r |= add_format(f, "OPEN_DIRFD", "%" PRId32, ev->dirfd);
         if (ev->result >= 0) {
                 r |= add_format(f, "OPEN_FD", "%" PRId64, (int64_t)ev->result);
+        } else if (interrupted) {
+                r |= add_string(f, "OPEN_INTERRUPTED", error_name);
         } else {
                 r |= add_format(f, "OPEN_ERRNO", "%" PRId64, -(int64_t)ev->result);
                 r |= add_string(f, "OPEN_ERROR", error_name);
@@ -147,8 +156,7 @@ int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered)
         int r = 0;
 
         fields_reset(f);
-        snprintf(msg, sizeof(msg),
-                 "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered",
+        snprintf(msg, sizeof(msg), "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered",
                  lost, undelivered);
         r |= add_string(f, "MESSAGE", msg);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);

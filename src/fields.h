@@ -6,14 +6,14 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "../bpf_src/event.h"
 #include "escape.h"
+#include "opensnoop.h"
 
 /* MESSAGE_IDs; the catalog (systemd/opensnoopd.catalog) explains them. */
 #define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
 #define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
 
-#define FIELDS_MAX 24
+#define FIELDS_MAX      24
 /* Room for every value: the path twice (raw, and escaped in MESSAGE) plus the rest. */
 #define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
 
@@ -30,8 +30,8 @@ struct fields {
 };
 
 struct fields_options {
-        int priority;         /* PRIORITY= of a successful open */
-        int failure_priority; /* PRIORITY= of a failed one */
+        int priority;                /* PRIORITY= of a successful open */
+        int failure_priority;        /* PRIORITY= of a failed one */
         int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME, for OPEN_TIMESTAMP_USEC */
 };
 

@@ -9,6 +9,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "trusted_file.h"
+
 static bool exists(const char *path)
 {
         return access(path, F_OK) == 0;
@@ -42,8 +44,7 @@ int kernel_env_detect(struct kernel_features *f)
         FILE *ksyms;
 
         *f = (struct kernel_features){ 0 };
-        f->kprobes = exists("/sys/bus/event_source/devices/kprobe/type") ||
-                     exists(TRACEFS_DIR "/kprobe_events");
+        f->kprobes = exists("/sys/bus/event_source/devices/kprobe/type") || exists(TRACEFS_DIR "/kprobe_events");
         f->tp_open = has_tracepoint_pair("open");
         f->tp_openat = has_tracepoint_pair("openat");
         f->tp_openat2 = has_tracepoint_pair("openat2");
@@ -87,5 +88,51 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         r = -errno;
         if (!kernel_source && exists("/sys/kernel/kheaders.tar.xz"))
                 return 0;
+        return r;
+}
+
+int kernel_env_plan(enum probe_mode mode, const char *kernel_source, struct probe_plan *plan, bool *mounted_tracefs,
+                    char *why, size_t why_size)
+{
+        char where[512], release[128];
+        struct kernel_features features;
+        int r;
+
+        r = kernel_env_ensure_tracefs(mounted_tracefs);
+        if (r < 0) {
+                snprintf(why, why_size,
+                         "tracefs is not mounted at %s and mounting it failed (%s); run 'mount -t tracefs nodev %s'",
+                         TRACEFS_DIR, strerror(-r), TRACEFS_DIR);
+                return r;
+        }
+        if (kernel_source) {
+                /* clang compiles these headers into root's BPF program */
+                r = trusted_path_check(kernel_source, "KernelSource=", why, why_size);
+                if (r < 0)
+                        return r;
+        }
+        r = kernel_env_find_headers(kernel_source, where, sizeof(where), release, sizeof(release));
+        if (r < 0) {
+                snprintf(why, why_size,
+                         "kernel headers for %s not usable in %s (%s): install linux-headers-%s (or set "
+                         "KernelSource= in [Probe] of the configuration)",
+                         release, where, strerror(-r), release);
+                return r;
+        }
+        r = kernel_env_detect(&features);
+        if (r < 0) {
+                snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
+                return r;
+        }
+        r = probe_plan_choose(mode, &features, plan);
+        if (r == -EOPNOTSUPP)
+                snprintf(why, why_size,
+                         "Mode=kprobe: this kernel has no kprobes (CONFIG_KPROBES); use "
+                         "Mode=tracepoint or auto");
+        else if (r < 0)
+                snprintf(why, why_size, "Mode=%s: the kernel has none of the attach points it needs (%s)",
+                         probe_mode_names[mode],
+                         mode == PROBE_MODE_KPROBE ? "do_sys_openat2, do_sys_open"
+                                                   : "syscalls:sys_enter_openat/sys_exit_openat");
         return r;
 }

@@ -29,4 +29,13 @@ int kernel_env_detect(struct kernel_features *f);
 int kernel_env_find_headers(const char *kernel_source, char *where, size_t where_size, char *release,
                             size_t release_size);
 
+/*
+ * Everything that must hold before the (slow) compile: tracefs mounted
+ * (*mounted_tracefs says whether we did it), kernel headers present and, for
+ * KernelSource=, only root's to change, and attach points for the mode.
+ * Returns 0 with the plan, or -errno with one actionable line in why[].
+ */
+int kernel_env_plan(enum probe_mode mode, const char *kernel_source, struct probe_plan *plan, bool *mounted_tracefs,
+                    char *why, size_t why_size);
+
 #endif

@@ -16,11 +16,11 @@ __attribute__((format(printf, 2, 3))) void log_at(int priority, const char *fmt,
 /* Logs with ": <strerror>" appended and returns err (a negative errno). */
 __attribute__((format(printf, 3, 4))) int log_errno_at(int priority, int err, const char *fmt, ...);
 
-#define log_error(...) log_at(LOG_ERR, __VA_ARGS__)
-#define log_warning(...) log_at(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...) log_at(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
-#define log_error_errno(err, ...) log_errno_at(LOG_ERR, (err), __VA_ARGS__)
+#define log_error(...)              log_at(LOG_ERR, __VA_ARGS__)
+#define log_warning(...)            log_at(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...)             log_at(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)               log_at(LOG_INFO, __VA_ARGS__)
+#define log_error_errno(err, ...)   log_errno_at(LOG_ERR, (err), __VA_ARGS__)
 #define log_warning_errno(err, ...) log_errno_at(LOG_WARNING, (err), __VA_ARGS__)
 
 #endif

@@ -5,19 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../bpf_src/event.h"
+#include "opensnoop.h"
 
 /* Multi-bit names come first, so O_SYNC wins over the O_DSYNC inside it. */
 static const struct {
         uint64_t bits;
         const char *name;
 } open_flag_names[] = {
-        { O_TMPFILE, "O_TMPFILE" },   { O_SYNC, "O_SYNC" },       { O_CREAT, "O_CREAT" },
-        { O_EXCL, "O_EXCL" },         { O_NOCTTY, "O_NOCTTY" },   { O_TRUNC, "O_TRUNC" },
-        { O_APPEND, "O_APPEND" },     { O_NONBLOCK, "O_NONBLOCK" }, { O_DSYNC, "O_DSYNC" },
-        { O_ASYNC, "O_ASYNC" },       { O_DIRECT, "O_DIRECT" },   { 0100000, "O_LARGEFILE" },
+        { O_TMPFILE, "O_TMPFILE" },     { O_SYNC, "O_SYNC" },         { O_CREAT, "O_CREAT" },
+        { O_EXCL, "O_EXCL" },           { O_NOCTTY, "O_NOCTTY" },     { O_TRUNC, "O_TRUNC" },
+        { O_APPEND, "O_APPEND" },       { O_NONBLOCK, "O_NONBLOCK" }, { O_DSYNC, "O_DSYNC" },
+        { O_ASYNC, "O_ASYNC" },         { O_DIRECT, "O_DIRECT" },     { 0100000, "O_LARGEFILE" },
         { O_DIRECTORY, "O_DIRECTORY" }, { O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
-        { O_CLOEXEC, "O_CLOEXEC" },   { O_PATH, "O_PATH" },
+        { O_CLOEXEC, "O_CLOEXEC" },     { O_PATH, "O_PATH" },
 };
 
 size_t open_flags_text(uint64_t flags, char *buf, size_t size)
@@ -45,9 +45,25 @@ int open_flags_use_mode(uint64_t flags)
         return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* include/linux/errno.h: never seen by user space, so no C library names them. */
+#define ERESTARTSYS           512
+#define ERESTART_RESTARTBLOCK 516
+
+static const char *const kernel_errno_names[] = {
+        "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK",
+};
+
+int open_result_interrupted(int64_t result)
+{
+        return result <= -ERESTARTSYS && result >= -ERESTART_RESTARTBLOCK;
+}
+
 const char *open_errno_name(int err, char buf[static 16])
 {
         const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+        if (err >= ERESTARTSYS && err <= ERESTART_RESTARTBLOCK)
+                return kernel_errno_names[err - ERESTARTSYS];
 
         if (name)
                 return name;

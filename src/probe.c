@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -19,17 +20,17 @@
 #include "clock.h"
 #include "cpulist.h"
 
-#define MAX_CPUS 4096
-#define MAX_CFLAGS 16
-#define MAX_LINKS 6
+#define MAX_CFLAGS        16
+#define MAX_LINKS         6
+#define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 
 /*
  * The maps user space keeps an fd of once the program runs: those it writes
  * or reads, and "events", because the kernel empties a perf event array when
  * its last user-space fd closes, and nothing would be delivered.
  */
-static const char *const kept_maps[] = { "settings", "filter_pids", "filter_uids", "filter_comms",
-                                         "filter_prefixes", "stats", "events" };
+static const char *const kept_maps[] = { "settings",        "filter_pids", "filter_uids", "filter_comms",
+                                         "filter_prefixes", "stats",       "events" };
 #define NKEPT (sizeof(kept_maps) / sizeof(kept_maps[0]))
 
 /* One loaded program attached to one point. */
@@ -42,18 +43,20 @@ struct link {
 
 struct probe {
         void *module;
-        char *cflags[MAX_CFLAGS];
-        int ncflags;
+        char *cflags[MAX_CFLAGS]; /* NULL past the last */
         struct probe_plan plan;
         struct link links[MAX_LINKS];
         int nlinks;
-        const char *mode;
+        enum probe_mode mode;
         char points[256];
         struct perf_reader **readers;
         size_t nreaders;
+        int epoll_fd; /* every reader's fd */
+        uint64_t last_sweep_ns;
         int ncpus_possible;
+        uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
-        int kept_fds[NKEPT]; /* after probe_release_compiler(): our own fds of kept_maps */
+        int kept_fds[NKEPT];         /* after probe_release_compiler(): our own fds of kept_maps */
         char error[256];
 };
 
@@ -105,61 +108,80 @@ static int build_cflags(const struct probe_params *params, char **out)
         return n;
 }
 
-static void free_cflags(char **flags, int n)
+/* Frees what build_cflags() allocated, whether it succeeded or not. */
+static void free_cflags(char **flags)
 {
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < MAX_CFLAGS; i++) {
                 free(flags[i]);
+                flags[i] = NULL;
+        }
 }
 
-void probe_print_source(const struct probe_params *params, FILE *f)
+int probe_print_source(const struct probe_params *params, FILE *f)
 {
         char *flags[MAX_CFLAGS] = { 0 };
         int n = build_cflags(params, flags);
 
-        fprintf(f, "/* compiled by libbcc with:");
-        for (int i = 0; i < n; i++)
-                fprintf(f, " %s", flags[i]);
-        fprintf(f, " */\n%s", bpf_program_text);
-        free_cflags(flags, n > 0 ? n : MAX_CFLAGS);
+        if (n >= 0) {
+                fprintf(f, "/* compiled by libbcc with:");
+                for (int i = 0; i < n; i++)
+                        fprintf(f, " %s", flags[i]);
+                fprintf(f, " */\n%s", bpf_program_text);
+        }
+        free_cflags(flags);
+        return n < 0 ? n : 0;
+}
+
+static int n_cflags(const struct probe *p)
+{
+        int n = 0;
+
+        while (n < MAX_CFLAGS && p->cflags[n])
+                n++;
+        return n;
 }
 
 int probe_compile(const struct probe_params *params, struct probe **ret)
 {
         struct probe *p = calloc(1, sizeof(*p));
+        int *cpus = NULL;
         int n;
 
         if (!p)
                 return -ENOMEM;
         p->plan = params->plan;
+        p->epoll_fd = -1;
         for (size_t i = 0; i < NKEPT; i++)
                 p->kept_fds[i] = -1;
         for (int i = 0; i < MAX_LINKS; i++)
                 p->links[i].prog_fd = p->links[i].perf_fd = -1;
         n = build_cflags(params, p->cflags);
+        if (n < 0)
+                goto fail;
+        /* per-CPU map values come one per possible CPU: size them from the machine, not a constant */
+        n = cpulist_read("/sys/devices/system/cpu/possible", &cpus);
+        free(cpus);
         if (n < 0) {
-                probe_free(p);
-                return n;
-        }
-        p->ncflags = n;
-        n = cpulist_read("/sys/devices/system/cpu/possible", (int[MAX_CPUS]){ 0 }, MAX_CPUS);
-        if (n < 0) {
-                probe_free(p);
-                return n;
+                set_error(p, "reading the possible CPUs");
+                goto fail;
         }
         p->ncpus_possible = n;
-
-        /* libbcc reads the headers' location from the environment only. */
-        if (params->kernel_source)
-                setenv("BCC_KERNEL_SOURCE", params->kernel_source, 1);
-        p->module = bpf_module_create_c_from_string(bpf_program_text, 0, (const char **)p->cflags,
-                                                    p->ncflags, true, NULL);
+        p->percpu_values = calloc((size_t)n, sizeof(*p->percpu_values));
+        if (!p->percpu_values) {
+                n = -ENOMEM;
+                goto fail;
+        }
+        p->module =
+                bpf_module_create_c_from_string(bpf_program_text, 0, (const char **)p->cflags, n_cflags(p), true, NULL);
         if (!p->module) {
-                set_error(p, "compiling the BPF program");
-                probe_free(p);
-                return -EINVAL;
+                n = -EINVAL;
+                goto fail;
         }
         *ret = p;
         return 0;
+fail:
+        probe_free(p);
+        return n;
 }
 
 static int table_fd(struct probe *p, const char *name)
@@ -179,119 +201,157 @@ static int table_fd(struct probe *p, const char *name)
         return fd;
 }
 
-/* Puts every key of keys[] in the map, then deletes the keys that are not in keys[]. */
-static int sync_map_add(struct probe *p, const char *name, const void *keys, size_t key_size,
-                        const uint8_t *verdicts, size_t n)
+static bool in_keys(const void *keys, size_t key_size, size_t n, const void *key)
 {
-        int fd = table_fd(p, name);
+        for (size_t i = 0; i < n; i++)
+                if (memcmp((const char *)keys + i * key_size, key, key_size) == 0)
+                        return true;
+        return false;
+}
 
-        if (fd < 0)
-                return -ENOENT;
+/*
+ * Deletes the entries whose keys are not in keys[]. The keys are collected
+ * first: deleting while walking would restart the walk after every delete.
+ */
+static int sync_map_prune(struct probe *p, const char *name, const void *keys, size_t key_size, size_t n,
+                          size_t max_entries)
+{
+        char *found = calloc(max_entries + 1, key_size);
+        size_t nfound = 0;
+        int fd = table_fd(p, name), r = 0;
+
+        if (fd < 0 || !found) {
+                free(found);
+                return fd < 0 ? -ENOENT : -ENOMEM;
+        }
+        if (bpf_get_first_key(fd, found, key_size) == 0) {
+                nfound = 1;
+                while (nfound <= max_entries &&
+                       bpf_get_next_key(fd, found + (nfound - 1) * key_size, found + nfound * key_size) == 0)
+                        nfound++;
+        }
+        for (size_t i = 0; i < nfound; i++) {
+                const char *key = found + i * key_size;
+
+                if (!in_keys(keys, key_size, n, key) && bpf_delete_elem(fd, (void *)key) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        set_error(p, "pruning map %s", name);
+                }
+        }
+        free(found);
+        return r;
+}
+
+static int update_all(int fd, const void *keys, size_t key_size, const uint8_t *verdicts, size_t n)
+{
         for (size_t i = 0; i < n; i++) {
                 uint8_t one = 1;
                 const void *key = (const char *)keys + i * key_size;
 
-                if (bpf_update_elem(fd, (void *)key, verdicts ? (void *)&verdicts[i] : &one, BPF_ANY) < 0) {
-                        int r = -errno;
-
-                        set_error(p, "filling map %s", name);
-                        return r;
-                }
+                if (bpf_update_elem(fd, (void *)key, verdicts ? (void *)&verdicts[i] : &one, BPF_ANY) < 0)
+                        return -errno;
         }
         return 0;
 }
 
-static int sync_map_prune(struct probe *p, const char *name, const void *keys, size_t key_size, size_t n)
+/* Puts every key of keys[] in the map; a map too full for them loses its stale entries first. */
+static int sync_map_add(struct probe *p, const char *name, const void *keys, size_t key_size, const uint8_t *verdicts,
+                        size_t n, size_t max_entries)
 {
-        char key[512], next[512];
         int fd = table_fd(p, name), r;
-        bool first = true;
 
         if (fd < 0)
                 return -ENOENT;
-        /* Walk the map; deleting while walking restarts from the beginning. */
-        for (;;) {
-                bool keep = false;
-
-                r = first ? bpf_get_first_key(fd, next, key_size) : bpf_get_next_key(fd, key, next);
-                if (r < 0)
-                        return 0; /* walked past the end */
-                first = false;
-                memcpy(key, next, key_size);
-                for (size_t i = 0; i < n && !keep; i++)
-                        keep = memcmp((const char *)keys + i * key_size, key, key_size) == 0;
-                if (!keep) {
-                        bpf_delete_elem(fd, key);
-                        first = true;
-                }
+        r = update_all(fd, keys, key_size, verdicts, n);
+        if (r == -E2BIG || r == -ENOSPC || r == -ENOMEM) {
+                r = sync_map_prune(p, name, keys, key_size, n, max_entries);
+                if (r == 0)
+                        r = update_all(fd, keys, key_size, verdicts, n);
         }
+        if (r < 0)
+                set_error(p, "filling map %s", name);
+        return r;
 }
 
-int probe_set_filter(struct probe *p, const struct filter_spec *s)
+int probe_set_filter(struct probe *p, const struct filter_maps *m)
 {
         int zero = 0, fd, r;
 
-        r = sync_map_add(p, "filter_pids", s->pids, sizeof(uint32_t), NULL, s->npids);
+        r = sync_map_add(p, "filter_pids", m->pids, sizeof(uint32_t), NULL, m->npids, FILTER_MAX_PIDS);
         if (r == 0)
-                r = sync_map_add(p, "filter_uids", s->uids, sizeof(uint32_t), NULL, s->nuids);
+                r = sync_map_add(p, "filter_uids", m->uids, sizeof(uint32_t), NULL, m->nuids, FILTER_MAX_UIDS);
         if (r == 0)
-                r = sync_map_add(p, "filter_comms", s->comms, sizeof(*s->comms), s->comm_verdicts, s->ncomms);
+                r = sync_map_add(p, "filter_comms", m->comms, sizeof(*m->comms), m->comm_verdicts, m->ncomms,
+                                 FILTER_MAX_COMMS);
         if (r == 0)
-                r = sync_map_add(p, "filter_prefixes", s->prefixes, sizeof(*s->prefixes),
-                                 s->prefix_verdicts, s->nprefixes);
+                r = sync_map_add(p, "filter_prefixes", m->prefixes, sizeof(*m->prefixes), m->prefix_verdicts,
+                                 m->nprefixes, FILTER_MAX_PREFIXES);
         if (r < 0)
                 return r;
         fd = table_fd(p, "settings");
         if (fd < 0)
                 return -ENOENT;
-        if (bpf_update_elem(fd, &zero, (void *)&s->settings, BPF_ANY) < 0) {
+        if (bpf_update_elem(fd, &zero, (void *)&m->settings, BPF_ANY) < 0) {
                 r = -errno;
                 set_error(p, "writing the filter settings");
                 return r;
         }
-        sync_map_prune(p, "filter_pids", s->pids, sizeof(uint32_t), s->npids);
-        sync_map_prune(p, "filter_uids", s->uids, sizeof(uint32_t), s->nuids);
-        sync_map_prune(p, "filter_comms", s->comms, sizeof(*s->comms), s->ncomms);
-        sync_map_prune(p, "filter_prefixes", s->prefixes, sizeof(*s->prefixes), s->nprefixes);
-        return 0;
+        r = sync_map_prune(p, "filter_pids", m->pids, sizeof(uint32_t), m->npids, FILTER_MAX_PIDS);
+        if (r == 0)
+                r = sync_map_prune(p, "filter_uids", m->uids, sizeof(uint32_t), m->nuids, FILTER_MAX_UIDS);
+        if (r == 0)
+                r = sync_map_prune(p, "filter_comms", m->comms, sizeof(*m->comms), m->ncomms, FILTER_MAX_COMMS);
+        if (r == 0)
+                r = sync_map_prune(p, "filter_prefixes", m->prefixes, sizeof(*m->prefixes), m->nprefixes,
+                                   FILTER_MAX_PREFIXES);
+        return r;
 }
 
 int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, probe_event_fn on_event,
                        probe_lost_fn on_lost, void *cookie)
 {
-        int cpus[MAX_CPUS];
-        int n, fd = table_fd(p, "events");
+        int *cpus = NULL;
+        int n, r = 0, fd = table_fd(p, "events");
 
         if (fd < 0)
                 return -ENOENT;
-        n = cpulist_read("/sys/devices/system/cpu/online", cpus, MAX_CPUS);
+        n = cpulist_read("/sys/devices/system/cpu/online", &cpus);
         if (n < 0) {
                 set_error(p, "reading the online CPUs");
                 return n;
         }
         p->readers = calloc((size_t)n, sizeof(*p->readers));
-        if (!p->readers)
-                return -ENOMEM;
+        p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (!p->readers || p->epoll_fd < 0) {
+                r = p->readers ? -errno : -ENOMEM;
+                set_error(p, "setting up the perf buffers");
+                goto out;
+        }
         for (int i = 0; i < n; i++) {
                 struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpus[i], .wakeup_events = (int)wakeup_events };
                 struct perf_reader *reader;
+                struct epoll_event ev = { .events = EPOLLIN };
                 int reader_fd;
 
                 reader = bpf_open_perf_buffer_opts(on_event, on_lost, cookie, (int)pages, &opts);
                 if (!reader) {
+                        r = errno ? -errno : -ENOMEM;
                         set_error(p, "opening the perf buffer of CPU %d (%u pages)", cpus[i], pages);
-                        return errno ? -errno : -ENOMEM;
+                        goto out;
                 }
                 p->readers[p->nreaders++] = reader;
                 reader_fd = perf_reader_fd(reader);
-                if (bpf_update_elem(fd, &cpus[i], &reader_fd, BPF_ANY) < 0) {
-                        int r = -errno;
-
+                ev.data.ptr = reader;
+                if (bpf_update_elem(fd, &cpus[i], &reader_fd, BPF_ANY) < 0 ||
+                    epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, reader_fd, &ev) < 0) {
+                        r = -errno;
                         set_error(p, "storing the perf buffer of CPU %d", cpus[i]);
-                        return r;
+                        goto out;
                 }
         }
-        return 0;
+out:
+        free(cpus);
+        return r;
 }
 
 static int load(struct probe *p, const char *func, enum bpf_prog_type type)
@@ -306,8 +366,8 @@ static int load(struct probe *p, const char *func, enum bpf_prog_type type)
                 return -ENOENT;
         }
         fd = bcc_func_load(p->module, type, func, start, (int)bpf_function_size(p->module, func),
-                           bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log,
-                           sizeof(log), NULL, -1);
+                           bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log, sizeof(log), NULL,
+                           -1);
         p->load_ns += clock_ns(CLOCK_MONOTONIC) - t0;
         if (fd < 0) {
                 int r = fd < -1 ? fd : -errno;
@@ -373,8 +433,7 @@ static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attac
                           p->plan.kprobe_symbol);
                 return r;
         }
-        snprintf(l->point, sizeof(l->point), "%s%s", p->plan.kprobe_symbol,
-                 type == BPF_PROBE_ENTRY ? "" : " (return)");
+        snprintf(l->point, sizeof(l->point), "%s%s", p->plan.kprobe_symbol, type == BPF_PROBE_ENTRY ? "" : " (return)");
         return 0;
 }
 
@@ -385,7 +444,7 @@ static int attach_kprobes(struct probe *p)
         if (r == 0)
                 r = attach_kprobe(p, "kprobe_open_entry", BPF_PROBE_ENTRY);
         if (r == 0) {
-                p->mode = "kprobe";
+                p->mode = PROBE_MODE_KPROBE;
                 snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
         }
         return r;
@@ -413,7 +472,7 @@ static int attach_tracepoints(struct probe *p)
                                                 len ? " " : "", names[i]);
         }
         if (r == 0)
-                p->mode = "tracepoint";
+                p->mode = PROBE_MODE_TRACEPOINT;
         return r;
 }
 
@@ -480,9 +539,9 @@ void probe_detach(struct probe *p)
         p->nlinks = 0;
 }
 
-const char *probe_mode(const struct probe *p)
+enum probe_mode probe_mode(const struct probe *p)
 {
-        return p->mode ? p->mode : "none";
+        return p->mode;
 }
 
 const char *probe_attach_points(const struct probe *p)
@@ -501,30 +560,32 @@ const char *probe_error(const struct probe *p)
         return p && p->error[0] ? p->error : "unknown step";
 }
 
-size_t probe_buffer_count(const struct probe *p)
-{
-        return p->nreaders;
-}
-
-int probe_buffer_fd(const struct probe *p, size_t i)
-{
-        return perf_reader_fd(p->readers[i]);
-}
-
-void probe_read(struct probe *p, size_t i)
-{
-        perf_reader_event_read(p->readers[i]);
-}
-
-void probe_read_all(struct probe *p)
+void probe_drain(struct probe *p)
 {
         for (size_t i = 0; i < p->nreaders; i++)
                 perf_reader_event_read(p->readers[i]);
+        p->last_sweep_ns = clock_ns(CLOCK_MONOTONIC);
+}
+
+int probe_poll(struct probe *p, int timeout_ms)
+{
+        struct epoll_event events[64];
+        int n = epoll_wait(p->epoll_fd, events, 64, timeout_ms);
+
+        if (n < 0)
+                return -errno;
+        if (clock_ns(CLOCK_MONOTONIC) - p->last_sweep_ns >= SWEEP_INTERVAL_NS) {
+                probe_drain(p);
+                return 0;
+        }
+        for (int i = 0; i < n; i++)
+                perf_reader_event_read(events[i].data.ptr);
+        return 0;
 }
 
 int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
 {
-        uint64_t values[MAX_CPUS];
+        uint64_t *values = p->percpu_values;
         int fd = table_fd(p, "stats");
 
         if (fd < 0)
@@ -552,7 +613,10 @@ struct probe *probe_free(struct probe *p)
         for (size_t i = 0; i < NKEPT; i++)
                 if (p->kept_fds[i] >= 0)
                         close(p->kept_fds[i]);
-        free_cflags(p->cflags, p->ncflags);
+        if (p->epoll_fd >= 0)
+                close(p->epoll_fd);
+        free_cflags(p->cflags);
+        free(p->percpu_values);
         free(p);
         return NULL;
 }

@@ -2,6 +2,9 @@
 #include "probe_plan.h"
 
 #include <errno.h>
+#include <stddef.h>
+
+const char *const probe_mode_names[] = { "auto", "kprobe", "tracepoint", NULL };
 
 static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
 {

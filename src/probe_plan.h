@@ -4,13 +4,17 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+/* [Probe] Mode=: which attach points to use. */
+enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
+
+/* "auto", "kprobe", "tracepoint", indexed by the enum; NULL-terminated. */
+extern const char *const probe_mode_names[];
 
 /* What the running kernel offers; filled by kernel_env_detect(). */
 struct kernel_features {
-        bool kprobes;     /* the kprobe PMU or kprobe_events exists */
-        bool sym_openat2; /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
-        bool sym_open;    /* do_sys_open is */
+        bool kprobes;                        /* the kprobe PMU or kprobe_events exists */
+        bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
+        bool sym_open;                       /* do_sys_open is */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
 };
 

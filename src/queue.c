@@ -12,8 +12,8 @@
 
 /* Records are a uint32_t length and the bytes, at 8-byte boundaries. A length
  * of WRAP means "the rest of the ring is unused: continue at offset 0". */
-#define WRAP UINT32_MAX
-#define HEADER sizeof(uint64_t)
+#define WRAP          UINT32_MAX
+#define HEADER        sizeof(uint64_t)
 /* After a flood has touched this much of the ring, give the pages back once it
  * drains, so the daemon's memory returns to where it was. */
 #define RELEASE_ABOVE (1u << 20)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "escape.h"
-#include "event.h"
 #include "fields.h"
-#include "stream.h"
+#include "sink.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         bool saw_path = false;
         FILE *null;
 
-        if (open_event_decode(data, size, &ev) < 0)
+        if (decode_record(data, size, &ev) < 0)
                 return 0;
         if (fields_from_event(&f, &ev, &o) < 0)
                 abort(); /* a decoded event always fits */
@@ -43,8 +43,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (!saw_path && !(ev.event_flags & OPEN_EVENT_PATH_FAULT))
                 abort();
         null = fopen("/dev/null", "w");
-        stream_write_json(null, &f);
-        stream_write_text(null, &ev, 0);
+        sink_json_write_fields(null, &f);
+        {
+                struct sink_options so = { .priority = 6, .failure_priority = 5, .stream = null };
+                struct sink *text = NULL;
+
+                if (sink_new(&sink_text_ops, &so, &text) == 0)
+                        sink_write_event(text, &ev);
+                sink_free(text);
+        }
         fclose(null);
         return 0;
 }

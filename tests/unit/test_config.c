@@ -142,7 +142,8 @@ static void test_bad_values_all_reported(void **state)
                 "test.conf:7: FailedOnly=maybe: not a boolean (use yes or no)",
                 "test.conf:8: PIDs=-4: not a process id",
                 "test.conf:9: UIDs=www-data: not a numeric user id",
-                "test.conf:10: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command name",
+                "test.conf:10: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
+                "name",
                 "test.conf:11: Access=read: must be any or write",
                 "test.conf:13: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
                 "test.conf:14: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
@@ -305,6 +306,71 @@ static void test_diff(void **state)
         config_done(&b);
 }
 
+/* Issue 8, bug 1: an include and an exclude list share one kernel map, and its size. */
+static void test_shared_maps_and_empty_words(void **state)
+{
+        static const char *const expected_empty[] = {
+                "test.conf:2: Commands=\"\": an empty word; write Commands= alone to clear the list",
+                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear the list",
+        };
+        char text[600 * 8 + 128];
+        size_t len;
+        struct config c;
+        struct config_errors e;
+
+        (void)state;
+        /* 200 + 100 names: each list within 256, together past what the map holds */
+        len = (size_t)snprintf(text, sizeof(text), "[Filter]\nCommands=");
+        for (int i = 0; i < 200; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "c%d ", i);
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "\nExcludeCommands=");
+        for (int i = 0; i < 100; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "x%d ", i);
+        assert_int_equal(parse(text, &c, &e), -EINVAL);
+        assert_int_equal(e.n, 1);
+        assert_string_equal(e.msg[0], "test.conf: Commands= and ExcludeCommands= hold 300 entries together; the "
+                                      "kernel's map holds 256");
+        config_errors_done(&e);
+        config_done(&c);
+
+        len = (size_t)snprintf(text, sizeof(text), "[Filter]\nPathPrefixes=");
+        for (int i = 0; i < 128; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "/p%d ", i);
+        len += (size_t)snprintf(text + len, sizeof(text) - len, "\nExcludePathPrefixes=");
+        for (int i = 0; i < 128; i++)
+                len += (size_t)snprintf(text + len, sizeof(text) - len, "/x%d ", i);
+        assert_int_equal(parse(text, &c, &e), 0); /* 256 together: exactly full */
+        config_done(&c);
+
+        expect_errors("[Filter]\nCommands=\"\"\nExcludePathPrefixes=/tmp ''\n", 2, expected_empty);
+}
+
+/* What --check-config prints parses back to the same configuration, quotes and spaces included. */
+static void test_print_round_trip_of_awkward_words(void **state)
+{
+        struct config c, again;
+        struct config_errors e;
+        char restart[256], applied[256], *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        (void)state;
+        assert_int_equal(parse("[Filter]\nPathPrefixes=\"/a b\" '/q\"uote' \"/both'\"'\"'\n", &c, &e), 0);
+        assert_int_equal(c.path_prefixes.n, 3);
+        assert_string_equal(c.path_prefixes.v[1], "/q\"uote");
+        assert_string_equal(c.path_prefixes.v[2], "/both'\"");
+        f = open_memstream(&text, &size);
+        config_print(&c, f);
+        fclose(f);
+        assert_int_equal(parse(text, &again, &e), 0);
+        config_diff(&c, &again, restart, sizeof(restart), applied, sizeof(applied));
+        assert_string_equal(restart, "");
+        assert_string_equal(applied, "");
+        free(text);
+        config_done(&c);
+        config_done(&again);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -315,6 +381,8 @@ int main(void)
                 cmocka_unit_test(test_bad_values_all_reported),
                 cmocka_unit_test(test_syntax_errors),
                 cmocka_unit_test(test_conflicts_and_limits),
+                cmocka_unit_test(test_shared_maps_and_empty_words),
+                cmocka_unit_test(test_print_round_trip_of_awkward_words),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_load_refuses_untrusted_file),
                 cmocka_unit_test(test_print_round_trip),

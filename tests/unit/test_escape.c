@@ -36,9 +36,9 @@ static void test_invalid_utf8_escaped(void **state)
 {
         (void)state;
         check("\xff", 1, "\\xff");
-        check("a\xc3", 2, "a\\xc3");                   /* truncated sequence */
-        check("\xc0\xaf", 2, "\\xc0\\xaf");             /* overlong '/' */
-        check("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");    /* surrogate */
+        check("a\xc3", 2, "a\\xc3");                          /* truncated sequence */
+        check("\xc0\xaf", 2, "\\xc0\\xaf");                   /* overlong '/' */
+        check("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");          /* surrogate */
         check("\xf4\x90\x80\x80", 4, "\\xf4\\x90\\x80\\x80"); /* past U+10FFFF */
 }
 

@@ -4,11 +4,13 @@
 #include <fcntl.h>
 
 #include "fields.h"
-#include "stream.h"
+#include "sink.h"
 
 static struct fields f;
 static struct open_event ev;
-static const struct fields_options opts = { .priority = 6, .failure_priority = 5, .boot_to_realtime_ns = 1000000000000 };
+static const struct fields_options opts = { .priority = 6,
+                                            .failure_priority = 5,
+                                            .boot_to_realtime_ns = 1000000000000 };
 
 static void make_event(const char *comm, const char *path, size_t path_len, uint64_t flags, int64_t result)
 {
@@ -191,7 +193,7 @@ static void test_json_rendering(void **state)
         make_event("cat", "/tmp/\"q\"\n\xff", 10, O_RDONLY, 3);
         assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
         out = open_memstream(&text, &size);
-        assert_int_equal(stream_write_json(out, &f), 0);
+        assert_int_equal(sink_json_write_fields(out, &f), 0);
         fclose(out);
         /* invalid UTF-8 becomes a byte array, as journalctl -o json does */
         assert_non_null(strstr(text, "\"OPEN_PATH\":[47,116,109,112,47,34,113,34,10,255]"));
@@ -202,11 +204,37 @@ static void test_json_rendering(void **state)
         free(text);
 }
 
+/* Issue 8, bug 6: ERESTARTSYS and friends never reach a program; they are not failures it saw. */
+static void test_interrupted_open_is_not_a_failure(void **state)
+{
+        (void)state;
+        make_event("cat", "/run/fifo", 9, O_RDONLY, -512);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] was interrupted opening /run/fifo O_RDONLY: ERESTARTSYS");
+        assert_field("PRIORITY", "6");
+        assert_field("OPEN_INTERRUPTED", "ERESTARTSYS");
+        assert_null(field("OPEN_ERRNO", &(size_t){ 0 }));
+        assert_null(field("OPEN_ERROR", &(size_t){ 0 }));
+        assert_null(field("OPEN_FD", &(size_t){ 0 }));
+
+        make_event("cat", "/run/fifo", 9, O_RDONLY, -516);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("OPEN_INTERRUPTED", "ERESTART_RESTARTBLOCK");
+
+        /* next to them, a real EINTR is a failure the program saw */
+        make_event("cat", "/run/fifo", 9, O_RDONLY, -EINTR);
+        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_field("OPEN_ERROR", "EINTR");
+        assert_field("PRIORITY", "5");
+        assert_null(field("OPEN_INTERRUPTED", &(size_t){ 0 }));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_successful_open),
                 cmocka_unit_test(test_failed_open),
+                cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),
                 cmocka_unit_test(test_newline_path_exact_and_message_escaped),
                 cmocka_unit_test(test_invalid_utf8_path_and_comm),

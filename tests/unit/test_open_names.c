@@ -59,6 +59,15 @@ static void test_errno_names(void **state)
         assert_string_equal(open_errno_name(EACCES, buf), "EACCES");
         assert_string_equal(open_errno_name(ENAMETOOLONG, buf), "ENAMETOOLONG");
         assert_string_equal(open_errno_name(4000, buf), "E4000");
+        /* the kernel's own, which no C library names */
+        assert_string_equal(open_errno_name(512, buf), "ERESTARTSYS");
+        assert_string_equal(open_errno_name(513, buf), "ERESTARTNOINTR");
+        assert_string_equal(open_errno_name(514, buf), "ERESTARTNOHAND");
+        assert_string_equal(open_errno_name(515, buf), "ENOIOCTLCMD");
+        assert_string_equal(open_errno_name(516, buf), "ERESTART_RESTARTBLOCK");
+        assert_string_equal(open_errno_name(517, buf), "E517");
+        assert_true(open_result_interrupted(-512) && open_result_interrupted(-516));
+        assert_false(open_result_interrupted(-511) || open_result_interrupted(-517) || open_result_interrupted(-EINTR));
 }
 
 static void test_syscall_names(void **state)
@@ -74,7 +83,7 @@ static void test_syscall_names(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_flags_text), cmocka_unit_test(test_flags_text_never_overflows),
+                cmocka_unit_test(test_flags_text),     cmocka_unit_test(test_flags_text_never_overflows),
                 cmocka_unit_test(test_mode_relevance), cmocka_unit_test(test_errno_names),
                 cmocka_unit_test(test_syscall_names),
         };

@@ -4,11 +4,20 @@
 #include "probe_plan.h"
 
 static const struct kernel_features debian = {
-        .kprobes = true, .sym_openat2 = true, .sym_open = true, .tp_open = true, .tp_openat = true, .tp_openat2 = true,
+        .kprobes = true,
+        .sym_openat2 = true,
+        .sym_open = true,
+        .tp_open = true,
+        .tp_openat = true,
+        .tp_openat2 = true,
 };
 /* This project's build machines: a 6.18 kernel without CONFIG_KPROBES. */
 static const struct kernel_features no_kprobes = {
-        .sym_openat2 = true, .sym_open = true, .tp_open = true, .tp_openat = true, .tp_openat2 = true,
+        .sym_openat2 = true,
+        .sym_open = true,
+        .tp_open = true,
+        .tp_openat = true,
+        .tp_openat2 = true,
 };
 
 static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)

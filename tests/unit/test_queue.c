@@ -13,8 +13,8 @@ static void test_fifo_and_full(void **state)
 
         (void)state;
         assert_int_equal(queue_new(64, &q), 0);
-        assert_int_equal(queue_push(q, "abc", 3), 0);          /* 16 bytes */
-        assert_int_equal(queue_push(q, "0123456789", 10), 0);  /* 24 bytes */
+        assert_int_equal(queue_push(q, "abc", 3), 0);               /* 16 bytes */
+        assert_int_equal(queue_push(q, "0123456789", 10), 0);       /* 24 bytes */
         assert_int_equal(queue_push(q, "0123456789abcdef", 16), 0); /* 24 bytes: full */
         assert_int_equal(queue_push(q, "x", 1), -ENOSPC);
         assert_int_equal(queue_push(q, "x", 40), -EMSGSIZE);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "test_helpers.h"
 
-#include "event.h"
+#include "decode.h"
 
 /* Lays out a record as the kernel submits it: header, path, NUL, then perf's padding. */
 static size_t make_record(unsigned char *buf, size_t bufsize, const char *path, size_t path_len, size_t pad)
@@ -24,8 +24,8 @@ static void test_decode_short_path_unaligned(void **state)
         size_t n = make_record(buf, sizeof(storage) - 1, "/etc/hostname", 13, 4);
 
         (void)state;
-        assert_int_equal(open_event_size(buf, n), OPEN_EVENT_HEADER_SIZE + 14);
-        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_int_equal(decode_size(buf, n), OPEN_EVENT_HEADER_SIZE + 14);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
         assert_int_equal(ev.pid, 42);
         assert_int_equal(ev.result, 3);
         assert_string_equal(ev.comm, "cat");
@@ -43,7 +43,7 @@ static void test_longest_path(void **state)
         (void)state;
         memset(path, 'a', OPEN_PATH_MAX - 1);
         n = make_record(buf, sizeof(buf), path, OPEN_PATH_MAX - 1, 0);
-        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
         assert_int_equal(ev.path_len, OPEN_PATH_MAX - 1);
         assert_int_equal(strlen(ev.path), OPEN_PATH_MAX - 1);
 }
@@ -56,11 +56,11 @@ static void test_rejects_malformed(void **state)
         uint16_t huge = OPEN_PATH_MAX;
 
         (void)state;
-        assert_int_equal(open_event_size(NULL, 100), -EBADMSG);
-        assert_int_equal(open_event_size(buf, OPEN_EVENT_HEADER_SIZE), -EBADMSG);
-        assert_int_equal(open_event_decode(buf, n - 1, &ev), -EBADMSG); /* path cut short */
+        assert_int_equal(decode_size(NULL, 100), -EBADMSG);
+        assert_int_equal(decode_size(buf, OPEN_EVENT_HEADER_SIZE), -EBADMSG);
+        assert_int_equal(decode_record(buf, n - 1, &ev), -EBADMSG); /* path cut short */
         memcpy(buf + offsetof(struct open_event, path_len), &huge, sizeof(huge));
-        assert_int_equal(open_event_size(buf, sizeof(buf)), -EBADMSG);
+        assert_int_equal(decode_size(buf, sizeof(buf)), -EBADMSG);
 }
 
 /* Found by fuzz_fields: a result no system call returns made fields.c negate INT64_MIN. */
@@ -73,11 +73,11 @@ static void test_rejects_results_no_syscall_returns(void **state)
         (void)state;
         for (size_t i = 0; i < 2; i++) {
                 memcpy(buf + offsetof(struct open_event, result), &results[i], sizeof(results[i]));
-                assert_int_equal(open_event_size(buf, n), -EBADMSG);
+                assert_int_equal(decode_size(buf, n), -EBADMSG);
         }
         for (size_t i = 0; i < 4; i++) {
                 memcpy(buf + offsetof(struct open_event, result), &ok[i], sizeof(ok[i]));
-                assert_int_equal(open_event_size(buf, n), (int)n);
+                assert_int_equal(decode_size(buf, n), (int)n);
         }
 }
 
@@ -89,7 +89,7 @@ static void test_path_is_terminated_at_path_len(void **state)
 
         (void)state;
         buf[OPEN_EVENT_HEADER_SIZE + 4] = 'X'; /* the kernel's NUL overwritten */
-        assert_int_equal(open_event_decode(buf, n, &ev), 0);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
         assert_string_equal(ev.path, "/abc");
 }
 

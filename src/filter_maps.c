@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-#include "filter_spec.h"
+#include "filter_maps.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "config.h"
+
+const char *const access_filter_names[] = { "any", "write", NULL };
 
 static uint32_t *copy_ids(const struct id_list *l)
 {
@@ -14,7 +18,7 @@ static uint32_t *copy_ids(const struct id_list *l)
         return v;
 }
 
-static void add_comms(struct filter_spec *s, const struct str_list *l, uint8_t verdict)
+static void add_comms(struct filter_maps *s, const struct str_list *l, uint8_t verdict)
 {
         for (size_t i = 0; i < l->n; i++, s->ncomms++) {
                 memset(&s->comms[s->ncomms], 0, sizeof(s->comms[0]));
@@ -24,7 +28,7 @@ static void add_comms(struct filter_spec *s, const struct str_list *l, uint8_t v
         }
 }
 
-static void add_prefixes(struct filter_spec *s, const struct str_list *l, uint8_t verdict)
+static void add_prefixes(struct filter_maps *s, const struct str_list *l, uint8_t verdict)
 {
         for (size_t i = 0; i < l->n; i++, s->nprefixes++) {
                 struct filter_prefix_key *k = &s->prefixes[s->nprefixes];
@@ -39,13 +43,13 @@ static void add_prefixes(struct filter_spec *s, const struct str_list *l, uint8_
         }
 }
 
-int filter_spec_build(const struct config *c, uint32_t self_pid, struct filter_spec *s)
+int filter_maps_build(const struct config *c, uint32_t self_pid, struct filter_maps *s)
 {
         size_t ncomms = c->commands.n + c->exclude_commands.n;
         size_t nprefixes = c->path_prefixes.n + c->exclude_path_prefixes.n;
         uint32_t active = 0;
 
-        *s = (struct filter_spec){ 0 };
+        *s = (struct filter_maps){ 0 };
         s->pids = copy_ids(&c->pids);
         s->uids = copy_ids(&c->uids);
         s->comms = calloc(ncomms ? ncomms : 1, sizeof(*s->comms));
@@ -53,7 +57,7 @@ int filter_spec_build(const struct config *c, uint32_t self_pid, struct filter_s
         s->prefixes = calloc(nprefixes ? nprefixes : 1, sizeof(*s->prefixes));
         s->prefix_verdicts = calloc(nprefixes ? nprefixes : 1, 1);
         if (!s->pids || !s->uids || !s->comms || !s->comm_verdicts || !s->prefixes || !s->prefix_verdicts) {
-                filter_spec_done(s);
+                filter_maps_done(s);
                 return -ENOMEM;
         }
         s->npids = c->pids.n;
@@ -84,7 +88,7 @@ int filter_spec_build(const struct config *c, uint32_t self_pid, struct filter_s
         return 0;
 }
 
-void filter_spec_done(struct filter_spec *s)
+void filter_maps_done(struct filter_maps *s)
 {
         if (!s)
                 return;
@@ -94,5 +98,5 @@ void filter_spec_done(struct filter_spec *s)
         free(s->comm_verdicts);
         free(s->prefixes);
         free(s->prefix_verdicts);
-        *s = (struct filter_spec){ 0 };
+        *s = (struct filter_maps){ 0 };
 }

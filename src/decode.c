@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "event.h"
+#include "decode.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@ _Static_assert(offsetof(struct open_event, path) == OPEN_EVENT_HEADER_SIZE,
 /* The most negative result a system call returns: -MAX_ERRNO. */
 #define RESULT_MIN (-4095)
 
-int open_event_size(const void *raw, size_t size)
+int decode_size(const void *raw, size_t size)
 {
         uint16_t path_len;
         int64_t result;
@@ -20,8 +20,7 @@ int open_event_size(const void *raw, size_t size)
 
         if (!raw || size < OPEN_EVENT_HEADER_SIZE + 1)
                 return -EBADMSG;
-        memcpy(&path_len, (const char *)raw + offsetof(struct open_event, path_len),
-               sizeof(path_len));
+        memcpy(&path_len, (const char *)raw + offsetof(struct open_event, path_len), sizeof(path_len));
         if (path_len >= OPEN_PATH_MAX)
                 return -EBADMSG;
         memcpy(&result, (const char *)raw + offsetof(struct open_event, result), sizeof(result));
@@ -33,9 +32,9 @@ int open_event_size(const void *raw, size_t size)
         return (int)need;
 }
 
-int open_event_decode(const void *raw, size_t size, struct open_event *ev)
+int decode_record(const void *raw, size_t size, struct open_event *ev)
 {
-        int n = open_event_size(raw, size);
+        int n = decode_size(raw, size);
 
         if (n < 0)
                 return n;

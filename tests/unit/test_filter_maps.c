@@ -1,34 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include "test_helpers.h"
 
-#include "filter_spec.h"
+#include "config.h"
+#include "filter_maps.h"
 
-static void build(const char *text, struct filter_spec *s)
+static void build(const char *text, struct filter_maps *s)
 {
         struct config c;
         struct config_errors e = { 0 };
 
         config_init(&c);
         assert_int_equal(config_parse(text, strlen(text), "t.conf", &c, &e), 0);
-        assert_int_equal(filter_spec_build(&c, 4242, s), 0);
+        assert_int_equal(filter_maps_build(&c, 4242, s), 0);
         config_done(&c);
 }
 
 static void test_no_filter_traces_all_but_self(void **state)
 {
-        struct filter_spec s;
+        struct filter_maps s;
 
         (void)state;
         build("", &s);
         assert_int_equal(s.settings.active, 0);
         assert_int_equal(s.settings.self_pid, 4242);
         assert_int_equal(s.npids + s.nuids + s.ncomms + s.nprefixes, 0);
-        filter_spec_done(&s);
+        filter_maps_done(&s);
 }
 
 static void test_every_filter_sets_its_bit(void **state)
 {
-        struct filter_spec s;
+        struct filter_maps s;
 
         (void)state;
         build("[Filter]\nPIDs=10 11\nUIDs=1000\nCommands=nginx\nExcludeCommands=cron\n"
@@ -40,12 +41,12 @@ static void test_every_filter_sets_its_bit(void **state)
         assert_int_equal(s.npids, 2);
         assert_int_equal(s.pids[1], 11);
         assert_int_equal(s.uids[0], 1000);
-        filter_spec_done(&s);
+        filter_maps_done(&s);
 }
 
 static void test_comm_keys_are_padded_like_the_kernel(void **state)
 {
-        struct filter_spec s;
+        struct filter_maps s;
         struct filter_comm_key expected = { 0 };
 
         (void)state;
@@ -55,12 +56,12 @@ static void test_comm_keys_are_padded_like_the_kernel(void **state)
         assert_int_equal(s.ncomms, 1);
         assert_memory_equal(&s.comms[0], &expected, sizeof(expected));
         assert_int_equal(s.comm_verdicts[0], FILTER_EXCLUDE);
-        filter_spec_done(&s);
+        filter_maps_done(&s);
 }
 
 static void test_prefix_keys(void **state)
 {
-        struct filter_spec s;
+        struct filter_maps s;
 
         (void)state;
         build("[Filter]\nExcludePathPrefixes=/proc/ /sys/\n", &s);
@@ -71,8 +72,8 @@ static void test_prefix_keys(void **state)
         assert_memory_equal(s.prefixes[1].data, "/sys/", 5);
         assert_int_equal(s.prefixes[1].data[5], 0);
         assert_int_equal(s.prefix_verdicts[1], FILTER_EXCLUDE);
-        filter_spec_done(&s);
-        filter_spec_done(NULL);
+        filter_maps_done(&s);
+        filter_maps_done(NULL);
 }
 
 int main(void)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-#include "stream.h"
+/*
+ * --output=json: one JSON object a line on stdout, with the journal's field
+ * names. A value that is not valid UTF-8 becomes an array of byte values, as
+ * journalctl -o json does.
+ */
+#include "sink.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <string.h>
 
 #include "escape.h"
 
@@ -25,7 +28,7 @@ static void json_string(FILE *out, const char *s, size_t len)
         fputc('"', out);
 }
 
-int stream_write_json(FILE *out, const struct fields *f)
+int sink_json_write_fields(FILE *out, const struct fields *f)
 {
         fputc('{', out);
         for (size_t i = 0; i < f->n; i++) {
@@ -49,19 +52,22 @@ int stream_write_json(FILE *out, const struct fields *f)
         return ferror(out) ? -EIO : 0;
 }
 
-void stream_text_header(FILE *out)
+static int json_write_event(struct sink *s, const struct open_event *ev)
 {
-        fprintf(out, "%-14s %-16s %-7s %4s %3s %s\n", "TIME(s)", "COMM", "PID", "FD", "ERR", "PATH");
+        int r = sink_fields_from_event(s, ev);
+
+        return r < 0 ? r : sink_json_write_fields(s->stream, &s->fields);
 }
 
-int stream_write_text(FILE *out, const struct open_event *ev, uint64_t start_boot_ns)
+static int json_write_loss(struct sink *s, const struct loss_report *report)
 {
-        char comm[ESCAPE_MAX(OPEN_COMM_LEN)], path[ESCAPE_MAX(OPEN_PATH_MAX)];
-        double t = ev->boot_ns >= start_boot_ns ? (double)(ev->boot_ns - start_boot_ns) / 1e9 : 0.0;
+        int r = fields_loss_report(&s->fields, report->lost, report->undelivered);
 
-        escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
-        escape_for_display(ev->path, ev->path_len, path);
-        fprintf(out, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s\n", t, comm, ev->pid,
-                (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
-        return ferror(out) ? -EIO : 0;
+        return r < 0 ? r : sink_json_write_fields(s->stream, &s->fields);
 }
+
+const struct sink_ops sink_json_ops = {
+        .write_event = json_write_event,
+        .write_loss = json_write_loss,
+        .flush = sink_stream_flush,
+};

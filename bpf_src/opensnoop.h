@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The contract between the kernel side (opensnoop.bpf.c, compiled by libbcc
+ * at run time) and user space: the record one open produces, the limits that
+ * size it, the counters the kernel keeps, and the layout of the filter maps
+ * user space fills. Nothing else belongs here.
+ *
+ * This file is embedded into the BPF source at build time, so it may only use
+ * what both a kernel-header build and a glibc build have: <linux/types.h>.
+ */
+#ifndef OPENSNOOPD_OPENSNOOP_H
+#define OPENSNOOPD_OPENSNOOP_H
+
+#include <linux/types.h>
+
+#define OPEN_COMM_LEN 16   /* TASK_COMM_LEN */
+#define OPEN_PATH_MAX 4096 /* PATH_MAX, the kernel's own limit for a path */
+
+/* Which system call the open came through. */
+enum open_syscall {
+        OPEN_SYSCALL_UNKNOWN = 0,
+        OPEN_SYSCALL_OPEN = 1,
+        OPEN_SYSCALL_OPENAT = 2,
+        OPEN_SYSCALL_OPENAT2 = 3,
+};
+
+/* Bits of open_event.event_flags. */
+#define OPEN_EVENT_PATH_FAULT     0x1 /* the path could not be read from user memory */
+#define OPEN_EVENT_PATH_TRUNCATED 0x2 /* the path filled the whole buffer */
+
+/*
+ * One open, as the kernel side submits it. Only the first
+ * OPEN_EVENT_HEADER_SIZE + path_len + 1 bytes cross the perf buffer: most
+ * paths are short, and copying 4 KiB per event would cost more than the open.
+ */
+struct open_event {
+        __u64 boot_ns;   /* CLOCK_BOOTTIME of the return from the open */
+        __u64 cgroup_id; /* cgroup v2 id of the task */
+        __u64 flags;     /* open flags as the program passed them */
+        __s64 result;    /* the new fd, or -errno (from -4095, MAX_ERRNO, to -1) */
+        __u32 pid;       /* tgid: what user space calls the pid */
+        __u32 tid;
+        __u32 uid;
+        __u32 gid;
+        __u32 mode;     /* creation mode, meaningful with O_CREAT or O_TMPFILE */
+        __s32 dirfd;    /* directory fd for relative paths, AT_FDCWD (-100) for open() */
+        __u16 path_len; /* bytes of path[] before its NUL */
+        __u8 syscall;   /* enum open_syscall */
+        __u8 event_flags;
+        __u32 reserved; /* zero; keeps path[] 8-byte aligned */
+        char comm[OPEN_COMM_LEN];
+        char path[OPEN_PATH_MAX]; /* NUL-terminated */
+};
+
+#define OPEN_EVENT_HEADER_SIZE 80 /* offsetof(struct open_event, path) */
+
+_Static_assert(sizeof(struct open_event) == OPEN_EVENT_HEADER_SIZE + OPEN_PATH_MAX,
+               "open_event layout changed: update OPEN_EVENT_HEADER_SIZE");
+
+/* Per-CPU counters in the "stats" map. */
+enum open_stat {
+        OPEN_STAT_FILTERED = 0,   /* opens dropped by the filter */
+        OPEN_STAT_STASH_FULL = 1, /* opens missed: too many in flight at once */
+        OPEN_STAT_MAX = 2,
+};
+
+/*
+ * The in-kernel filter. Values live in maps, not in -D constants, so a reload
+ * changes them without recompiling. The sizes bound what [Filter] may hold:
+ * a list that does not fit is a configuration error where it is parsed.
+ */
+#define FILTER_MAX_PIDS     1024
+#define FILTER_MAX_UIDS     1024
+#define FILTER_MAX_COMMS    256 /* Commands= and ExcludeCommands= together */
+#define FILTER_MAX_PREFIXES 256 /* PathPrefixes= and ExcludePathPrefixes= together */
+#define FILTER_PREFIX_MAX   255 /* bytes; an LPM trie key holds at most 256 */
+
+/* Bits of filter_settings.active. */
+#define FILTER_PIDS          0x01 /* only pids in filter_pids */
+#define FILTER_UIDS          0x02 /* only uids in filter_uids */
+#define FILTER_COMMS         0x04 /* only comms marked FILTER_INCLUDE */
+#define FILTER_EXCLUDE_COMMS 0x08 /* filter_comms holds FILTER_EXCLUDE entries */
+#define FILTER_PREFIXES      0x10 /* only paths whose longest prefix is FILTER_INCLUDE */
+#define FILTER_ANY_PREFIX    0x20 /* filter_prefixes is not empty: look it up */
+#define FILTER_FAILED_ONLY   0x40 /* only opens that failed */
+#define FILTER_WRITE_ONLY    0x80 /* only opens that may write */
+
+/* Values of filter_comms and filter_prefixes. */
+#define FILTER_INCLUDE 1
+#define FILTER_EXCLUDE 2
+
+struct filter_settings {
+        __u32 active;
+        __u32 self_pid; /* the daemon's own opens are never traced */
+};
+
+struct filter_comm_key {
+        char comm[OPEN_COMM_LEN];
+};
+
+struct filter_prefix_key {
+        __u32 prefixlen; /* in bits, as BPF_MAP_TYPE_LPM_TRIE wants */
+        __u8 data[FILTER_PREFIX_MAX + 1];
+};
+
+#endif

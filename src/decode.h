@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_DECODE_H
+#define OPENSNOOPD_DECODE_H
+
+#include <stddef.h>
+
+#include "opensnoop.h"
+
+/*
+ * The first stage: raw bytes from the kernel's buffer → one struct open_event.
+ *
+ * decode_size() checks that the bytes hold one whole record, with a result
+ * the kernel can return (an fd, or -errno down to -4095), and returns how many
+ * of them it uses (header, path and its NUL), or -EBADMSG. Perf pads samples,
+ * so size may exceed what the record uses. The reader calls it before
+ * queueing, so the queue holds only the bytes in use.
+ */
+int decode_size(const void *raw, size_t size);
+
+/*
+ * Copies a record that decode_size() accepts into *ev (buffer data is not
+ * aligned). The path is NUL-terminated at path_len whatever the bytes.
+ */
+int decode_record(const void *raw, size_t size, struct open_event *ev);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_NOTIFY_H
+#define OPENSNOOPD_NOTIFY_H
+
+#include <stdbool.h>
+
+/*
+ * The service manager's notification socket ($NOTIFY_SOCKET), as
+ * sd_notify() uses it, but never blocking for long: sd_notify() waits as
+ * long as the receiver's queue is full, and a stuck PID 1 must not stall us.
+ *
+ * State changes (READY=1, RELOADING=1, STOPPING=1) wait up to a second for
+ * room; STATUS= lines never wait: one that cannot be sent at once is
+ * dropped, and a newer one follows. Without $NOTIFY_SOCKET all of them are
+ * no-ops. Each returns 0, or -errno (-EAGAIN: dropped or timed out).
+ */
+int notify_ready(void);
+int notify_reloading(void);
+int notify_stopping(void);
+int notify_status(const char *text);
+
+#endif

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+#include "reader.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "decode.h"
+
+#define POLL_MS 100 /* also how long reader_stop() may wait */
+
+struct reader {
+        struct queue *q;
+        struct counters *c;
+        struct probe *probe;
+        pthread_t thread;
+        bool started;
+        _Atomic bool stop;
+};
+
+int reader_new(struct queue *q, struct counters *c, struct reader **ret)
+{
+        struct reader *r = calloc(1, sizeof(*r));
+
+        if (!r)
+                return -ENOMEM;
+        r->q = q;
+        r->c = c;
+        *ret = r;
+        return 0;
+}
+
+void reader_on_event(void *reader, void *raw, int size)
+{
+        struct reader *r = reader;
+        int n = size > 0 ? decode_size(raw, (size_t)size) : -EBADMSG;
+
+        if (n < 0) {
+                atomic_fetch_add(&r->c->lost_perf, 1);
+                return;
+        }
+        if (queue_push(r->q, raw, (size_t)n) < 0)
+                atomic_fetch_add(&r->c->undelivered, 1);
+}
+
+void reader_on_lost(void *reader, uint64_t lost)
+{
+        struct reader *r = reader;
+
+        atomic_fetch_add(&r->c->lost_perf, lost);
+}
+
+static void *reader_main(void *arg)
+{
+        struct reader *r = arg;
+
+        while (!atomic_load(&r->stop))
+                (void)probe_poll(r->probe, POLL_MS); /* EINTR and the like: poll again */
+        return NULL;
+}
+
+int reader_start(struct reader *r, struct probe *p)
+{
+        int e;
+
+        r->probe = p;
+        e = pthread_create(&r->thread, NULL, reader_main, r);
+        if (e != 0)
+                return -e;
+        r->started = true;
+        return 0;
+}
+
+int reader_stop(struct reader *r)
+{
+        int e;
+
+        if (!r || !r->started)
+                return 0;
+        atomic_store(&r->stop, true);
+        e = pthread_join(r->thread, NULL);
+        r->started = false;
+        return -e;
+}
+
+struct reader *reader_free(struct reader *r)
+{
+        if (!r)
+                return NULL;
+        reader_stop(r);
+        free(r);
+        return NULL;
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+#include "session.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "counters.h"
+#include "filter_maps.h"
+#include "kernel_env.h"
+#include "pipeline.h"
+#include "probe.h"
+#include "queue.h"
+#include "reader.h"
+#include "sink.h"
+#include "writer.h"
+
+struct session {
+        struct counters counters;
+        struct probe *probe;
+        struct queue *queue;
+        struct reader *reader;
+        struct sink *sink;
+        struct pipeline *pipeline;
+        struct writer *writer;
+        enum output_target target;
+        bool mounted_tracefs;
+        bool writer_stuck;
+        double compile_s;
+        char last_status[512];
+        char error[512];
+};
+
+__attribute__((format(printf, 2, 3))) static void set_error(struct session *s, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(s->error, sizeof(s->error), fmt, ap);
+        va_end(ap);
+}
+
+int session_new(struct session **ret)
+{
+        struct session *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+/*
+ * The daemon's pid as the kernel side sees it (the root namespace's). In a
+ * PID namespace getpid() is another number; /proc/self/status's NSpid starts
+ * with the pid in the namespace of whoever mounted /proc (the host's, where
+ * /proc is the host's).
+ */
+static uint32_t own_kernel_pid(void)
+{
+        char line[256];
+        unsigned long pid = (unsigned long)getpid();
+        FILE *f = fopen("/proc/self/status", "re");
+
+        if (!f)
+                return (uint32_t)pid;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "NSpid: %lu", &pid) == 1)
+                        break;
+        fclose(f);
+        return (uint32_t)pid;
+}
+
+static int apply_filter(struct session *s, const struct config *c)
+{
+        struct filter_maps maps;
+        int r = filter_maps_build(c, own_kernel_pid(), &maps);
+
+        if (r < 0)
+                return r;
+        r = probe_set_filter(s->probe, &maps);
+        filter_maps_done(&maps);
+        if (r < 0)
+                set_error(s, "%s", probe_error(s->probe));
+        return r;
+}
+
+int session_start(struct session *s, const struct config *c)
+{
+        struct probe_params params = { .max_in_flight = c->max_in_flight };
+        static const struct sink_ops *const sink_for_target[] = {
+                [OUTPUT_JOURNAL] = &sink_journal_ops,
+                [OUTPUT_JSON] = &sink_json_ops,
+                [OUTPUT_TEXT] = &sink_text_ops,
+        };
+        struct sink_options so = {
+                .priority = c->priority,
+                .failure_priority = c->failure_priority,
+                .stream = stdout,
+                .start_boot_ns = clock_ns(CLOCK_BOOTTIME),
+        };
+        uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+        int r;
+
+        s->target = c->target;
+        r = kernel_env_plan(c->mode, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error, sizeof(s->error));
+        if (r < 0)
+                return r;
+        r = queue_new(c->queue_size, &s->queue);
+        if (r < 0) {
+                set_error(s, "allocating a %zu-byte queue", c->queue_size);
+                return r;
+        }
+        r = probe_compile(&params, &s->probe);
+        if (r < 0) {
+                set_error(s, "compiling the BPF program failed (clang's messages are above)");
+                return r;
+        }
+        s->compile_s = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+
+        /* Filter first (it excludes ourselves), buffers and threads second, attach last:
+         * no open is missed or mis-filtered between the steps. */
+        r = apply_filter(s, c);
+        if (r < 0)
+                return r;
+        r = reader_new(s->queue, &s->counters, &s->reader);
+        if (r < 0)
+                return r;
+        r = probe_open_buffers(s->probe, c->perf_buffer_pages, c->wakeup_events, reader_on_event, reader_on_lost,
+                               s->reader);
+        if (r < 0) {
+                set_error(s, "%s", probe_error(s->probe));
+                return r;
+        }
+        r = sink_new(sink_for_target[c->target], &so, &s->sink);
+        if (r < 0)
+                return r;
+        r = pipeline_new(s->sink, &s->pipeline);
+        if (r < 0)
+                return r;
+        sink_header(s->sink);
+        r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, &s->writer);
+        if (r < 0) {
+                set_error(s, "starting the writer thread");
+                return r;
+        }
+        r = reader_start(s->reader, s->probe);
+        if (r < 0) {
+                set_error(s, "starting the reader thread");
+                return r;
+        }
+        r = probe_attach(s->probe);
+        if (r == 0)
+                r = probe_release_compiler(s->probe);
+        if (r < 0)
+                set_error(s, "%s", probe_error(s->probe));
+        return r;
+}
+
+int session_apply(struct session *s, const struct config *c)
+{
+        int r = apply_filter(s, c);
+
+        if (r < 0)
+                return r;
+        sink_set_priorities(s->sink, c->priority, c->failure_priority);
+        return 0;
+}
+
+/* The kernel keeps its own counters: copy them into ours. */
+static void refresh_counters(struct session *s)
+{
+        uint64_t stats[OPEN_STAT_MAX];
+
+        if (s->probe && probe_read_stats(s->probe, stats) == 0) {
+                atomic_store(&s->counters.filtered, stats[OPEN_STAT_FILTERED]);
+                atomic_store(&s->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL]);
+        }
+}
+
+bool session_status(struct session *s, char *buf, size_t size)
+{
+        char counts[256];
+        bool changed;
+
+        refresh_counters(s);
+        counters_format(&s->counters, counts, sizeof(counts));
+        snprintf(buf, size, "Tracing with %s (%s): %s%s", probe_mode_names[probe_mode(s->probe)],
+                 probe_attach_points(s->probe), counts,
+                 atomic_load(&s->counters.sink_down) ? "; journald unreachable, queueing" : "");
+        changed = strcmp(buf, s->last_status) != 0;
+        snprintf(s->last_status, sizeof(s->last_status), "%s", buf);
+        return changed;
+}
+
+void session_describe(struct session *s, char *buf, size_t size)
+{
+        uint64_t load_ns, attach_ns;
+
+        probe_timings(s->probe, &load_ns, &attach_ns);
+        snprintf(buf, size,
+                 "tracing opens with %s on %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
+                 "writing to %s",
+                 probe_mode_names[probe_mode(s->probe)], probe_attach_points(s->probe), s->compile_s,
+                 (double)load_ns / 1e9, (double)attach_ns / 1e9, output_target_names[s->target]);
+}
+
+bool session_mounted_tracefs(const struct session *s)
+{
+        return s->mounted_tracefs;
+}
+
+int session_stop(struct session *s, char *summary, size_t size)
+{
+        int r;
+
+        /* Detach first, so nothing new arrives; then read what the buffers still hold. */
+        probe_detach(s->probe);
+        reader_stop(s->reader);
+        probe_drain(s->probe);
+        refresh_counters(s);
+        r = writer_stop(s->writer, SESSION_DRAIN_TIMEOUT_MS);
+        if (r == -ETIMEDOUT) {
+                /* one record may be inside the stuck write: the rest never left */
+                s->writer_stuck = true;
+                atomic_fetch_add(&s->counters.undelivered, queue_count(s->queue));
+                set_error(s,
+                          "journald did not take an entry within %d ms; %zu queued events are counted as "
+                          "undelivered",
+                          SESSION_DRAIN_TIMEOUT_MS, queue_count(s->queue));
+        }
+        counters_format(&s->counters, summary, size);
+        return r;
+}
+
+const char *session_error(const struct session *s)
+{
+        return s && s->error[0] ? s->error : "unknown step";
+}
+
+struct session *session_free(struct session *s)
+{
+        if (!s)
+                return NULL;
+        /* A stuck writer still uses the queue, the pipeline and the sink: leave them to exit. */
+        if (s->writer_stuck)
+                return NULL;
+        s->reader = reader_free(s->reader); /* it polls the probe */
+        s->probe = probe_free(s->probe);
+        if (writer_stop(s->writer, SESSION_DRAIN_TIMEOUT_MS) == -ETIMEDOUT)
+                return NULL;
+        s->writer = writer_free(s->writer);
+        s->pipeline = pipeline_free(s->pipeline);
+        s->sink = sink_free(s->sink);
+        s->queue = queue_free(s->queue);
+        free(s);
+        return NULL;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_SESSION_H
+#define OPENSNOOPD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/*
+ * One tracing session: the probe (kernel side), the reader thread, the
+ * queue, the writer thread with its pipeline and sink, and the counters that
+ * account for every open. main.c drives it; it logs nothing itself: failures
+ * return -errno, and session_error() says what failed.
+ *
+ *   probe ──reader──▶ queue ──writer──▶ pipeline (decode → sink)
+ */
+struct session;
+
+/* How long a stop may deliver before what is left is counted as undelivered. */
+#define SESSION_DRAIN_TIMEOUT_MS 1500
+
+int session_new(struct session **ret);
+
+/*
+ * Plans, compiles, loads and attaches per c, and starts the threads. The
+ * calling thread must block the signals it handles first: the threads
+ * inherit its mask. On failure nothing stays attached.
+ */
+int session_start(struct session *s, const struct config *c);
+
+/* A reload: the filter and the priorities of c, at once. The rest of c is ignored. */
+int session_apply(struct session *s, const struct config *c);
+
+/*
+ * The status line ("Tracing with kprobe (do_sys_openat2): 12 written, ..."),
+ * with the kernel's counters read afresh. Returns true when it differs from
+ * the last line this function returned.
+ */
+bool session_status(struct session *s, char *buf, size_t size);
+
+/* What session_start() did, for the log: mode, attach points, timings, output. */
+void session_describe(struct session *s, char *buf, size_t size);
+
+/* Whether session_start() had to mount tracefs. */
+bool session_mounted_tracefs(const struct session *s);
+
+/*
+ * Detaches the probes, reads what the buffers hold, lets the writer deliver
+ * for up to SESSION_DRAIN_TIMEOUT_MS and counts the rest as undelivered, then
+ * formats the final counters into summary. Returns 0, or -ETIMEDOUT when the
+ * writer is stuck in a write (journald hung): the session must then not be
+ * freed, and the process should _exit().
+ */
+int session_stop(struct session *s, char *summary, size_t size);
+
+/* What the last failing call was doing. */
+const char *session_error(const struct session *s);
+
+/* Accepts NULL and a half-started session. */
+struct session *session_free(struct session *s);
+
+#endif

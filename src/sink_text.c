@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* --output=text: opensnoop's columns, for a person at a terminal. */
+#include "sink.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "escape.h"
+
+static void text_header(struct sink *s)
+{
+        fprintf(s->stream, "%-14s %-16s %-7s %4s %3s %s\n", "TIME(s)", "COMM", "PID", "FD", "ERR", "PATH");
+}
+
+static int text_write_event(struct sink *s, const struct open_event *ev)
+{
+        char comm[ESCAPE_MAX(OPEN_COMM_LEN)], path[ESCAPE_MAX(OPEN_PATH_MAX)];
+        double t = ev->boot_ns >= s->start_boot_ns ? (double)(ev->boot_ns - s->start_boot_ns) / 1e9 : 0.0;
+
+        escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
+        escape_for_display(ev->path, ev->path_len, path);
+        fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s\n", t, comm, ev->pid,
+                (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
+        return ferror(s->stream) ? -EIO : 0;
+}
+
+/* On stderr: stdout holds only the columns, for whatever reads them. */
+static int text_write_loss(struct sink *s, const struct loss_report *report)
+{
+        (void)s;
+        fprintf(stderr, "opensnoopd: %llu events lost in the kernel, %llu could not be delivered\n",
+                (unsigned long long)report->lost, (unsigned long long)report->undelivered);
+        return 0;
+}
+
+const struct sink_ops sink_text_ops = {
+        .header = text_header,
+        .write_event = text_write_event,
+        .write_loss = text_write_loss,
+        .flush = sink_stream_flush,
+};
