@@ -171,6 +171,136 @@ static void print_size(FILE *f, const void *field, const struct config_key *k)
 
 static const struct value_type type_size = { parse_size, size_equal, print_size, NULL };
 
+/*
+ * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s"; a
+ * bare number is seconds. "0" and "no" turn the feature off. Stored in µs.
+ */
+static int parse_timespan_usec(const char *s, uint64_t *out)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t usec;
+        } units[] = {
+                { "usec", 1 },
+                { "us", 1 },
+                { "msec", 1000 },
+                { "ms", 1000 },
+                { "seconds", 1000000 },
+                { "second", 1000000 },
+                { "sec", 1000000 },
+                { "s", 1000000 },
+                { "minutes", 60000000 },
+                { "minute", 60000000 },
+                { "min", 60000000 },
+                { "m", 60000000 },
+                { "hours", 3600000000ull },
+                { "hour", 3600000000ull },
+                { "hr", 3600000000ull },
+                { "h", 3600000000ull },
+        };
+        uint64_t total = 0;
+        bool any = false;
+
+        if (strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0) {
+                *out = 0;
+                return 0;
+        }
+        while (*s) {
+                uint64_t whole = 0, frac = 0, frac_div = 1, unit = 1000000;
+                size_t n;
+
+                while (*s == ' ')
+                        s++;
+                if (!*s)
+                        break;
+                if (!isdigit((unsigned char)*s))
+                        return -EINVAL;
+                for (; isdigit((unsigned char)*s); s++) {
+                        if (whole > UINT32_MAX)
+                                return -EINVAL;
+                        whole = whole * 10 + (uint64_t)(*s - '0');
+                }
+                if (*s == '.') {
+                        s++;
+                        if (!isdigit((unsigned char)*s))
+                                return -EINVAL;
+                        for (; isdigit((unsigned char)*s); s++) {
+                                if (frac_div < 1000000) {
+                                        frac = frac * 10 + (uint64_t)(*s - '0');
+                                        frac_div *= 10;
+                                }
+                        }
+                }
+                for (n = 0; isalpha((unsigned char)s[n]); n++)
+                        ;
+                if (n > 0) {
+                        size_t i;
+
+                        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                                if (strlen(units[i].suffix) == n && strncmp(s, units[i].suffix, n) == 0)
+                                        break;
+                        if (i == sizeof(units) / sizeof(units[0]))
+                                return -EINVAL;
+                        unit = units[i].usec;
+                        s += n;
+                }
+                if (whole > UINT64_MAX / unit - 1)
+                        return -EINVAL;
+                total += whole * unit + frac * unit / frac_div;
+                any = true;
+                if (*s && *s != ' ' && !isdigit((unsigned char)*s))
+                        return -EINVAL;
+        }
+        if (!any)
+                return -EINVAL;
+        *out = total;
+        return 0;
+}
+
+/* A span as parse_timespan_usec() reads it back, in the largest unit that divides it. */
+static void print_timespan_usec(FILE *f, uint64_t v)
+{
+        if (v == 0)
+                fputs("no", f);
+        else if (v % 60000000 == 0)
+                fprintf(f, "%" PRIu64 "min", v / 60000000);
+        else if (v % 1000000 == 0)
+                fprintf(f, "%" PRIu64 "s", v / 1000000);
+        else if (v % 1000 == 0)
+                fprintf(f, "%" PRIu64 "ms", v / 1000);
+        else
+                fprintf(f, "%" PRIu64 "us", v);
+}
+
+/* k->min and k->max bound a span that is not 0, in µs. */
+static int parse_timespan(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        uint64_t v;
+
+        if (parse_timespan_usec(value, &v) < 0 || (v != 0 && (v < k->min || v > k->max))) {
+                error_at(p,
+                         "%s=%s: must be 0 or no, or a time span from %" PRIu64 "ms to %" PRIu64
+                         "min (\"500ms\", \"10s\", \"1min\")",
+                         k->name, value, k->min / 1000, k->max / 60000000);
+                return -EINVAL;
+        }
+        *(uint64_t *)field = v;
+        return 0;
+}
+
+static bool u64_equal(const void *a, const void *b)
+{
+        return *(const uint64_t *)a == *(const uint64_t *)b;
+}
+
+static void print_timespan(FILE *f, const void *field, const struct config_key *k)
+{
+        (void)k;
+        print_timespan_usec(f, *(const uint64_t *)field);
+}
+
+static const struct value_type type_timespan = { parse_timespan, u64_equal, print_timespan, NULL };
+
 /* ---- booleans, choices, priorities ---- */
 
 static int parse_bool(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
@@ -558,6 +688,9 @@ static const struct config_key keys[] = {
         KEY("Output", "Priority", type_priority, priority),
         KEY("Output", "FailurePriority", type_priority, failure_priority),
         KEY("Output", "QueueSize", type_size, queue_size, .restart_only = true, .min = 64u << 10, .max = 1024u << 20),
+        /* 1 ms to 10 min: a longer window holds the record back for longer than anyone waits for it */
+        KEY("Output", "Coalesce", type_timespan, coalesce_usec, .min = 1000, .max = 600000000),
+        KEY("Output", "CoalesceBy", type_choice, coalesce_by, .choices = coalesce_by_names),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -584,6 +717,8 @@ void config_init(struct config *c)
                 .priority = 6,
                 .failure_priority = 5,
                 .queue_size = 32u << 20,
+                .coalesce_usec = CONFIG_DEFAULT_COALESCE_USEC,
+                .coalesce_by = CONFIG_DEFAULT_COALESCE_BY,
         };
 }
 

@@ -8,10 +8,15 @@
 #include <stdio.h>
 
 #include "filter_maps.h"
+#include "fold.h"
 #include "probe_plan.h"
 #include "sink.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/opensnoopd/opensnoopd.conf"
+
+/* [Output] Coalesce= and CoalesceBy= by default (README: "Folding" gives the measurements behind them). */
+#define CONFIG_DEFAULT_COALESCE_USEC 0
+#define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
 
 struct id_list {
         uint32_t *v;
@@ -45,6 +50,8 @@ struct config {
         enum output_target target;
         int priority, failure_priority;
         size_t queue_size;
+        uint64_t coalesce_usec; /* 0: no folding */
+        enum coalesce_by coalesce_by;
 };
 
 /* Every problem found in one pass, each "FILE:LINE: message". */

@@ -10,13 +10,16 @@
  * What happened to every open that was traced, shared by the reader, the
  * writer and the session. Every traced open ends in exactly one of: written,
  * lost (never reached user space), undelivered (reached us, could not be
- * written).
+ * written). Counts are of opens, not of entries: a folded entry counts its
+ * OPEN_COUNT. suppressed is a part of written: entries journald took and
+ * then dropped under its rate limit ("Suppressed N messages").
  */
 struct counters {
         _Atomic uint64_t written;
         _Atomic uint64_t lost_perf;   /* perf buffer overflow, and malformed samples */
         _Atomic uint64_t lost_kernel; /* in-flight table full (from the stats map) */
         _Atomic uint64_t undelivered; /* queue full, refused by the sink, or left at shutdown */
+        _Atomic uint64_t suppressed;  /* of written: dropped by journald's rate limit */
         _Atomic uint64_t filtered;    /* dropped by the in-kernel filter (from the stats map) */
         _Atomic int sink_down;        /* the sink (journald) is unreachable right now */
 };
@@ -26,7 +29,7 @@ static inline uint64_t counters_lost(struct counters *c)
         return atomic_load(&c->lost_perf) + atomic_load(&c->lost_kernel);
 }
 
-/* "12 written, 3 filtered, 0 lost, 0 undelivered": the one way STATUS= and the logs say it. */
+/* "12 written, 3 filtered, 0 lost, 0 undelivered, 0 suppressed": the one way STATUS= and the logs say it. */
 void counters_format(struct counters *c, char *buf, size_t size);
 
 #endif

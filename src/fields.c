@@ -60,7 +60,8 @@ __attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, co
  * MESSAGE=comm[pid] opened PATH FLAGS = FD, ... failed to open PATH FLAGS: ERRNO,
  * or ... was interrupted opening PATH FLAGS: ERESTARTSYS
  */
-static int add_message(struct fields *f, const struct open_event *ev, const char *flags_text, const char *error_name)
+static int add_message(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
+                       const char *flags_text, const char *error_name)
 {
         const char *verb = ev->result >= 0                       ? "opened"
                            : open_result_interrupted(ev->result) ? "was interrupted opening"
@@ -91,6 +92,16 @@ static int add_message(struct fields *f, const struct open_event *ev, const char
         if (n < 0 || (size_t)n >= room - len)
                 return -ENOBUFS;
         len += (size_t)n;
+        if (fold && fold->count > 1) {
+                if (fold->pids > 1)
+                        n = snprintf(msg + len, room - len, " (%" PRIu64 " times by %" PRIu32 " processes)",
+                                     fold->count, fold->pids);
+                else
+                        n = snprintf(msg + len, room - len, " (%" PRIu64 " times)", fold->count);
+                if (n < 0 || (size_t)n >= room - len)
+                        return -ENOBUFS;
+                len += (size_t)n;
+        }
         if (f->n >= FIELDS_MAX)
                 return -ENOBUFS;
         f->iov[f->n].iov_base = msg;
@@ -100,13 +111,18 @@ static int add_message(struct fields *f, const struct open_event *ev, const char
         return 0;
 }
 
-int fields_from_event(struct fields *f, const struct open_event *ev, const struct fields_options *o)
+/* CLOCK_BOOTTIME → CLOCK_REALTIME in µs; wraps rather than overflows on a nonsense clock value. */
+static int64_t realtime_usec(uint64_t boot_ns, const struct fields_options *o)
+{
+        return (int64_t)(boot_ns + (uint64_t)o->boot_to_realtime_ns) / 1000;
+}
+
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
+                      const struct fields_options *o)
 {
         char flags_text[OPEN_FLAGS_TEXT_MAX], errbuf[16];
         const char *error_name = NULL;
         bool interrupted = open_result_interrupted(ev->result), failed = ev->result < 0 && !interrupted;
-        /* wraps rather than overflows on a nonsense clock value */
-        int64_t realtime_ns = (int64_t)((uint64_t)ev->boot_ns + (uint64_t)o->boot_to_realtime_ns);
         int r = 0;
 
         fields_reset(f);
@@ -114,7 +130,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         if (ev->result < 0)
                 error_name = open_errno_name((int)-ev->result, errbuf);
 
-        r |= add_message(f, ev, flags_text, error_name);
+        r |= add_message(f, ev, fold, flags_text, error_name);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
         /* an interrupted open is not a failure the program saw */
         r |= add_format(f, "PRIORITY", "%d", failed ? o->failure_priority : o->priority);
@@ -146,18 +162,33 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         }
         r |= add_string(f, "OPEN_SYSCALL", open_syscall_name(ev->syscall));
         r |= add_format(f, "OPEN_CGROUP_ID", "%" PRIu64, (uint64_t)ev->cgroup_id);
-        r |= add_format(f, "OPEN_TIMESTAMP_USEC", "%" PRId64, realtime_ns / 1000);
+        r |= add_format(f, "OPEN_TIMESTAMP_USEC", "%" PRId64, realtime_usec(ev->boot_ns, o));
+        if (fold) {
+                r |= add_format(f, "OPEN_COUNT", "%" PRIu64, fold->count);
+                r |= add_format(f, "OPEN_FIRST_USEC", "%" PRId64, realtime_usec(fold->first_ns, o));
+                r |= add_format(f, "OPEN_LAST_USEC", "%" PRId64, realtime_usec(fold->last_ns, o));
+                if (fold->pids)
+                        r |= add_format(f, "OPEN_PIDS", "%" PRIu32, fold->pids);
+        }
         return r ? -ENOBUFS : 0;
 }
 
-int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered)
+int fields_loss_report(struct fields *f, const struct loss_report *report)
 {
-        char msg[160];
+        uint64_t lost = report->lost, undelivered = report->undelivered, suppressed = report->suppressed;
+        char msg[200];
         int r = 0;
 
         fields_reset(f);
-        snprintf(msg, sizeof(msg), "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered",
-                 lost, undelivered);
+        if (suppressed)
+                snprintf(msg, sizeof(msg),
+                         "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered, %" PRIu64
+                         " were dropped by journald's rate limit",
+                         lost, undelivered, suppressed);
+        else
+                snprintf(msg, sizeof(msg),
+                         "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered", lost,
+                         undelivered);
         r |= add_string(f, "MESSAGE", msg);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
         r |= add_string(f, "PRIORITY", "4");
@@ -166,6 +197,8 @@ int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered)
                 r |= add_format(f, "OPEN_LOST", "%" PRIu64, lost);
         if (undelivered)
                 r |= add_format(f, "OPEN_UNDELIVERED", "%" PRIu64, undelivered);
+        if (suppressed)
+                r |= add_format(f, "OPEN_SUPPRESSED", "%" PRIu64, suppressed);
         return r ? -ENOBUFS : 0;
 }
 

@@ -13,7 +13,7 @@
 #define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
 #define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
 
-#define FIELDS_MAX      24
+#define FIELDS_MAX      28
 /* Room for every value: the path twice (raw, and escaped in MESSAGE) plus the rest. */
 #define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
 
@@ -35,11 +35,30 @@ struct fields_options {
         int64_t boot_to_realtime_ns; /* CLOCK_REALTIME - CLOCK_BOOTTIME, for OPEN_TIMESTAMP_USEC */
 };
 
-/* Fills f from one open. Returns 0, or -ENOBUFS if it would not fit (it always does for a decoded event). */
-int fields_from_event(struct fields *f, const struct open_event *ev, const struct fields_options *o);
+/* What a folded entry stands for (fold.c): count opens, the first of which is the event itself. */
+struct open_fold {
+        uint64_t count;
+        uint64_t first_ns, last_ns; /* CLOCK_BOOTTIME of the first and the last */
+        uint32_t pids;              /* CoalesceBy=command: distinct processes; 0 otherwise */
+};
 
-/* A loss report: OPEN_LOST= and/or OPEN_UNDELIVERED= (zero counts are left out). */
-int fields_loss_report(struct fields *f, uint64_t lost, uint64_t undelivered);
+/*
+ * Fills f from one open; fold (NULL: folding is off) adds OPEN_COUNT=,
+ * OPEN_FIRST_USEC=, OPEN_LAST_USEC= and, by command, OPEN_PIDS=. Returns 0,
+ * or -ENOBUFS if it would not fit (it always does for a decoded event).
+ */
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
+                      const struct fields_options *o);
+
+/* Opens that never became entries, since the last report. */
+struct loss_report {
+        uint64_t lost;        /* never reached opensnoopd */
+        uint64_t undelivered; /* reached it, could not be written */
+        uint64_t suppressed;  /* written, then dropped by journald's rate limit */
+};
+
+/* A loss report: OPEN_LOST=, OPEN_UNDELIVERED=, OPEN_SUPPRESSED= (zero counts are left out). */
+int fields_loss_report(struct fields *f, const struct loss_report *report);
 
 /* The value of field i, after "NAME=": *len receives its length. */
 const char *fields_value(const struct fields *f, size_t i, size_t *name_len, size_t *len);

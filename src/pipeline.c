@@ -2,37 +2,147 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "decode.h"
 
 struct pipeline {
         struct sink *sink;
+        struct counters *c;
+        struct fold *fold;
+        bool folding;
+        unsigned applied; /* the generation of the settings in use */
+        _Atomic unsigned requested;
+        _Atomic uint64_t want_window_ns;
+        _Atomic int want_by;
         struct open_event event; /* 4 KiB: too large for the stack of every call */
+        struct open_event folded;
 };
 
-int pipeline_new(struct sink *sink, struct pipeline **ret)
+int pipeline_new(struct sink *sink, struct counters *c, const struct coalesce *co, struct pipeline **ret)
 {
         struct pipeline *p = calloc(1, sizeof(*p));
+        int r;
 
         if (!p)
                 return -ENOMEM;
         p->sink = sink;
+        p->c = c;
+        p->folding = co->window_ns > 0;
+        atomic_store(&p->want_window_ns, co->window_ns);
+        atomic_store(&p->want_by, (int)co->by);
+        r = fold_new(co->by, co->window_ns, FOLD_MAX_KEYS, FOLD_MAX_BYTES, &p->fold);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
         *ret = p;
         return 0;
 }
 
 struct pipeline *pipeline_free(struct pipeline *p)
 {
+        if (!p)
+                return NULL;
+        fold_free(p->fold);
         free(p);
         return NULL;
 }
 
-int pipeline_push(struct pipeline *p, const void *record, size_t len)
+/* Writes the oldest entry if it is due. 1: written (or counted), 0: none due, -EAGAIN. */
+static int emit_oldest(struct pipeline *p, uint64_t now_ns)
+{
+        struct open_fold info;
+        int r;
+
+        if (!fold_oldest(p->fold, now_ns, &p->folded, &info))
+                return 0;
+        r = sink_write_event(p->sink, &p->folded, &info);
+        if (r == -EAGAIN)
+                return r;
+        fold_pop(p->fold);
+        if (r == 0)
+                atomic_fetch_add(&p->c->written, info.count);
+        else
+                atomic_fetch_add(&p->c->undelivered, info.count);
+        return 1;
+}
+
+int pipeline_emit(struct pipeline *p, uint64_t now_ns)
+{
+        int r;
+
+        while ((r = emit_oldest(p, now_ns)) > 0)
+                ;
+        return r;
+}
+
+int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t now_ns)
 {
         int r = decode_record(record, len, &p->event);
 
+        if (r < 0) {
+                atomic_fetch_add(&p->c->undelivered, 1);
+                return 0;
+        }
+        if (!p->folding) {
+                r = sink_write_event(p->sink, &p->event, NULL);
+                if (r == -EAGAIN)
+                        return r;
+                atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);
+                return 0;
+        }
+        /* At the bounds, the oldest entries leave early: nothing is dropped. */
+        while ((r = fold_add(p->fold, &p->event, now_ns)) < 0) {
+                int e = emit_oldest(p, UINT64_MAX);
+
+                if (e < 0)
+                        return e;
+                if (e == 0) {
+                        /* nothing pending and still no room: no memory for one entry */
+                        r = sink_write_event(p->sink, &p->event,
+                                             &(struct open_fold){ 1, p->event.boot_ns, p->event.boot_ns, 0 });
+                        if (r == -EAGAIN)
+                                return r;
+                        atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);
+                        return 0;
+                }
+        }
+        return 0;
+}
+
+uint64_t pipeline_pending(const struct pipeline *p)
+{
+        return fold_opens(p->fold);
+}
+
+void pipeline_abandon(struct pipeline *p)
+{
+        atomic_fetch_add(&p->c->undelivered, fold_discard(p->fold));
+}
+
+void pipeline_set_coalesce(struct pipeline *p, const struct coalesce *co)
+{
+        atomic_store(&p->want_window_ns, co->window_ns);
+        atomic_store(&p->want_by, (int)co->by);
+        atomic_fetch_add(&p->requested, 1);
+}
+
+int pipeline_reconfigure(struct pipeline *p)
+{
+        unsigned requested = atomic_load(&p->requested);
+        uint64_t window_ns;
+        int r;
+
+        if (requested == p->applied)
+                return 0;
+        r = pipeline_emit(p, UINT64_MAX);
         if (r < 0)
                 return r;
-        return sink_write_event(p->sink, &p->event);
+        window_ns = atomic_load(&p->want_window_ns);
+        (void)fold_configure(p->fold, (enum coalesce_by)atomic_load(&p->want_by), window_ns);
+        p->folding = window_ns > 0;
+        p->applied = requested;
+        return 0;
 }

@@ -2,27 +2,65 @@
 #ifndef OPENSNOOPD_PIPELINE_H
 #define OPENSNOOPD_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "counters.h"
+#include "fold.h"
 #include "sink.h"
 
 /*
  * What the writer thread does with one queued record, stage by stage:
- * decode (decode.c: bytes → struct open_event) → sink (sink_*.c: the
- * destination). New stages (enrich, fold) go between them, each a file of
- * its own.
+ * decode (decode.c: bytes → struct open_event) → fold (fold.c: repeated
+ * opens within a window → one entry with OPEN_COUNT=; only while folding is
+ * on) → sink (sink_*.c: the destination).
+ *
+ * The pipeline counts what leaves it, in opens: counters->written for every
+ * open an entry that the sink took stands for, counters->undelivered for
+ * those it can never write. Not thread-safe, except pipeline_set_coalesce().
  */
 struct pipeline;
 
+/* What [Output] Coalesce= and CoalesceBy= say. window_ns 0: folding is off. */
+struct coalesce {
+        uint64_t window_ns;
+        enum coalesce_by by;
+};
+
 /* The pipeline writes to sink, which it does not own. */
-int pipeline_new(struct sink *sink, struct pipeline **ret);
+int pipeline_new(struct sink *sink, struct counters *c, const struct coalesce *co, struct pipeline **ret);
 struct pipeline *pipeline_free(struct pipeline *p);
 
 /*
- * Runs one record through every stage. 0: written. -EAGAIN: the sink cannot
- * take it now; offer the same record again later. Any other -errno: it can
- * never be written (a malformed record, or the sink refused it for good).
+ * Runs one record through every stage, at now_ns (CLOCK_MONOTONIC). 0: the
+ * record is done with (written, pending in a window, or counted as
+ * undelivered: a malformed record, or one the sink refused for good).
+ * -EAGAIN: the sink cannot take an entry now; offer the same record again
+ * later (nothing of it was counted).
  */
-int pipeline_push(struct pipeline *p, const void *record, size_t len);
+int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t now_ns);
+
+/*
+ * Writes the folded entries whose window has closed by now_ns (all of them
+ * with UINT64_MAX: a stop, a reload). 0, or -EAGAIN when the sink cannot take
+ * one now: it stays pending, call again later.
+ */
+int pipeline_emit(struct pipeline *p, uint64_t now_ns);
+
+/* Opens pending in windows. */
+uint64_t pipeline_pending(const struct pipeline *p);
+
+/* Out of time at a stop: counts every pending open as undelivered and forgets them. */
+void pipeline_abandon(struct pipeline *p);
+
+/*
+ * A reload, from any thread: the next pipeline_reconfigure() (in the writer)
+ * writes every pending entry, then folds per co.
+ */
+void pipeline_set_coalesce(struct pipeline *p, const struct coalesce *co);
+
+/* In the writer: applies what pipeline_set_coalesce() asked. 0, or -EAGAIN (the flush is not done yet). */
+int pipeline_reconfigure(struct pipeline *p);
 
 #endif

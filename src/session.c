@@ -140,7 +140,8 @@ int session_start(struct session *s, const struct config *c)
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
                 return r;
-        r = pipeline_new(s->sink, &s->pipeline);
+        r = pipeline_new(s->sink, &s->counters, &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by },
+                         &s->pipeline);
         if (r < 0)
                 return r;
         sink_header(s->sink);
@@ -169,6 +170,8 @@ int session_apply(struct session *s, const struct config *c)
         if (r < 0)
                 return r;
         sink_set_priorities(s->sink, c->priority, c->failure_priority);
+        /* the writer writes what is pending in fold windows first, then folds per c */
+        pipeline_set_coalesce(s->pipeline, &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by });
         return 0;
 }
 

@@ -13,7 +13,7 @@
  * account for every open. main.c drives it; it logs nothing itself: failures
  * return -errno, and session_error() says what failed.
  *
- *   probe ──reader──▶ queue ──writer──▶ pipeline (decode → sink)
+ *   probe ──reader──▶ queue ──writer──▶ pipeline (decode → fold → sink)
  */
 struct session;
 
@@ -29,7 +29,12 @@ int session_new(struct session **ret);
  */
 int session_start(struct session *s, const struct config *c);
 
-/* A reload: the filter and the priorities of c, at once. The rest of c is ignored. */
+/*
+ * A reload: the filter and the priorities of c, at once; folding (Coalesce=,
+ * CoalesceBy=) once the writer has written what is pending in its windows
+ * (within a tenth of a second while journald takes entries). The rest of c
+ * is ignored.
+ */
 int session_apply(struct session *s, const struct config *c);
 
 /*

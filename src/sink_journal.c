@@ -60,16 +60,16 @@ static int journal_send(struct sink *s)
         return sink_journal_error_is_transient(r) ? -EAGAIN : r;
 }
 
-static int journal_write_event(struct sink *s, const struct open_event *ev)
+static int journal_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
 {
-        int r = sink_fields_from_event(s, ev);
+        int r = sink_fields_from_event(s, ev, fold);
 
         return r < 0 ? r : journal_send(s);
 }
 
 static int journal_write_loss(struct sink *s, const struct loss_report *report)
 {
-        int r = fields_loss_report(&s->fields, report->lost, report->undelivered);
+        int r = fields_loss_report(&s->fields, report);
 
         return r < 0 ? r : journal_send(s);
 }

@@ -52,16 +52,16 @@ int sink_json_write_fields(FILE *out, const struct fields *f)
         return ferror(out) ? -EIO : 0;
 }
 
-static int json_write_event(struct sink *s, const struct open_event *ev)
+static int json_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
 {
-        int r = sink_fields_from_event(s, ev);
+        int r = sink_fields_from_event(s, ev, fold);
 
         return r < 0 ? r : sink_json_write_fields(s->stream, &s->fields);
 }
 
 static int json_write_loss(struct sink *s, const struct loss_report *report)
 {
-        int r = fields_loss_report(&s->fields, report->lost, report->undelivered);
+        int r = fields_loss_report(&s->fields, report);
 
         return r < 0 ? r : sink_json_write_fields(s->stream, &s->fields);
 }

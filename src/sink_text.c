@@ -13,15 +13,19 @@ static void text_header(struct sink *s)
         fprintf(s->stream, "%-14s %-16s %-7s %4s %3s %s\n", "TIME(s)", "COMM", "PID", "FD", "ERR", "PATH");
 }
 
-static int text_write_event(struct sink *s, const struct open_event *ev)
+static int text_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
 {
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)], path[ESCAPE_MAX(OPEN_PATH_MAX)];
         double t = ev->boot_ns >= s->start_boot_ns ? (double)(ev->boot_ns - s->start_boot_ns) / 1e9 : 0.0;
 
         escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
         escape_for_display(ev->path, ev->path_len, path);
-        fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s\n", t, comm, ev->pid,
+        fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s", t, comm, ev->pid,
                 (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
+        /* a folded line says how many opens it stands for */
+        if (fold && fold->count > 1)
+                fprintf(s->stream, " (x%" PRIu64 ")", fold->count);
+        fputc('\n', s->stream);
         return ferror(s->stream) ? -EIO : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "pipeline.h"
 
 #define RETRY_MS           100
 #define REPORT_INTERVAL_NS 1000000000ull
@@ -37,10 +38,13 @@ static void sleep_ms(int ms)
 static void report_losses(struct writer *w, bool force)
 {
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
-        struct loss_report total = { counters_lost(w->c), atomic_load(&w->c->undelivered) };
-        struct loss_report news = { total.lost - w->reported.lost, total.undelivered - w->reported.undelivered };
+        struct loss_report total = { counters_lost(w->c), atomic_load(&w->c->undelivered),
+                                     atomic_load(&w->c->suppressed) };
+        struct loss_report news = { total.lost - w->reported.lost, total.undelivered - w->reported.undelivered,
+                                    total.suppressed - w->reported.suppressed };
 
-        if ((news.lost == 0 && news.undelivered == 0) || (!force && now - w->last_report_ns < REPORT_INTERVAL_NS))
+        if ((news.lost == 0 && news.undelivered == 0 && news.suppressed == 0) ||
+            (!force && now - w->last_report_ns < REPORT_INTERVAL_NS))
                 return;
         w->last_report_ns = now;
         if (sink_write_loss(w->sink, &news) == 0)
@@ -54,6 +58,30 @@ static bool past_deadline(struct writer *w)
         return deadline && clock_ns(CLOCK_MONOTONIC) > deadline;
 }
 
+/* The sink is away: wait a little before offering the same entry again. */
+static void sink_away(struct writer *w)
+{
+        atomic_store(&w->c->sink_down, 1);
+        sink_flush(w->sink);
+        sleep_ms(RETRY_MS);
+}
+
+/*
+ * The stop: the queue is empty; write what is pending in fold windows while
+ * there is time, then count the rest as undelivered.
+ */
+static void flush_pending(struct writer *w)
+{
+        while (pipeline_pending(w->pipeline) > 0) {
+                if (past_deadline(w)) {
+                        pipeline_abandon(w->pipeline);
+                        break;
+                }
+                if (pipeline_emit(w->pipeline, UINT64_MAX) == -EAGAIN)
+                        sink_away(w);
+        }
+}
+
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
@@ -61,8 +89,17 @@ static void *writer_main(void *arg)
         for (;;) {
                 const void *data;
                 size_t len;
-                int r = queue_peek(w->q, &data, &len, RETRY_MS);
+                int r;
 
+                /* a reload: pending windows are written first, then the new settings apply */
+                if (pipeline_reconfigure(w->pipeline) == -EAGAIN ||
+                    pipeline_emit(w->pipeline, clock_ns(CLOCK_MONOTONIC)) == -EAGAIN) {
+                        if (past_deadline(w))
+                                break;
+                        sink_away(w);
+                        continue;
+                }
+                r = queue_peek(w->q, &data, &len, RETRY_MS);
                 if (r == -ESHUTDOWN)
                         break;
                 if (r == -EAGAIN) {
@@ -77,25 +114,23 @@ static void *writer_main(void *arg)
                         atomic_fetch_add(&w->c->undelivered, 1);
                         continue;
                 }
-                r = pipeline_push(w->pipeline, data, len);
+                r = pipeline_push(w->pipeline, data, len, clock_ns(CLOCK_MONOTONIC));
                 if (r == -EAGAIN) {
                         /* the sink is away: keep the record, let the queue absorb the rest */
-                        atomic_store(&w->c->sink_down, 1);
-                        sink_flush(w->sink);
-                        sleep_ms(RETRY_MS);
+                        sink_away(w);
                         continue;
                 }
+                /* written, pending in a window, or counted as undelivered by the pipeline */
                 queue_pop(w->q);
-                if (r == 0) {
-                        atomic_fetch_add(&w->c->written, 1);
-                        atomic_store(&w->c->sink_down, 0);
-                } else {
-                        /* never writable: counted, so it cannot block every record behind it */
-                        atomic_fetch_add(&w->c->undelivered, 1);
-                }
-                if (!atomic_load(&w->c->sink_down))
-                        report_losses(w, false);
+                atomic_store(&w->c->sink_down, 0);
+                report_losses(w, false);
         }
+        /* out of time with records still queued: count them */
+        while (queue_peek(w->q, &(const void *){ NULL }, &(size_t){ 0 }, 0) == 0) {
+                queue_pop(w->q);
+                atomic_fetch_add(&w->c->undelivered, 1);
+        }
+        flush_pending(w);
         report_losses(w, true);
         sink_flush(w->sink);
         return NULL;

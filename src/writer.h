@@ -20,9 +20,10 @@ struct writer;
 int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, struct counters *c, struct writer **ret);
 
 /*
- * Closes the queue and lets the thread deliver what is queued for three
- * quarters of timeout_ms; what is left then is counted as undelivered, and a
- * last loss report is sent. Returns 0 once the thread has ended, or
+ * Closes the queue and lets the thread deliver what is queued, then what is
+ * pending in fold windows, for three quarters of timeout_ms; what is left
+ * then is counted as undelivered (a folded entry: all the opens it holds),
+ * and a last loss report is sent. Returns 0 once the thread has ended, or
  * -ETIMEDOUT if it is stuck in a write (journald hung): it is then still
  * running, and the caller must not free anything it uses, nor run exit-time
  * destructors under it.

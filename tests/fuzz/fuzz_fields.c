@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 
         if (decode_record(data, size, &ev) < 0)
                 return 0;
-        if (fields_from_event(&f, &ev, &o) < 0)
+        if (fields_from_event(&f, &ev, NULL, &o) < 0)
                 abort(); /* a decoded event always fits */
         for (size_t i = 0; i < f.n; i++) {
                 size_t name_len, len;
@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 struct sink *text = NULL;
 
                 if (sink_new(&sink_text_ops, &so, &text) == 0)
-                        sink_write_event(text, &ev);
+                        sink_write_event(text, &ev, NULL);
                 sink_free(text);
         }
         fclose(null);

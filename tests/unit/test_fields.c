@@ -59,7 +59,7 @@ static void test_successful_open(void **state)
 {
         (void)state;
         make_event("cat", "/etc/hostname", 13, O_RDONLY | O_CLOEXEC, 3);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("MESSAGE", "cat[1234] opened /etc/hostname O_RDONLY|O_CLOEXEC = 3");
         assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
         assert_field("PRIORITY", "6");
@@ -86,7 +86,7 @@ static void test_failed_open(void **state)
 {
         (void)state;
         make_event("cat", "/nope", 5, O_RDONLY, -ENOENT);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("MESSAGE", "cat[1234] failed to open /nope O_RDONLY: ENOENT");
         assert_field("PRIORITY", "5");
         assert_field("OPEN_ERRNO", "2");
@@ -99,7 +99,7 @@ static void test_create_mode_and_dirfd(void **state)
         (void)state;
         make_event("touch", "rel/file", 8, O_WRONLY | O_CREAT | O_TRUNC, 4);
         ev.dirfd = 7;
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_MODE", "0640");
         assert_field("OPEN_FLAGS_TEXT", "O_WRONLY|O_CREAT|O_TRUNC");
         assert_field("OPEN_DIRFD", "7");
@@ -109,7 +109,7 @@ static void test_newline_path_exact_and_message_escaped(void **state)
 {
         (void)state;
         make_event("cat", "/tmp/a\nb", 8, O_RDONLY, -ENOENT);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_PATH", "/tmp/a\nb");
         assert_field("MESSAGE", "cat[1234] failed to open /tmp/a\\nb O_RDONLY: ENOENT");
 }
@@ -121,7 +121,7 @@ static void test_invalid_utf8_path_and_comm(void **state)
 
         (void)state;
         make_event("x\x1b[m", "/tmp/\xff\xfe", 7, O_RDONLY, 3);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         v = field("OPEN_PATH", &len);
         assert_int_equal(len, 7);
         assert_memory_equal(v, "/tmp/\xff\xfe", 7);
@@ -138,7 +138,7 @@ static void test_longest_path(void **state)
         (void)state;
         memset(path, '\x01', sizeof(path)); /* worst case for MESSAGE: every byte escaped */
         make_event("cat", path, OPEN_PATH_MAX - 1, O_RDONLY, -ENAMETOOLONG);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         v = field("OPEN_PATH", &len);
         assert_int_equal(len, OPEN_PATH_MAX - 1);
         assert_memory_equal(v, path, OPEN_PATH_MAX - 1);
@@ -149,7 +149,7 @@ static void test_longest_path(void **state)
 
         /* a path that filled the kernel side's whole buffer says so */
         ev.event_flags = OPEN_EVENT_PATH_TRUNCATED;
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_PATH_TRUNCATED", "1");
 }
 
@@ -159,13 +159,13 @@ static void test_empty_and_unreadable_path(void **state)
 
         (void)state;
         make_event("cat", "", 0, O_RDONLY, -ENOENT);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_non_null(field("OPEN_PATH", &len));
         assert_int_equal(len, 0);
         assert_field("MESSAGE", "cat[1234] failed to open \"\" O_RDONLY: ENOENT");
 
         ev.event_flags = OPEN_EVENT_PATH_FAULT;
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_null(field("OPEN_PATH", &len));
         assert_field("OPEN_PATH_UNREADABLE", "1");
 }
@@ -173,14 +173,41 @@ static void test_empty_and_unreadable_path(void **state)
 static void test_loss_report(void **state)
 {
         (void)state;
-        assert_int_equal(fields_loss_report(&f, 12, 0), 0);
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 12, 0, 0 }), 0);
         assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
         assert_field("OPEN_LOST", "12");
         assert_field("PRIORITY", "4");
         assert_null(field("OPEN_UNDELIVERED", &(size_t){ 0 }));
-        assert_int_equal(fields_loss_report(&f, 0, 5), 0);
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 0, 5, 0 }), 0);
         assert_field("OPEN_UNDELIVERED", "5");
         assert_null(field("OPEN_LOST", &(size_t){ 0 }));
+        assert_null(field("OPEN_SUPPRESSED", &(size_t){ 0 }));
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 0, 0, 7 }), 0);
+        assert_field("OPEN_SUPPRESSED", "7");
+}
+
+/* A folded entry: the first open's fields, plus how many it stands for and when. */
+static void test_folded_entry(void **state)
+{
+        (void)state;
+        make_event("cat", "/etc", 4, O_RDONLY, 3);
+        ev.pid = 42;
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 12, 5000000, 9000000, 0 }, &opts), 0);
+        assert_field("OPEN_COUNT", "12");
+        assert_field("OPEN_FIRST_USEC", "1000005000");
+        assert_field("OPEN_LAST_USEC", "1000009000");
+        assert_field("OPEN_PID", "42");
+        assert_null(field("OPEN_PIDS", &(size_t){ 0 }));
+        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3 (12 times)");
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 12, 5000000, 9000000, 3 }, &opts), 0);
+        assert_field("OPEN_PIDS", "3");
+        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3 (12 times by 3 processes)");
+        /* one open while folding is on still says OPEN_COUNT=1 */
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 1, 5000000, 5000000, 0 }, &opts), 0);
+        assert_field("OPEN_COUNT", "1");
+        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3");
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_null(field("OPEN_COUNT", &(size_t){ 0 }));
 }
 
 static void test_json_rendering(void **state)
@@ -191,7 +218,7 @@ static void test_json_rendering(void **state)
 
         (void)state;
         make_event("cat", "/tmp/\"q\"\n\xff", 10, O_RDONLY, 3);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         out = open_memstream(&text, &size);
         assert_int_equal(sink_json_write_fields(out, &f), 0);
         fclose(out);
@@ -209,7 +236,7 @@ static void test_interrupted_open_is_not_a_failure(void **state)
 {
         (void)state;
         make_event("cat", "/run/fifo", 9, O_RDONLY, -512);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("MESSAGE", "cat[1234] was interrupted opening /run/fifo O_RDONLY: ERESTARTSYS");
         assert_field("PRIORITY", "6");
         assert_field("OPEN_INTERRUPTED", "ERESTARTSYS");
@@ -218,12 +245,12 @@ static void test_interrupted_open_is_not_a_failure(void **state)
         assert_null(field("OPEN_FD", &(size_t){ 0 }));
 
         make_event("cat", "/run/fifo", 9, O_RDONLY, -516);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_INTERRUPTED", "ERESTART_RESTARTBLOCK");
 
         /* next to them, a real EINTR is a failure the program saw */
         make_event("cat", "/run/fifo", 9, O_RDONLY, -EINTR);
-        assert_int_equal(fields_from_event(&f, &ev, &opts), 0);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_ERROR", "EINTR");
         assert_field("PRIORITY", "5");
         assert_null(field("OPEN_INTERRUPTED", &(size_t){ 0 }));
@@ -241,6 +268,7 @@ int main(void)
                 cmocka_unit_test(test_longest_path),
                 cmocka_unit_test(test_empty_and_unreadable_path),
                 cmocka_unit_test(test_loss_report),
+                cmocka_unit_test(test_folded_entry),
                 cmocka_unit_test(test_json_rendering),
         };
 

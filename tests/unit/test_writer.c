@@ -19,9 +19,10 @@ static int away_left;  /* -EAGAIN this many times before taking entries */
 static int refused_fd; /* the record whose fd is this can never be written */
 static int loss_reports;
 
-static int fake_write_event(struct sink *s, const struct open_event *ev)
+static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
 {
         (void)s;
+        (void)fold;
         if (away_left > 0) {
                 away_left--;
                 return -EAGAIN;
@@ -64,7 +65,7 @@ static void run_writer(int records, int away, int refused, struct counters *c)
         loss_reports = 0;
         assert_int_equal(queue_new(1 << 20, &q), 0);
         assert_int_equal(sink_new(&fake_ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, &p), 0);
+        assert_int_equal(pipeline_new(sink, c, &(struct coalesce){ 0, COALESCE_BY_PROCESS }, &p), 0);
         for (int i = 0; i < records; i++)
                 push_record(q, i);
         assert_int_equal(writer_start(q, p, sink, c, &w), 0);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_FOLD_H
+#define OPENSNOOPD_FOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fields.h"
+#include "opensnoop.h"
+
+/*
+ * The fold stage ([Output] Coalesce=, CoalesceBy=): repeated opens within a
+ * window become one entry that says how many there were (struct open_fold).
+ *
+ *   process: same pid, path bytes, flags, mode, outcome (success, or the same
+ *            errno; the fd may differ), uid, gid and system call.
+ *   command: the same, across the processes of one command name, uid and
+ *            cgroup; the entry also counts the distinct pids.
+ *
+ * A window opens with the first open of a key and closes window_ns later
+ * (by the caller's clock): the entry is then due. Nothing is ever dropped
+ * here: when the pending keys reach max_keys or their memory max_bytes,
+ * fold_add() refuses (-ENOSPC) and the caller emits the oldest entry early.
+ * Entries leave in the order their windows opened. Not thread-safe: the
+ * writer thread owns it.
+ */
+enum coalesce_by { COALESCE_BY_PROCESS, COALESCE_BY_COMMAND };
+
+/* "process", "command", indexed by the enum; NULL-terminated. */
+extern const char *const coalesce_by_names[];
+
+/* The bounds the daemon uses: 65536 pending keys, 64 MiB for them (paths and pid sets included). */
+#define FOLD_MAX_KEYS  65536
+#define FOLD_MAX_BYTES (64u << 20)
+/* Distinct pids one command entry tracks; one more closes the entry early and opens a new one. */
+#define FOLD_MAX_PIDS  4096
+
+struct fold;
+
+int fold_new(enum coalesce_by by, uint64_t window_ns, size_t max_keys, size_t max_bytes, struct fold **ret);
+struct fold *fold_free(struct fold *f);
+
+/* Changes the key and window; only while nothing is pending (-EBUSY otherwise). */
+int fold_configure(struct fold *f, enum coalesce_by by, uint64_t window_ns);
+
+/*
+ * Counts ev into its entry, or opens one (its window closes at now_ns +
+ * window). -ENOSPC: the bounds are reached; emit the oldest entry, then add
+ * again. -ENOMEM: out of memory (also emit and retry).
+ */
+int fold_add(struct fold *f, const struct open_event *ev, uint64_t now_ns);
+
+/*
+ * The oldest entry if its window has closed by now_ns (UINT64_MAX: any):
+ * its first open is copied into *ev, its counts into *info. false if none.
+ * It stays pending until fold_pop().
+ */
+bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct open_fold *info);
+
+/* Removes the entry fold_oldest() returned. */
+void fold_pop(struct fold *f);
+
+/* Entries pending, and the opens they hold. */
+size_t fold_keys(const struct fold *f);
+uint64_t fold_opens(const struct fold *f);
+size_t fold_bytes(const struct fold *f);
+
+/* Forgets every pending entry; returns the opens they held (to count them as undelivered). */
+uint64_t fold_discard(struct fold *f);
+
+#endif
