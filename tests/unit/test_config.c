@@ -290,6 +290,91 @@ static void test_print_round_trip(void **state)
         config_done(&again);
 }
 
+/* [Output] Coalesce=: time spans as systemd writes them, 0 or no for off, bounded. */
+static void test_coalesce(void **state)
+{
+        static const struct {
+                const char *text;
+                uint64_t usec;
+        } good[] = {
+                { "0", 0 },
+                { "no", 0 },
+                { "500ms", 500000 },
+                { "1s", 1000000 },
+                { "10", 10000000 },
+                { "1min", 60000000 },
+                { "1min 30s", 90000000 },
+                { "1.5s", 1500000 },
+                { "2500us", 2500 },
+                { "10min", 600000000 },
+        };
+        static const char *const bad[] = {
+                "test.conf:2: Coalesce=-1s: must be 0 or no, or a time span from 1ms to 10min (\"500ms\", \"10s\", "
+                "\"1min\")",
+                "test.conf:3: Coalesce=1fortnight: must be 0 or no, or a time span from 1ms to 10min (\"500ms\", "
+                "\"10s\", \"1min\")",
+                "test.conf:4: Coalesce=11min: must be 0 or no, or a time span from 1ms to 10min (\"500ms\", \"10s\", "
+                "\"1min\")",
+                "test.conf:5: Coalesce=500us: must be 0 or no, or a time span from 1ms to 10min (\"500ms\", \"10s\", "
+                "\"1min\")",
+                "test.conf:6: Coalesce=s: must be 0 or no, or a time span from 1ms to 10min (\"500ms\", \"10s\", "
+                "\"1min\")",
+                "test.conf:7: Coalesce=99999999999999999999s: must be 0 or no, or a time span from 1ms to 10min "
+                "(\"500ms\", \"10s\", \"1min\")",
+                "test.conf:8: CoalesceBy=thread: must be process or command",
+        };
+        struct config c;
+        struct config_errors e;
+        char text[128];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                snprintf(text, sizeof(text), "[Output]\nCoalesce=%s\nCoalesceBy=process\n", good[i].text);
+                assert_int_equal(parse(text, &c, &e), 0);
+                assert_int_equal(c.coalesce_usec, good[i].usec);
+                assert_int_equal(c.coalesce_by, COALESCE_BY_PROCESS);
+                config_done(&c);
+        }
+        expect_errors("[Output]\nCoalesce=-1s\nCoalesce=1fortnight\nCoalesce=11min\nCoalesce=500us\nCoalesce=s\n"
+                      "Coalesce=99999999999999999999s\nCoalesceBy=thread\n",
+                      sizeof(bad) / sizeof(bad[0]), bad);
+}
+
+/* Printed spans parse back to the same value; a reload applies both keys. */
+static void test_coalesce_print_and_diff(void **state)
+{
+        static const char *const spans[] = { "no", "1500ms", "90s", "2min", "2500us" };
+        struct config c, again;
+        struct config_errors e;
+        char text[128], restart[256], applied[256], *printed = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+                snprintf(text, sizeof(text), "[Output]\nCoalesce=%s\nCoalesceBy=command\n", spans[i]);
+                assert_int_equal(parse(text, &c, &e), 0);
+                f = open_memstream(&printed, &size);
+                config_print(&c, f);
+                fclose(f);
+                assert_non_null(strstr(printed, spans[i]));
+                assert_int_equal(parse(printed, &again, &e), 0);
+                assert_int_equal(again.coalesce_usec, c.coalesce_usec);
+                assert_int_equal(again.coalesce_by, COALESCE_BY_COMMAND);
+                free(printed);
+                printed = NULL;
+                config_done(&c);
+                config_done(&again);
+        }
+        assert_int_equal(parse("[Output]\nCoalesce=1s\n", &c, &e), 0);
+        assert_int_equal(parse("[Output]\nCoalesce=10s\nCoalesceBy=process\n", &again, &e), 0);
+        config_diff(&c, &again, restart, sizeof(restart), applied, sizeof(applied));
+        assert_string_equal(restart, "");
+        assert_string_equal(applied, "Coalesce= CoalesceBy=");
+        config_done(&c);
+        config_done(&again);
+}
+
 static void test_diff(void **state)
 {
         struct config a, b;
@@ -311,7 +396,8 @@ static void test_shared_maps_and_empty_words(void **state)
 {
         static const char *const expected_empty[] = {
                 "test.conf:2: Commands=\"\": an empty word; write Commands= alone to clear the list",
-                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear the list",
+                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear "
+                "the list",
         };
         char text[600 * 8 + 128];
         size_t len;
@@ -387,6 +473,8 @@ int main(void)
                 cmocka_unit_test(test_load_refuses_untrusted_file),
                 cmocka_unit_test(test_print_round_trip),
                 cmocka_unit_test(test_diff),
+                cmocka_unit_test(test_coalesce),
+                cmocka_unit_test(test_coalesce_print_and_diff),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

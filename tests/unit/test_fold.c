@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fold stage: which opens share an entry under each key, when a window
+ * closes, the bounds on pending keys (the oldest leave early, nothing is
+ * dropped), and the pipeline's exact counts through a sink that is away.
+ */
+#include "test_helpers.h"
+
+#include <fcntl.h>
+
+#include "counters.h"
+#include "fold.h"
+#include "pipeline.h"
+#include "sink.h"
+
+#define MS 1000000ull
+
+static struct open_event make(uint32_t pid, const char *comm, const char *path, int64_t result)
+{
+        struct open_event ev = { .pid = pid, .tid = pid, .uid = 1000, .gid = 1000, .cgroup_id = 7, .result = result };
+
+        strncpy(ev.comm, comm, sizeof(ev.comm) - 1);
+        ev.path_len = (uint16_t)strlen(path);
+        memcpy(ev.path, path, ev.path_len + 1);
+        return ev;
+}
+
+/* Pops every entry due by now_ns; returns how many, and adds their counts to *opens. */
+static size_t drain(struct fold *f, uint64_t now_ns, uint64_t *opens)
+{
+        static struct open_event out;
+        struct open_fold info;
+        size_t n = 0;
+
+        while (fold_oldest(f, now_ns, &out, &info)) {
+                *opens += info.count;
+                fold_pop(f);
+                n++;
+        }
+        return n;
+}
+
+static void test_process_key(void **state)
+{
+        struct open_event a = make(10, "cat", "/etc/passwd", 3), ev;
+        struct open_fold info;
+        struct fold *f;
+        uint64_t opens = 0;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 1000 * MS, 16, 1 << 20, &f), 0);
+        a.boot_ns = 100;
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.result = 4; /* another fd: the same outcome */
+        a.boot_ns = 300;
+        assert_int_equal(fold_add(f, &a, 1 * MS), 0);
+        assert_int_equal(fold_keys(f), 1);
+        a.pid = 11; /* another process */
+        assert_int_equal(fold_add(f, &a, 2 * MS), 0);
+        a.pid = 10;
+        a.result = -ENOENT; /* another outcome */
+        assert_int_equal(fold_add(f, &a, 3 * MS), 0);
+        a.result = -EACCES;
+        assert_int_equal(fold_add(f, &a, 3 * MS), 0);
+        a.result = -ENOENT; /* the same errno again */
+        assert_int_equal(fold_add(f, &a, 3 * MS), 0);
+        a.result = 3;
+        a.flags = O_WRONLY; /* other flags */
+        assert_int_equal(fold_add(f, &a, 4 * MS), 0);
+        a.flags = 0;
+        memcpy(a.path, "/etc/passwe", 12); /* other path bytes, same length */
+        assert_int_equal(fold_add(f, &a, 5 * MS), 0);
+        assert_int_equal(fold_keys(f), 6);
+        assert_int_equal(fold_opens(f), 8);
+
+        /* nothing is due before the first window closes; then the oldest first */
+        assert_false(fold_oldest(f, 999 * MS, &ev, &info));
+        assert_true(fold_oldest(f, 1000 * MS, &ev, &info));
+        assert_int_equal(info.count, 2);
+        assert_int_equal(info.first_ns, 100);
+        assert_int_equal(info.last_ns, 300);
+        assert_int_equal(info.pids, 0);
+        assert_int_equal(ev.result, 3); /* the first open's fields */
+        assert_string_equal(ev.path, "/etc/passwd");
+        fold_pop(f);
+        assert_int_equal(drain(f, 1002 * MS, &opens), 1); /* pid 11's */
+        assert_int_equal(drain(f, UINT64_MAX, &opens), 4);
+        assert_int_equal(opens, 6);
+        assert_int_equal(fold_keys(f), 0);
+        assert_int_equal(fold_opens(f), 0);
+        assert_int_equal(fold_bytes(f), 0);
+        f = fold_free(f);
+}
+
+static void test_command_key_counts_processes(void **state)
+{
+        struct open_event a = make(20, "cc1", "/usr/lib/libc.so.6", 3), ev;
+        struct open_fold info;
+        struct fold *f;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 10 * MS, 16, 1 << 20, &f), 0);
+        for (uint32_t pid = 20; pid < 30; pid++) {
+                a.pid = pid;
+                assert_int_equal(fold_add(f, &a, 0), 0);
+                assert_int_equal(fold_add(f, &a, 0), 0);
+        }
+        assert_int_equal(fold_keys(f), 1);
+        a.uid = 0; /* another user */
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.uid = 1000;
+        a.cgroup_id = 8; /* another cgroup */
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.cgroup_id = 7;
+        strcpy(a.comm, "as"); /* another command */
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        assert_int_equal(fold_keys(f), 4);
+        assert_true(fold_oldest(f, 10 * MS, &ev, &info));
+        assert_int_equal(info.count, 20);
+        assert_int_equal(info.pids, 10);
+        assert_int_equal(ev.pid, 20); /* OPEN_PID: the first */
+        fold_pop(f);
+        assert_true(fold_oldest(f, 10 * MS, &ev, &info));
+        assert_int_equal(info.count, 1);
+        assert_int_equal(info.pids, 1);
+        f = fold_free(f);
+}
+
+/* A window is fixed from its first open: a steady stream makes one entry per window. */
+static void test_windows_close(void **state)
+{
+        struct open_event a = make(10, "poller", "/proc/stat", 3);
+        struct fold *f;
+        uint64_t opens = 0;
+        size_t entries = 0;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 100 * MS, 16, 1 << 20, &f), 0);
+        for (uint64_t t = 0; t < 1000 * MS; t += 10 * MS) {
+                entries += drain(f, t, &opens);
+                assert_int_equal(fold_add(f, &a, t), 0);
+        }
+        entries += drain(f, UINT64_MAX, &opens);
+        assert_int_equal(opens, 100);
+        assert_int_equal(entries, 10);
+        f = fold_free(f);
+}
+
+static void test_bounds_refuse_new_keys(void **state)
+{
+        struct open_event a = make(10, "find", "/a", 3);
+        struct fold *f;
+        uint64_t opens = 0;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 1000 * MS, 4, 1 << 20, &f), 0);
+        for (int i = 0; i < 4; i++) {
+                a.path[1] = (char)('a' + i);
+                assert_int_equal(fold_add(f, &a, 0), 0);
+        }
+        a.path[1] = 'z';
+        assert_int_equal(fold_add(f, &a, 0), -ENOSPC);
+        a.path[1] = 'b'; /* a pending key still counts */
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        assert_int_equal(fold_opens(f), 5);
+        assert_int_equal(drain(f, UINT64_MAX, &opens), 4);
+        assert_int_equal(opens, 5);
+        f = fold_free(f);
+
+        /* the byte bound: paths are what make keys large */
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 1000 * MS, 1000, 3 * (200 + 4096), &f), 0);
+        memset(a.path, 'p', 4000);
+        a.path_len = 4000;
+        a.path[4000] = '\0';
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.path[0] = 'q';
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.path[0] = 'r';
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.path[0] = 's';
+        assert_int_equal(fold_add(f, &a, 0), -ENOSPC);
+        assert_true(fold_bytes(f) <= 3 * (200 + 4096));
+        f = fold_free(f);
+}
+
+/* A command entry holds at most FOLD_MAX_PIDS pids: the next pid starts a new entry, counts stay exact. */
+static void test_pid_set_bound(void **state)
+{
+        struct open_event a = make(1, "sh", "/etc/ld.so.cache", 3), ev;
+        struct open_fold info;
+        struct fold *f;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 1000 * MS, 16, 64 << 20, &f), 0);
+        for (uint32_t pid = 1; pid <= FOLD_MAX_PIDS + 10; pid++) {
+                a.pid = pid;
+                assert_int_equal(fold_add(f, &a, 0), 0);
+        }
+        assert_int_equal(fold_keys(f), 2);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(info.count, FOLD_MAX_PIDS);
+        assert_int_equal(info.pids, FOLD_MAX_PIDS);
+        fold_pop(f);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(info.count, 10);
+        assert_int_equal(ev.pid, FOLD_MAX_PIDS + 1);
+        f = fold_free(f);
+}
+
+/* ---- the pipeline: counts in opens, early emission, retries, reconfiguration ---- */
+
+static uint64_t sink_entries, sink_opens;
+static int away_left;
+
+static int count_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+{
+        (void)s;
+        (void)ev;
+        if (away_left > 0) {
+                away_left--;
+                return -EAGAIN;
+        }
+        assert_non_null(fold);
+        sink_entries++;
+        sink_opens += fold->count;
+        return 0;
+}
+
+static int count_write_loss(struct sink *s, const struct loss_report *report)
+{
+        (void)s;
+        (void)report;
+        return 0;
+}
+
+static const struct sink_ops count_ops = { .write_event = count_write_event, .write_loss = count_write_loss };
+
+static void push(struct pipeline *p, const struct open_event *ev, uint64_t now_ns, int expect)
+{
+        assert_int_equal(pipeline_push(p, ev, OPEN_EVENT_HEADER_SIZE + ev->path_len + 1, now_ns), expect);
+}
+
+static void test_pipeline_counts_opens(void **state)
+{
+        struct sink_options so = { .priority = 6, .failure_priority = 5 };
+        struct counters c = { 0 };
+        struct open_event a = make(10, "cat", "/k00000", 3);
+        struct sink *sink;
+        struct pipeline *p;
+
+        (void)state;
+        sink_entries = sink_opens = 0;
+        away_left = 0;
+        assert_int_equal(sink_new(&count_ops, &so, &sink), 0);
+        assert_int_equal(pipeline_new(sink, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS }, &p), 0);
+        /* 200,000 distinct keys, three opens each, through a table of FOLD_MAX_KEYS: early emission */
+        for (int round = 0; round < 3; round++)
+                for (int i = 0; i < 200000; i++) {
+                        snprintf(a.path, sizeof(a.path), "/k%05d", i);
+                        push(p, &a, 0, 0);
+                }
+        assert_true(pipeline_pending(p) <= FOLD_MAX_KEYS * 3);
+        assert_int_equal(atomic_load(&c.written) + pipeline_pending(p), 600000);
+        /* the sink is away: the flush is refused, nothing is counted, then it all arrives */
+        away_left = 3;
+        assert_int_equal(pipeline_emit(p, UINT64_MAX), -EAGAIN);
+        assert_int_equal(atomic_load(&c.written) + pipeline_pending(p), 600000);
+        while (pipeline_emit(p, UINT64_MAX) == -EAGAIN)
+                ;
+        assert_int_equal(pipeline_pending(p), 0);
+        assert_int_equal(atomic_load(&c.written), 600000);
+        assert_int_equal(sink_opens, 600000);
+        assert_int_equal(atomic_load(&c.undelivered), 0);
+
+        /* a record the sink refuses with -EAGAIN while the table is full is offered again, not counted */
+        for (int i = 0; i < FOLD_MAX_KEYS; i++) {
+                snprintf(a.path, sizeof(a.path), "/k%05d", i);
+                push(p, &a, 0, 0);
+        }
+        away_left = 1;
+        snprintf(a.path, sizeof(a.path), "/new");
+        push(p, &a, 0, -EAGAIN);
+        push(p, &a, 0, 0);
+        assert_int_equal(atomic_load(&c.written) + pipeline_pending(p), 600000 + FOLD_MAX_KEYS + 1);
+
+        /* a reload changes the key: what is pending is written first */
+        pipeline_set_coalesce(p, &(struct coalesce){ 10 * MS, COALESCE_BY_COMMAND });
+        assert_int_equal(pipeline_reconfigure(p), 0);
+        assert_int_equal(pipeline_pending(p), 0);
+        assert_int_equal(atomic_load(&c.written), 600000 + FOLD_MAX_KEYS + 1);
+
+        /* a stop out of time: the pending opens are undelivered, every one */
+        for (int i = 0; i < 5; i++)
+                push(p, &a, 0, 0);
+        pipeline_abandon(p);
+        assert_int_equal(atomic_load(&c.undelivered), 5);
+        assert_int_equal(pipeline_pending(p), 0);
+
+        /* folding off: no fold info, one entry an open */
+        pipeline_set_coalesce(p, &(struct coalesce){ 0, COALESCE_BY_PROCESS });
+        assert_int_equal(pipeline_reconfigure(p), 0);
+        p = pipeline_free(p);
+        sink = sink_free(sink);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_process_key),   cmocka_unit_test(test_command_key_counts_processes),
+                cmocka_unit_test(test_windows_close), cmocka_unit_test(test_bounds_refuse_new_keys),
+                cmocka_unit_test(test_pid_set_bound), cmocka_unit_test(test_pipeline_counts_opens),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
