@@ -10,7 +10,8 @@
  * relative to a directory fd, newline in the name, 4000+ and 4095 bytes,
  * empty, openat2, open). "burst N": N opens of DIR/burst; "burst-for SECS":
  * as many as it can in SECS seconds; both print how many they attempted
- * (each is one event). "paths HEX...": openat() of each hex-encoded path.
+ * (each is one event); "distinct N": N opens of missing DIR/d0, DIR/d1, ….
+ * "paths HEX...": openat() of each hex-encoded path.
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
@@ -159,6 +160,22 @@ static long burst(const char *dir, long n, double seconds)
         return done;
 }
 
+/* Opens DIR/d0 … DIR/d<n-1>, which do not exist: n distinct paths, each failing with ENOENT. */
+static long distinct(const char *dir, long n)
+{
+        char path[4096];
+        long done;
+
+        for (done = 0; done < n; done++) {
+                snprintf(path, sizeof(path), "%s/d%ld", dir, done);
+                int fd = open(path, O_RDONLY);
+
+                if (fd >= 0)
+                        close(fd);
+        }
+        return done;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 4) {
@@ -171,6 +188,8 @@ int main(int argc, char **argv)
                 scenario_fields(argv[2]);
         } else if (strcmp(argv[3], "burst") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", burst(argv[2], strtol(argv[4], NULL, 10), 0));
+        } else if (strcmp(argv[3], "distinct") == 0 && argc == 5) {
+                printf("{\"opens\":%ld}\n", distinct(argv[2], strtol(argv[4], NULL, 10)));
         } else if (strcmp(argv[3], "burst-for") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", burst(argv[2], -1, strtod(argv[4], NULL)));
         } else if (strcmp(argv[3], "paths") == 0) {

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: MIT
+"""Issue 10, folding: [Output] Coalesce= and CoalesceBy= fold repeated opens
+into one entry with OPEN_COUNT=, and every open is still counted exactly:
+the OPEN_COUNT of the entries in the journal plus what the loss reports say
+was lost or undelivered adds up to the opens made, through a flood, a SIGTERM
+while windows are open, and a reload that changes the window. Memory stays
+bounded with millions of distinct keys."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from harness import (DAEMON, OPENER, DaemonTestCase, journal, loss_reports, opens_reported, parse_status, rss_kb,
+                     run_opener)
+
+
+def folded(*matches):
+    """The daemon's entries matching, as (OPEN_COUNT, OPEN_PIDS, OPEN_PID, OPEN_FIRST_USEC, OPEN_LAST_USEC)."""
+    out = []
+    for e in journal(*matches):
+        out.append(tuple(int(e[k]) if k in e else None
+                         for k in ("OPEN_COUNT", "OPEN_PIDS", "OPEN_PID", "OPEN_FIRST_USEC", "OPEN_LAST_USEC")))
+    return out
+
+
+def wait_count(matches, total, timeout=60.0):
+    """Polls until the OPEN_COUNT of the matching entries adds up to total (or the timeout); returns the entries."""
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = folded(*matches)
+        if sum(e[0] or 0 for e in entries) >= total or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.3)
+
+
+def flood(comm, directory, processes, seconds):
+    procs = [subprocess.Popen([OPENER, comm, directory, "burst-for", str(seconds)], stdout=subprocess.PIPE, text=True)
+             for _ in range(processes)]
+    return sum(opens_reported(p.communicate()[0]) for p in procs)
+
+
+class FoldingTest(DaemonTestCase):
+    def check_entries(self, entries, by_command):
+        for count, pids, pid, first, last in entries:
+            self.assertIsNotNone(count, "OPEN_COUNT= is on every entry while folding is on")
+            self.assertGreaterEqual(count, 1)
+            self.assertLessEqual(first, last)
+            if by_command:
+                self.assertIsNotNone(pids)
+                self.assertLessEqual(pids, count)
+            else:
+                self.assertIsNone(pids)
+
+    def flood_then_sigterm(self, by, window, processes):
+        comm = self.unique("fold" + by[0])
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce={window}\nCoalesceBy={by}\n")
+        generated = flood(comm, self.workdir, processes, 5)
+        # SIGTERM at once: the windows that the last opens opened are still pending
+        self.assertEqual(d.stop(), 0)
+        stopped = parse_status(re.findall(r"stopped: (.*)", d.stderr())[-1])
+        entries = folded(f"_PID={d.pid}", f"OPEN_COMM={comm}")
+        lost, undelivered = loss_reports(d.pid)
+        in_journal = sum(e[0] for e in entries)
+        figures = dict(by=by, window=window, generated=generated, entries=len(entries), in_journal=in_journal,
+                       lost=lost, undelivered=undelivered)
+        print(figures)
+        self.check_entries(entries, by == "command")
+        self.assertEqual(in_journal + lost + undelivered, generated, figures)
+        self.assertEqual((stopped["written"], stopped["lost"], stopped["undelivered"]),
+                         (in_journal, lost, undelivered), "the stop line counts opens, as the journal does")
+        self.assertLess(len(entries) * 100, generated, "one file opened over and over folds")
+        return entries
+
+    def test_exact_counts_by_process_with_sigterm_in_open_windows(self):
+        self.flood_then_sigterm("process", "1s", 2)
+
+    def test_exact_counts_by_command_with_sigterm_in_open_windows(self):
+        entries = self.flood_then_sigterm("command", "10s", 3)
+        # the three processes open the same path: the entries of the first window name all three
+        self.assertEqual(max(e[1] for e in entries), 3)
+
+    def test_reload_flushes_windows_and_changes_the_window(self):
+        comm = self.unique("foldr")
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce=10min\nCoalesceBy=process\n")
+        header, _ = run_opener(comm, self.workdir, "burst", "5000")
+        # a 10-minute window: nothing written yet, the opens are pending
+        self.assertEqual(folded(f"_PID={d.pid}", f"OPEN_COMM={comm}"), [])
+        d.write_config(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce=200ms\nCoalesceBy=command\n")
+        mark = d.message_count()
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", after=mark, timeout=30))
+        self.assertIn("Coalesce= CoalesceBy=", d.stderr())
+        entries = wait_count([f"_PID={d.pid}", f"OPEN_COMM={comm}"], 5000, timeout=30)
+        self.assertEqual(entries, [(5000, None, header["pid"], entries[0][3], entries[0][4])],
+                         "the reload wrote the pending window as it was: one entry, by process")
+        # the new window: 200 ms, by command; written without a stop
+        generated = 5000
+        for _ in range(3):
+            generated += opens_reported(subprocess.run([OPENER, comm, self.workdir, "burst", "3000"],
+                                                       stdout=subprocess.PIPE, text=True, check=True).stdout)
+        entries = wait_count([f"_PID={d.pid}", f"OPEN_COMM={comm}"], generated, timeout=30)
+        self.assertEqual(sum(e[0] for e in entries), generated)
+        self.check_entries(entries[1:], by_command=True)
+        self.assertEqual(d.stop(), 0)
+        lost, undelivered = loss_reports(d.pid)
+        self.assertEqual((lost, undelivered), (0, 0))
+        self.assertEqual(sum(e[0] for e in folded(f"_PID={d.pid}", f"OPEN_COMM={comm}")), generated)
+
+    def test_memory_is_bounded_with_millions_of_distinct_keys(self):
+        comm = self.unique("foldm")
+        # text on stdout keeps two million early-emitted entries out of the system journal;
+        # a long window: every key stays pending until the bound makes it leave
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce=10min\nCoalesceBy=process\n",
+                       args=("--output=text",))
+        time.sleep(1)
+        rss_before = rss_kb(d.pid)
+        peak = rss_before
+        procs = [subprocess.Popen([OPENER, comm, os.path.join(self.workdir, f"p{i}"), "distinct", "1000000"],
+                                  stdout=subprocess.PIPE, text=True) for i in range(2)]
+        while any(p.poll() is None for p in procs):
+            peak = max(peak, rss_kb(d.pid))
+            time.sleep(0.2)
+        generated = sum(opens_reported(p.communicate()[0]) for p in procs)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            peak = max(peak, rss_kb(d.pid))
+            c = parse_status(d.latest_status())
+            if sum(c.get(k, 0) for k in ("written", "lost", "undelivered")) >= generated - 65536 * 2:
+                break
+            time.sleep(0.5)
+        peak = max(peak, rss_kb(d.pid))
+        self.assertEqual(d.stop(timeout=30), 0)
+        stopped = parse_status(re.findall(r"stopped: (.*)", d.stderr())[-1])
+        with open(d.stdout_path, "rb") as f:
+            lines = [l for l in f.read().split(b"\n")[1:] if comm.encode() in l]
+        in_output = sum(int(m.group(1)) if (m := re.search(rb" \(x(\d+)\)$", l)) else 1 for l in lines)
+        growth_kb = peak - rss_before
+        figures = dict(generated=generated, lines=len(lines), in_output=in_output, stopped=stopped,
+                       rss_before_kb=rss_before, rss_peak_kb=peak, growth_kb=growth_kb)
+        print(figures)
+        self.assertEqual(generated, 2000000)
+        self.assertEqual(stopped["written"], in_output)
+        self.assertEqual(in_output + stopped["lost"] + stopped["undelivered"], generated, figures)
+        # FOLD_MAX_KEYS (65536) keys of this size take about 16 MiB; two million unbounded about 450 MiB
+        self.assertLess(growth_kb, 64 * 1024, figures)
+
+    def test_bad_spans_are_config_errors(self):
+        for value in ("-1s", "5 fortnights", "11min", "500us", "1.s"):
+            d = self.start(f"[Output]\nCoalesce={value}\n", ready=False)
+            self.assertNotEqual(d.proc.wait(timeout=30), 0)
+            self.assertRegex(d.stderr(), re.escape(f"{d.config}:2: Coalesce={value}: must be 0 or no, or a time span"))
+        d = self.start("[Output]\nCoalesceBy=thread\n", ready=False)
+        self.assertNotEqual(d.proc.wait(timeout=30), 0)
+        self.assertIn(f"{d.config}:2: CoalesceBy=thread: must be process or command", d.stderr())
+        out = subprocess.run([DAEMON, "-c", d.config,
+                              "--check-config"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertNotEqual(out.returncode, 0)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
