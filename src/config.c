@@ -175,7 +175,7 @@ static const struct value_type type_size = { parse_size, size_equal, print_size,
  * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s"; a
  * bare number is seconds. "0" and "no" turn the feature off. Stored in µs.
  */
-static int parse_timespan_usec(const char *s, uint64_t *out)
+int config_parse_timespan(const char *s, uint64_t *out)
 {
         static const struct {
                 const char *suffix;
@@ -257,7 +257,7 @@ static int parse_timespan_usec(const char *s, uint64_t *out)
         return 0;
 }
 
-/* A span as parse_timespan_usec() reads it back, in the largest unit that divides it. */
+/* A span as config_parse_timespan() reads it back, in the largest unit that divides it. */
 static void print_timespan_usec(FILE *f, uint64_t v)
 {
         if (v == 0)
@@ -277,7 +277,7 @@ static int parse_timespan(struct parse_ctx *p, const struct config_key *k, const
 {
         uint64_t v;
 
-        if (parse_timespan_usec(value, &v) < 0 || (v != 0 && (v < k->min || v > k->max))) {
+        if (config_parse_timespan(value, &v) < 0 || (v != 0 && (v < k->min || v > k->max))) {
                 error_at(p,
                          "%s=%s: must be 0 or no, or a time span from %" PRIu64 "ms to %" PRIu64
                          "min (\"500ms\", \"10s\", \"1min\")",

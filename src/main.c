@@ -315,6 +315,8 @@ static int run(const struct args *a, struct config *config)
         }
         session_describe(s, line, sizeof(line));
         log_info("%s", line);
+        if (session_journal_note(s)[0])
+                log_info("%s", session_journal_note(s));
 
         update_status(s);
         (void)notify_ready();

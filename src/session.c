@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "counters.h"
 #include "filter_maps.h"
+#include "journal_watch.h"
 #include "kernel_env.h"
 #include "pipeline.h"
 #include "probe.h"
@@ -28,13 +29,18 @@ struct session {
         struct sink *sink;
         struct pipeline *pipeline;
         struct writer *writer;
+        struct journal_watch *watch; /* journal: journald's own drops */
         enum output_target target;
         bool mounted_tracefs;
         bool writer_stuck;
         double compile_s;
         char last_status[512];
+        char journal_note[512];
         char error[512];
 };
+
+/* At a stop, how long we wait at most for journald to say what it dropped in its last interval. */
+#define SUPPRESSION_WAIT_MS 45000
 
 __attribute__((format(printf, 2, 3))) static void set_error(struct session *s, const char *fmt, ...)
 {
@@ -145,6 +151,15 @@ int session_start(struct session *s, const struct config *c)
         if (r < 0)
                 return r;
         sink_header(s->sink);
+        if (c->target == OUTPUT_JOURNAL) {
+                /* systemd sets $LOG_NAMESPACE with LogNamespace=: the journal we write to is that one */
+                r = journal_watch_start(getenv("LOG_NAMESPACE"), &s->counters.suppressed, s->journal_note,
+                                        sizeof(s->journal_note), &s->watch);
+                if (r < 0) {
+                        set_error(s, "starting the journal watch thread");
+                        return r;
+                }
+        }
         r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, &s->writer);
         if (r < 0) {
                 set_error(s, "starting the writer thread");
@@ -213,9 +228,33 @@ void session_describe(struct session *s, char *buf, size_t size)
                  (double)load_ns / 1e9, (double)attach_ns / 1e9, output_target_names[s->target]);
 }
 
+const char *session_journal_note(const struct session *s)
+{
+        return s->journal_note;
+}
+
 bool session_mounted_tracefs(const struct session *s)
 {
         return s->mounted_tracefs;
+}
+
+/*
+ * After the writer: journald says what it dropped in an interval only when
+ * our next entry comes after it. Let it say so, count it, and report it.
+ */
+static void settle_suppressed(struct session *s)
+{
+        struct loss_report said, news;
+
+        journal_watch_settle(s->watch, atomic_load(&s->sink->last_send_ns), atomic_load(&s->sink->priorities_sent),
+                             SUPPRESSION_WAIT_MS);
+        s->watch = journal_watch_free(s->watch);
+        writer_reported(s->writer, &said);
+        news = (struct loss_report){ counters_lost(&s->counters) - said.lost,
+                                     atomic_load(&s->counters.undelivered) - said.undelivered,
+                                     atomic_load(&s->counters.suppressed) - said.suppressed };
+        if (news.lost || news.undelivered || news.suppressed)
+                (void)sink_write_loss(s->sink, &news);
 }
 
 int session_stop(struct session *s, char *summary, size_t size)
@@ -236,6 +275,8 @@ int session_stop(struct session *s, char *summary, size_t size)
                           "journald did not take an entry within %d ms; %zu queued events are counted as "
                           "undelivered",
                           SESSION_DRAIN_TIMEOUT_MS, queue_count(s->queue));
+        } else if (s->watch) {
+                settle_suppressed(s);
         }
         counters_format(&s->counters, summary, size);
         return r;
@@ -258,6 +299,7 @@ struct session *session_free(struct session *s)
         if (writer_stop(s->writer, SESSION_DRAIN_TIMEOUT_MS) == -ETIMEDOUT)
                 return NULL;
         s->writer = writer_free(s->writer);
+        s->watch = journal_watch_free(s->watch);
         s->pipeline = pipeline_free(s->pipeline);
         s->sink = sink_free(s->sink);
         s->queue = queue_free(s->queue);

@@ -47,13 +47,18 @@ bool session_status(struct session *s, char *buf, size_t size);
 /* What session_start() did, for the log: mode, attach points, timings, output. */
 void session_describe(struct session *s, char *buf, size_t size);
 
+/* With the journal: whether journald rate-limits us (one line for the startup log); else "". */
+const char *session_journal_note(const struct session *s);
+
 /* Whether session_start() had to mount tracefs. */
 bool session_mounted_tracefs(const struct session *s);
 
 /*
  * Detaches the probes, reads what the buffers hold, lets the writer deliver
- * for up to SESSION_DRAIN_TIMEOUT_MS and counts the rest as undelivered, then
- * formats the final counters into summary. Returns 0, or -ETIMEDOUT when the
+ * for up to SESSION_DRAIN_TIMEOUT_MS and counts the rest as undelivered; with
+ * a journal that rate-limits us and entries sent within its interval, waits
+ * (up to 45 s) until journald has said what it dropped, and reports that;
+ * then formats the final counters into summary. Returns 0, or -ETIMEDOUT when the
  * writer is stuck in a write (journald hung): the session must then not be
  * freed, and the process should _exit().
  */

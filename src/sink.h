@@ -51,6 +51,9 @@ struct sink {
         _Atomic int priority;
         _Atomic int failure_priority;
         struct fields fields; /* the entry being built (journal, json) */
+        /* journal: when the last entry went to journald (CLOCK_MONOTONIC), and at which priorities (bits) */
+        _Atomic uint64_t last_send_ns;
+        _Atomic unsigned priorities_sent;
 };
 
 int sink_new(const struct sink_ops *ops, const struct sink_options *o, struct sink **ret);

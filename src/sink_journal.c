@@ -8,10 +8,13 @@
  */
 #include "sink.h"
 
+#include "clock.h"
+
 /* CODE_FILE=sink_journal.c on every entry would tell the reader nothing. */
 #define SD_JOURNAL_SUPPRESS_LOCATION
 
 #include <errno.h>
+#include <string.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
 
@@ -48,6 +51,20 @@ int sink_journal_error_is_transient(int err)
         }
 }
 
+/* Which priority an entry has, and when it was sent: for journal_watch_settle(). */
+static void note_sent(struct sink *s)
+{
+        for (size_t i = 0; i < s->fields.n; i++) {
+                const char *v = s->fields.iov[i].iov_base;
+
+                if (s->fields.iov[i].iov_len == 10 && memcmp(v, "PRIORITY=", 9) == 0 && v[9] >= '0' && v[9] <= '7') {
+                        atomic_fetch_or(&s->priorities_sent, 1u << (v[9] - '0'));
+                        break;
+                }
+        }
+        atomic_store(&s->last_send_ns, clock_ns(CLOCK_MONOTONIC));
+}
+
 static int journal_send(struct sink *s)
 {
         int r;
@@ -55,8 +72,10 @@ static int journal_send(struct sink *s)
         if (!journal_reachable(s))
                 return -EAGAIN;
         r = sd_journal_sendv(s->fields.iov, (int)s->fields.n);
-        if (r >= 0)
+        if (r >= 0) {
+                note_sent(s);
                 return 0;
+        }
         return sink_journal_error_is_transient(r) ? -EAGAIN : r;
 }
 

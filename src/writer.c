@@ -175,6 +175,11 @@ int writer_stop(struct writer *w, int timeout_ms)
         return 0;
 }
 
+void writer_reported(struct writer *w, struct loss_report *total)
+{
+        *total = w->reported;
+}
+
 struct writer *writer_free(struct writer *w)
 {
         if (!w)

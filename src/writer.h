@@ -30,6 +30,9 @@ int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, st
  */
 int writer_stop(struct writer *w, int timeout_ms);
 
+/* The totals the loss reports have said so far (after writer_stop(): all it will say). */
+void writer_reported(struct writer *w, struct loss_report *total);
+
 /* Accepts NULL; leaves a stuck thread's memory alone (see writer_stop()). */
 struct writer *writer_free(struct writer *w);
 
