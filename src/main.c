@@ -321,7 +321,8 @@ static int run(const struct args *a, struct config *config)
         update_status(s);
         (void)notify_ready();
         r = run_loop(a, s, config, signal_fd, timer_fd);
-        (void)notify_stopping();
+        /* room for the drain and for journald to say what it dropped (session_stop()) */
+        (void)notify_stopping(SESSION_STOP_MAX_MS);
         if (session_stop(s, line, sizeof(line)) == -ETIMEDOUT) {
                 log_error("%s", session_error(s));
                 log_info("stopped: %s", line);

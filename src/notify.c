@@ -66,9 +66,15 @@ int notify_reloading(void)
         return notify_send("RELOADING=1", STATE_WAIT_MS);
 }
 
-int notify_stopping(void)
+int notify_stopping(unsigned extend_ms)
 {
-        return notify_send("STOPPING=1", STATE_WAIT_MS);
+        char message[64];
+
+        if (extend_ms == 0)
+                return notify_send("STOPPING=1", STATE_WAIT_MS);
+        snprintf(message, sizeof(message), "STOPPING=1\nEXTEND_TIMEOUT_USEC=%llu",
+                 (unsigned long long)extend_ms * 1000);
+        return notify_send(message, STATE_WAIT_MS);
 }
 
 int notify_status(const char *text)

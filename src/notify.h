@@ -16,7 +16,8 @@
  */
 int notify_ready(void);
 int notify_reloading(void);
-int notify_stopping(void);
+/* STOPPING=1; extend_ms > 0 also asks for that long to stop (EXTEND_TIMEOUT_USEC=, systemd 236 and later). */
+int notify_stopping(unsigned extend_ms);
 int notify_status(const char *text);
 
 #endif

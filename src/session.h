@@ -19,6 +19,8 @@ struct session;
 
 /* How long a stop may deliver before what is left is counted as undelivered. */
 #define SESSION_DRAIN_TIMEOUT_MS 1500
+/* The longest a stop takes: the drain, waiting out journald's rate-limit interval (45 s at most), the markers. */
+#define SESSION_STOP_MAX_MS      55000
 
 int session_new(struct session **ret);
 
