@@ -165,8 +165,11 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         r |= add_format(f, "OPEN_TIMESTAMP_USEC", "%" PRId64, realtime_usec(ev->boot_ns, o));
         if (fold) {
                 r |= add_format(f, "OPEN_COUNT", "%" PRIu64, fold->count);
-                r |= add_format(f, "OPEN_FIRST_USEC", "%" PRId64, realtime_usec(fold->first_ns, o));
-                r |= add_format(f, "OPEN_LAST_USEC", "%" PRId64, realtime_usec(fold->last_ns, o));
+                /* one open: both would repeat OPEN_TIMESTAMP_USEC, and a unique value costs the journal ~100 bytes */
+                if (fold->count > 1) {
+                        r |= add_format(f, "OPEN_FIRST_USEC", "%" PRId64, realtime_usec(fold->first_ns, o));
+                        r |= add_format(f, "OPEN_LAST_USEC", "%" PRId64, realtime_usec(fold->last_ns, o));
+                }
                 if (fold->pids)
                         r |= add_format(f, "OPEN_PIDS", "%" PRIu32, fold->pids);
         }

@@ -43,8 +43,9 @@ struct open_fold {
 };
 
 /*
- * Fills f from one open; fold (NULL: folding is off) adds OPEN_COUNT=,
- * OPEN_FIRST_USEC=, OPEN_LAST_USEC= and, by command, OPEN_PIDS=. Returns 0,
+ * Fills f from one open; fold (NULL: folding is off) adds OPEN_COUNT=, and,
+ * when it stands for more than one open, OPEN_FIRST_USEC= and OPEN_LAST_USEC=
+ * (for one they would repeat OPEN_TIMESTAMP_USEC); by command, OPEN_PIDS=. Returns 0,
  * or -ENOBUFS if it would not fit (it always does for a decoded event).
  */
 int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_fold *fold,

@@ -205,6 +205,8 @@ static void test_folded_entry(void **state)
         /* one open while folding is on still says OPEN_COUNT=1 */
         assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 1, 5000000, 5000000, 0 }, &opts), 0);
         assert_field("OPEN_COUNT", "1");
+        assert_null(field("OPEN_FIRST_USEC", &(size_t){ 0 }));
+        assert_null(field("OPEN_LAST_USEC", &(size_t){ 0 }));
         assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3");
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_null(field("OPEN_COUNT", &(size_t){ 0 }));
