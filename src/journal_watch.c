@@ -34,6 +34,7 @@ struct journal_watch {
         bool started;
         _Atomic bool stop;
         _Atomic bool saw_suppression;
+        _Atomic bool reading; /* the thread has the journal open */
         _Atomic unsigned markers_seen;
 };
 
@@ -82,6 +83,7 @@ static void *watch_main(void *arg)
                 sd_journal_close(j);
                 return NULL;
         }
+        atomic_store(&w->reading, true);
         while (!atomic_load(&w->stop)) {
                 while ((r = sd_journal_next(j)) > 0)
                         on_entry(w, j);
@@ -124,18 +126,23 @@ bool journal_watch_saw_suppression(struct journal_watch *w)
         return w && atomic_load(&w->saw_suppression);
 }
 
-long journal_watch_settle(struct journal_watch *w, uint64_t last_send_ns, unsigned priorities, long max_wait_ms)
+long journal_watch_settle(struct journal_watch *w, const struct sink *sink, long max_wait_ms)
 {
-        uint64_t interval_ns, start = clock_ns(CLOCK_MONOTONIC), now;
-        unsigned sent = 0, want;
+        uint64_t last_send_ns = atomic_load(&sink->last_send_ns), interval_ns, sent;
+        uint64_t start = clock_ns(CLOCK_MONOTONIC), now;
+        unsigned priorities = atomic_load(&sink->priorities_sent), sent_markers = 0, want;
         long wait_ms;
 
-        if (!w || !w->started || last_send_ns == 0 || priorities == 0)
+        if (!w || !w->started || !atomic_load(&w->reading) || last_send_ns == 0 || priorities == 0)
                 return 0;
         if (!journald_limits_apply(&w->limits) && !atomic_load(&w->saw_suppression))
                 return 0;
-        /* the interval our last entry fell in ends within one interval of it */
         interval_ns = (w->limits.interval_usec ? w->limits.interval_usec : 30000000ull) * 1000ull;
+        /* fewer entries than a burst within an interval: journald dropped none of them */
+        sent = sink_sent_between(sink, last_send_ns > interval_ns ? last_send_ns - interval_ns : 0, last_send_ns);
+        if (w->limits.burst && sent < w->limits.burst)
+                return 0;
+        /* the interval our last entry fell in ends within one interval of it */
         now = clock_ns(CLOCK_MONOTONIC);
         if (last_send_ns + interval_ns + 500000000ull > now) {
                 wait_ms = (long)((last_send_ns + interval_ns + 500000000ull - now) / 1000000ull);
@@ -147,9 +154,9 @@ long journal_watch_settle(struct journal_watch *w, uint64_t last_send_ns, unsign
                         continue;
                 if (sd_journal_send("MESSAGE=opensnoopd: stopping; this entry closes journald's rate-limit interval",
                                     "PRIORITY=%d", p, "SYSLOG_IDENTIFIER=opensnoopd", "%s", w->marker, NULL) >= 0)
-                        sent++;
+                        sent_markers++;
         }
-        want += sent;
+        want += sent_markers;
         /* journald writes its notice before the entry that caused it: once the markers are in, so are the notices */
         for (long waited = 0; atomic_load(&w->markers_seen) < want && waited < MARKER_TIMEOUT_MS; waited += 20)
                 sleep_ms(20);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sink.h"
+
 /*
  * journald's own drops. journald rate-limits every unit that does not
  * exempt itself (journald.conf's RateLimitIntervalSec=/RateLimitBurst=, or
@@ -34,16 +36,16 @@ int journal_watch_start(const char *namespace, _Atomic uint64_t *suppressed, cha
 bool journal_watch_saw_suppression(struct journal_watch *w);
 
 /*
- * Before a stop: journald reports what it dropped in an interval only once
- * the unit's next entry at that priority arrives after it. If we may have
- * been rate-limited (journald.conf says so, or a notice came), waits until
- * the interval that last_send_ns (CLOCK_MONOTONIC) fell in is surely over,
- * at most max_wait_ms, sends one marker entry at each priority in
- * priorities (a bit mask), and waits until the markers are in the journal,
- * so that every notice they caused is counted. Returns the milliseconds it
- * waited.
+ * Before a stop, once the writer has ended: journald reports what it dropped
+ * in an interval only once the unit's next entry at that priority arrives
+ * after it. If it may have dropped some of ours (it rate-limits us, and sink
+ * sent at least a burst's worth within the interval before its last entry),
+ * waits until that interval is surely over, at most max_wait_ms, sends one
+ * marker entry at each priority sink used, and waits until the markers are
+ * in the journal, so that every notice they caused is counted. Returns the
+ * milliseconds it waited.
  */
-long journal_watch_settle(struct journal_watch *w, uint64_t last_send_ns, unsigned priorities, long max_wait_ms);
+long journal_watch_settle(struct journal_watch *w, const struct sink *sink, long max_wait_ms);
 
 /* Accepts NULL. */
 struct journal_watch *journal_watch_free(struct journal_watch *w);

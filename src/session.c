@@ -246,8 +246,7 @@ static void settle_suppressed(struct session *s)
 {
         struct loss_report said, news;
 
-        journal_watch_settle(s->watch, atomic_load(&s->sink->last_send_ns), atomic_load(&s->sink->priorities_sent),
-                             SUPPRESSION_WAIT_MS);
+        journal_watch_settle(s->watch, s->sink, SUPPRESSION_WAIT_MS);
         s->watch = journal_watch_free(s->watch);
         writer_reported(s->writer, &said);
         news = (struct loss_report){ counters_lost(&s->counters) - said.lost,

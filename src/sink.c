@@ -90,3 +90,32 @@ void sink_stream_flush(struct sink *s)
 {
         fflush(s->stream);
 }
+
+void sink_note_sent(struct sink *s, uint64_t now_ns)
+{
+        uint64_t sec = now_ns / 1000000000ull;
+        size_t i = sec % SINK_SENT_SECONDS;
+
+        if (s->sent_second[i] != sec) {
+                s->sent_second[i] = sec;
+                s->sent_count[i] = 0;
+        }
+        if (s->sent_count[i] < UINT32_MAX)
+                s->sent_count[i]++;
+        atomic_store(&s->last_send_ns, now_ns);
+}
+
+uint64_t sink_sent_between(const struct sink *s, uint64_t from_ns, uint64_t to_ns)
+{
+        uint64_t first = from_ns / 1000000000ull, last = to_ns / 1000000000ull, n = 0;
+
+        if (last - first >= SINK_SENT_SECONDS)
+                return UINT64_MAX;
+        for (uint64_t sec = first; sec <= last; sec++) {
+                size_t i = sec % SINK_SENT_SECONDS;
+
+                if (s->sent_second[i] == sec)
+                        n += s->sent_count[i];
+        }
+        return n;
+}

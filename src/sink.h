@@ -44,6 +44,8 @@ struct sink_options {
         uint64_t start_boot_ns; /* text: TIME(s) counts from here */
 };
 
+#define SINK_SENT_SECONDS 128
+
 struct sink {
         const struct sink_ops *ops;
         FILE *stream;
@@ -54,7 +56,16 @@ struct sink {
         /* journal: when the last entry went to journald (CLOCK_MONOTONIC), and at which priorities (bits) */
         _Atomic uint64_t last_send_ns;
         _Atomic unsigned priorities_sent;
+        /* journal: entries sent in each of the last SINK_SENT_SECONDS seconds (the writer's; read after it ends) */
+        uint64_t sent_second[SINK_SENT_SECONDS];
+        uint32_t sent_count[SINK_SENT_SECONDS];
 };
+
+/* Entries the journal sink sent from from_ns to to_ns (CLOCK_MONOTONIC), to the second; UINT64_MAX if it cannot tell. */
+uint64_t sink_sent_between(const struct sink *s, uint64_t from_ns, uint64_t to_ns);
+
+/* Counts one entry sent at now_ns (sink_journal.c). */
+void sink_note_sent(struct sink *s, uint64_t now_ns);
 
 int sink_new(const struct sink_ops *ops, const struct sink_options *o, struct sink **ret);
 struct sink *sink_free(struct sink *s);

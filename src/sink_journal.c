@@ -62,7 +62,7 @@ static void note_sent(struct sink *s)
                         break;
                 }
         }
-        atomic_store(&s->last_send_ns, clock_ns(CLOCK_MONOTONIC));
+        sink_note_sent(s, clock_ns(CLOCK_MONOTONIC));
 }
 
 static int journal_send(struct sink *s)

@@ -146,6 +146,22 @@ class SuppressedTest(DaemonTestCase):
         self.assertIn(f"{suppressed} suppressed", stopped)
         self.assertGreaterEqual(reports, 2, "one loss report while running, one after the stop's last interval")
 
+    def test_under_a_burst_nothing_is_suppressed_and_the_stop_does_not_wait(self):
+        comm = self.unique("suppq")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        _, records = run_opener(comm, self.workdir, "burst", "50")
+        generated = int(records[-1]["opens"])
+        deadline = time.monotonic() + 20
+        while len(ns_journal(f"_PID={d.pid}", f"OPEN_COMM={comm}")) < generated and time.monotonic() < deadline:
+            time.sleep(0.2)
+        started = time.monotonic()
+        self.assertEqual(d.stop(timeout=90), 0)
+        stop_s = time.monotonic() - started
+        self.assertEqual(len(ns_journal(f"_PID={d.pid}", f"OPEN_COMM={comm}")), generated)
+        self.assertIn("0 suppressed", re.findall(r"stopped: (.*)", d.stderr())[-1])
+        # 50 entries and a few log lines are under a burst of 100: journald dropped none, nothing to wait for
+        self.assertLess(stop_s, 10, "the stop waits out journald's interval only when it may have dropped some")
+
 
 if __name__ == "__main__":
     import unittest
