@@ -18,11 +18,11 @@ static int written[64];
 static int away_left;  /* -EAGAIN this many times before taking entries */
 static int refused_fd; /* the record whose fd is this can never be written */
 static int loss_reports;
+static uint64_t folded_opens; /* with folding: the OPEN_COUNT of the entries written */
 
 static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
 {
         (void)s;
-        (void)fold;
         if (away_left > 0) {
                 away_left--;
                 return -EAGAIN;
@@ -30,6 +30,8 @@ static int fake_write_event(struct sink *s, const struct open_event *ev, const s
         if (ev->result == refused_fd)
                 return -EINVAL;
         written[ev->result]++;
+        if (fold)
+                folded_opens += fold->count;
         return 0;
 }
 
@@ -51,7 +53,7 @@ static void push_record(struct queue *q, int fd)
         assert_int_equal(queue_push(q, &ev, OPEN_EVENT_HEADER_SIZE + 2), 0);
 }
 
-static void run_writer(int records, int away, int refused, struct counters *c)
+static void run_writer(int records, int away, int refused, uint64_t window_ns, int stop_ms, struct counters *c)
 {
         struct sink_options so = { .priority = 6, .failure_priority = 5 };
         struct queue *q;
@@ -63,13 +65,14 @@ static void run_writer(int records, int away, int refused, struct counters *c)
         away_left = away;
         refused_fd = refused;
         loss_reports = 0;
+        folded_opens = 0;
         assert_int_equal(queue_new(1 << 20, &q), 0);
         assert_int_equal(sink_new(&fake_ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, c, &(struct coalesce){ 0, COALESCE_BY_PROCESS }, &p), 0);
+        assert_int_equal(pipeline_new(sink, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS }, &p), 0);
         for (int i = 0; i < records; i++)
-                push_record(q, i);
+                push_record(q, i % 64);
         assert_int_equal(writer_start(q, p, sink, c, &w), 0);
-        assert_int_equal(writer_stop(w, 4000), 0);
+        assert_int_equal(writer_stop(w, stop_ms), 0);
         w = writer_free(w);
         p = pipeline_free(p);
         sink = sink_free(sink);
@@ -81,7 +84,7 @@ static void test_permanent_refusal_is_counted_and_skipped(void **state)
         struct counters c = { 0 };
 
         (void)state;
-        run_writer(10, 0, 3, &c);
+        run_writer(10, 0, 3, 0, 4000, &c);
         assert_int_equal(atomic_load(&c.written), 9);
         assert_int_equal(atomic_load(&c.undelivered), 1);
         for (int i = 0; i < 10; i++)
@@ -94,7 +97,7 @@ static void test_away_is_retried_without_loss(void **state)
         struct counters c = { 0 };
 
         (void)state;
-        run_writer(10, 3, -1, &c);
+        run_writer(10, 3, -1, 0, 4000, &c);
         assert_int_equal(atomic_load(&c.written), 10);
         assert_int_equal(atomic_load(&c.undelivered), 0);
         for (int i = 0; i < 10; i++)
@@ -102,11 +105,38 @@ static void test_away_is_retried_without_loss(void **state)
         assert_int_equal(loss_reports, 0);
 }
 
+/* Folding: repeated opens wait in their window; a refusal (-EAGAIN) of the folded entry is retried. */
+static void test_folded_entry_is_retried(void **state)
+{
+        struct counters c = { 0 };
+
+        (void)state;
+        run_writer(1000, 3, -1, 600000000000ull, 4000, &c);
+        assert_int_equal(atomic_load(&c.written), 1000); /* opens, not entries */
+        assert_int_equal(folded_opens, 1000);
+        assert_int_equal(written[0], 1); /* one entry: the first open's */
+        assert_int_equal(atomic_load(&c.undelivered), 0);
+}
+
+/* A stop with the sink away: the folded entry's whole count is undelivered, nothing is lost from the sums. */
+static void test_folded_entry_undelivered_at_deadline(void **state)
+{
+        struct counters c = { 0 };
+
+        (void)state;
+        run_writer(1000, 1 << 30, -1, 600000000000ull, 400, &c);
+        assert_int_equal(atomic_load(&c.written), 0);
+        assert_int_equal(atomic_load(&c.undelivered), 1000);
+        assert_int_equal(loss_reports, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_permanent_refusal_is_counted_and_skipped),
                 cmocka_unit_test(test_away_is_retried_without_loss),
+                cmocka_unit_test(test_folded_entry_is_retried),
+                cmocka_unit_test(test_folded_entry_undelivered_at_deadline),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
