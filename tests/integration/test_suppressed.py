@@ -76,6 +76,7 @@ class SuppressedTest(DaemonTestCase):
     @classmethod
     def tearDownClass(cls):
         cls.stream.close()
+        os.unlink(f"/etc/systemd/journald@{NAMESPACE}.conf")
         if cls.journald:
             cls.journald.terminate()
             cls.journald.wait()
