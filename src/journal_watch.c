@@ -72,6 +72,7 @@ static void *watch_main(void *arg)
         sd_journal *j = NULL;
         int r;
 
+        (void)pthread_setname_np(pthread_self(), "journal-watch"); /* for top -H */
         r = w->namespace[0] ? sd_journal_open_namespace(&j, w->namespace, SD_JOURNAL_LOCAL_ONLY)
                             : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0)
