@@ -543,17 +543,17 @@ static const struct config_key keys[] = {
         KEY("Probe", "WakeupEvents", type_unsigned, wakeup_events, .restart_only = true, .min = 1, .max = 1024),
         KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),
         KEY("Probe", "KernelSource", type_path, kernel_source, .restart_only = true),
-        KEY("Filter", "PIDs", type_pids, pids, .max = FILTER_MAX_PIDS),
-        KEY("Filter", "UIDs", type_uids, uids, .max = FILTER_MAX_UIDS),
-        KEY("Filter", "Commands", type_words, commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "ExcludeCommands", type_words, exclude_commands, .max = FILTER_MAX_COMMS,
+        KEY("Filter", "PIDs", type_pids, filter.pids, .max = FILTER_MAX_PIDS),
+        KEY("Filter", "UIDs", type_uids, filter.uids, .max = FILTER_MAX_UIDS),
+        KEY("Filter", "Commands", type_words, filter.commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
+        KEY("Filter", "ExcludeCommands", type_words, filter.exclude_commands, .max = FILTER_MAX_COMMS,
             .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "PathPrefixes", type_words, path_prefixes, .max = FILTER_MAX_PREFIXES,
+        KEY("Filter", "PathPrefixes", type_words, filter.path_prefixes, .max = FILTER_MAX_PREFIXES,
             .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "ExcludePathPrefixes", type_words, exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
+        KEY("Filter", "ExcludePathPrefixes", type_words, filter.exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
             .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "FailedOnly", type_bool, failed_only),
-        KEY("Filter", "Access", type_choice, access, .choices = access_filter_names),
+        KEY("Filter", "FailedOnly", type_bool, filter.failed_only),
+        KEY("Filter", "Access", type_choice, filter.access, .choices = access_filter_names),
         KEY("Output", "Target", type_choice, target, .restart_only = true, .choices = output_target_names),
         KEY("Output", "Priority", type_priority, priority),
         KEY("Output", "FailurePriority", type_priority, failure_priority),
@@ -579,7 +579,7 @@ void config_init(struct config *c)
                 .perf_buffer_pages = 256,
                 .wakeup_events = 32,
                 .max_in_flight = 16384,
-                .access = ACCESS_ANY,
+                .filter.access = ACCESS_ANY,
                 .target = OUTPUT_JOURNAL,
                 .priority = 6,
                 .failure_priority = 5,
@@ -674,9 +674,10 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
         if (r < 0)
                 return r;
         s.ctx.line = 0;
-        check_shared_map(&s.ctx, &c->commands, &c->exclude_commands, "Commands", "ExcludeCommands", FILTER_MAX_COMMS);
-        check_shared_map(&s.ctx, &c->path_prefixes, &c->exclude_path_prefixes, "PathPrefixes", "ExcludePathPrefixes",
-                         FILTER_MAX_PREFIXES);
+        check_shared_map(&s.ctx, &c->filter.commands, &c->filter.exclude_commands, "Commands", "ExcludeCommands",
+                         FILTER_MAX_COMMS);
+        check_shared_map(&s.ctx, &c->filter.path_prefixes, &c->filter.exclude_path_prefixes, "PathPrefixes",
+                         "ExcludePathPrefixes", FILTER_MAX_PREFIXES);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 

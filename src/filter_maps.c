@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-
 const char *const access_filter_names[] = { "any", "write", NULL };
 
 static uint32_t *copy_ids(const struct id_list *l)
@@ -43,7 +41,7 @@ static void add_prefixes(struct filter_maps *s, const struct str_list *l, uint8_
         }
 }
 
-int filter_maps_build(const struct config *c, uint32_t self_pid, struct filter_maps *s)
+int filter_maps_build(const struct filter_config *c, uint32_t self_pid, struct filter_maps *s)
 {
         size_t ncomms = c->commands.n + c->exclude_commands.n;
         size_t nprefixes = c->path_prefixes.n + c->exclude_path_prefixes.n;

@@ -2,18 +2,36 @@
 #ifndef OPENSNOOPD_FILTER_MAPS_H
 #define OPENSNOOPD_FILTER_MAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "opensnoop.h"
-
-struct config;
 
 /* [Filter] Access=. */
 enum access_filter { ACCESS_ANY, ACCESS_WRITE };
 
 /* "any", "write", indexed by the enum; NULL-terminated. */
 extern const char *const access_filter_names[];
+
+struct id_list {
+        uint32_t *v;
+        size_t n;
+};
+
+struct str_list {
+        char **v;
+        size_t n;
+};
+
+/* The [Filter] section of the configuration, as parsed (config.c owns its memory). */
+struct filter_config {
+        struct id_list pids, uids;
+        struct str_list commands, exclude_commands;
+        struct str_list path_prefixes, exclude_path_prefixes;
+        bool failed_only;
+        enum access_filter access;
+};
 
 /*
  * [Filter] translated into the contents of the kernel's filter maps: what
@@ -35,7 +53,7 @@ struct filter_maps {
 };
 
 /* self_pid: the daemon (its pid as the kernel's root namespace sees it), whose own opens are never traced. */
-int filter_maps_build(const struct config *c, uint32_t self_pid, struct filter_maps *maps);
+int filter_maps_build(const struct filter_config *c, uint32_t self_pid, struct filter_maps *maps);
 void filter_maps_done(struct filter_maps *maps);
 
 #endif

@@ -79,7 +79,7 @@ static uint32_t own_kernel_pid(void)
 static int apply_filter(struct session *s, const struct config *c)
 {
         struct filter_maps maps;
-        int r = filter_maps_build(c, own_kernel_pid(), &maps);
+        int r = filter_maps_build(&c->filter, own_kernel_pid(), &maps);
 
         if (r < 0)
                 return r;

@@ -48,7 +48,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.target, OUTPUT_JOURNAL);
         assert_int_equal(c.priority, 6);
         assert_int_equal(c.failure_priority, 5);
-        assert_false(c.failed_only);
+        assert_false(c.filter.failed_only);
         assert_null(c.kernel_source);
         config_done(&c);
 }
@@ -90,17 +90,17 @@ static void test_every_key(void **state)
         assert_int_equal(c.wakeup_events, 8);
         assert_int_equal(c.max_in_flight, 4096);
         assert_string_equal(c.kernel_source, "/usr/src/linux");
-        assert_int_equal(c.pids.n, 3);
-        assert_int_equal(c.pids.v[2], 3);
-        assert_int_equal(c.uids.n, 2);
-        assert_int_equal(c.uids.v[1], 1000);
-        assert_int_equal(c.commands.n, 2);
-        assert_string_equal(c.commands.v[1], "my app");
-        assert_string_equal(c.exclude_commands.v[0], "cron");
-        assert_int_equal(c.path_prefixes.n, 2);
-        assert_string_equal(c.exclude_path_prefixes.v[0], "/home/cache");
-        assert_true(c.failed_only);
-        assert_int_equal(c.access, ACCESS_WRITE);
+        assert_int_equal(c.filter.pids.n, 3);
+        assert_int_equal(c.filter.pids.v[2], 3);
+        assert_int_equal(c.filter.uids.n, 2);
+        assert_int_equal(c.filter.uids.v[1], 1000);
+        assert_int_equal(c.filter.commands.n, 2);
+        assert_string_equal(c.filter.commands.v[1], "my app");
+        assert_string_equal(c.filter.exclude_commands.v[0], "cron");
+        assert_int_equal(c.filter.path_prefixes.n, 2);
+        assert_string_equal(c.filter.exclude_path_prefixes.v[0], "/home/cache");
+        assert_true(c.filter.failed_only);
+        assert_int_equal(c.filter.access, ACCESS_WRITE);
         assert_int_equal(c.target, OUTPUT_JSON);
         assert_int_equal(c.priority, 5);
         assert_int_equal(c.failure_priority, 3);
@@ -115,8 +115,8 @@ static void test_empty_value_resets_list(void **state)
 
         (void)state;
         assert_int_equal(parse("[Filter]\nCommands=a b\nCommands=\nCommands=c\n", &c, &e), 0);
-        assert_int_equal(c.commands.n, 1);
-        assert_string_equal(c.commands.v[0], "c");
+        assert_int_equal(c.filter.commands.n, 1);
+        assert_string_equal(c.filter.commands.v[0], "c");
         config_done(&c);
 }
 
@@ -251,7 +251,7 @@ static void test_load_refuses_untrusted_file(void **state)
 
                 assert_int_equal(chown(path, 0, 0), 0);
                 assert_int_equal(config_load(path, false, &c, &e), 0);
-                assert_true(c.failed_only);
+                assert_true(c.filter.failed_only);
         } else {
                 /* Not root: our own file is not root's, so it must be refused. */
                 assert_int_equal(chmod(path, 0644), 0);
@@ -281,9 +281,9 @@ static void test_print_round_trip(void **state)
         config_print(&c, f);
         fclose(f);
         assert_int_equal(parse(text, &again, &e), 0);
-        assert_int_equal(again.commands.n, 2);
-        assert_string_equal(again.commands.v[0], "my app");
-        assert_int_equal(again.pids.v[0], 7);
+        assert_int_equal(again.filter.commands.n, 2);
+        assert_string_equal(again.filter.commands.v[0], "my app");
+        assert_int_equal(again.filter.pids.v[0], 7);
         assert_int_equal(again.target, OUTPUT_TEXT);
         free(text);
         config_done(&c);
@@ -311,7 +311,8 @@ static void test_shared_maps_and_empty_words(void **state)
 {
         static const char *const expected_empty[] = {
                 "test.conf:2: Commands=\"\": an empty word; write Commands= alone to clear the list",
-                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear the list",
+                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear "
+                "the list",
         };
         char text[600 * 8 + 128];
         size_t len;
@@ -356,9 +357,9 @@ static void test_print_round_trip_of_awkward_words(void **state)
 
         (void)state;
         assert_int_equal(parse("[Filter]\nPathPrefixes=\"/a b\" '/q\"uote' \"/both'\"'\"'\n", &c, &e), 0);
-        assert_int_equal(c.path_prefixes.n, 3);
-        assert_string_equal(c.path_prefixes.v[1], "/q\"uote");
-        assert_string_equal(c.path_prefixes.v[2], "/both'\"");
+        assert_int_equal(c.filter.path_prefixes.n, 3);
+        assert_string_equal(c.filter.path_prefixes.v[1], "/q\"uote");
+        assert_string_equal(c.filter.path_prefixes.v[2], "/both'\"");
         f = open_memstream(&text, &size);
         config_print(&c, f);
         fclose(f);

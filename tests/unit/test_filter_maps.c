@@ -11,7 +11,7 @@ static void build(const char *text, struct filter_maps *s)
 
         config_init(&c);
         assert_int_equal(config_parse(text, strlen(text), "t.conf", &c, &e), 0);
-        assert_int_equal(filter_maps_build(&c, 4242, s), 0);
+        assert_int_equal(filter_maps_build(&c.filter, 4242, s), 0);
         config_done(&c);
 }
 
