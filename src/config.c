@@ -28,7 +28,7 @@ struct parse_ctx {
 /* What a kind of value is: how it is parsed, compared, printed and freed. */
 struct value_type {
         int (*parse)(struct parse_ctx *p, const struct config_key *k, const char *value, void *field);
-        bool (*equal)(const void *a, const void *b);
+        bool (*equal)(const void *a, const void *b); /* NULL: compare the bytes */
         void (*print)(FILE *f, const void *field, const struct config_key *k);
         void (*clear)(void *field); /* NULL: nothing to free */
 };
@@ -104,18 +104,13 @@ static int parse_unsigned(struct parse_ctx *p, const struct config_key *k, const
         return 0;
 }
 
-static bool unsigned_equal(const void *a, const void *b)
-{
-        return *(const unsigned *)a == *(const unsigned *)b;
-}
-
 static void print_unsigned(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fprintf(f, "%u", *(const unsigned *)field);
 }
 
-static const struct value_type type_unsigned = { parse_unsigned, unsigned_equal, print_unsigned, NULL };
+static const struct value_type type_unsigned = { parse_unsigned, NULL, print_unsigned, NULL };
 
 /* "64K", "1G": a bound as the error message shows it. */
 static const char *size_text(uint64_t v, char buf[static 32])
@@ -158,18 +153,13 @@ static int parse_size(struct parse_ctx *p, const struct config_key *k, const cha
         return -EINVAL;
 }
 
-static bool size_equal(const void *a, const void *b)
-{
-        return *(const size_t *)a == *(const size_t *)b;
-}
-
 static void print_size(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fprintf(f, "%zu", *(const size_t *)field);
 }
 
-static const struct value_type type_size = { parse_size, size_equal, print_size, NULL };
+static const struct value_type type_size = { parse_size, NULL, print_size, NULL };
 
 /* ---- booleans, choices, priorities ---- */
 
@@ -187,18 +177,13 @@ static int parse_bool(struct parse_ctx *p, const struct config_key *k, const cha
         return -EINVAL;
 }
 
-static bool bool_equal(const void *a, const void *b)
-{
-        return *(const bool *)a == *(const bool *)b;
-}
-
 static void print_bool(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fputs(*(const bool *)field ? "yes" : "no", f);
 }
 
-static const struct value_type type_bool = { parse_bool, bool_equal, print_bool, NULL };
+static const struct value_type type_bool = { parse_bool, NULL, print_bool, NULL };
 
 /* An enum whose names are k->choices; stored as an int. */
 static int parse_choice(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
@@ -218,17 +203,12 @@ static int parse_choice(struct parse_ctx *p, const struct config_key *k, const c
         return -EINVAL;
 }
 
-static bool int_equal(const void *a, const void *b)
-{
-        return *(const int *)a == *(const int *)b;
-}
-
 static void print_choice(FILE *f, const void *field, const struct config_key *k)
 {
         fputs(k->choices[*(const int *)field], f);
 }
 
-static const struct value_type type_choice = { parse_choice, int_equal, print_choice, NULL };
+static const struct value_type type_choice = { parse_choice, NULL, print_choice, NULL };
 
 static const char *const priority_names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
 
@@ -251,7 +231,7 @@ static void print_priority(FILE *f, const void *field, const struct config_key *
         fputs(priority_names[*(const int *)field], f);
 }
 
-static const struct value_type type_priority = { parse_priority, int_equal, print_priority, NULL };
+static const struct value_type type_priority = { parse_priority, NULL, print_priority, NULL };
 
 /* ---- an absolute path, or empty for "none" ---- */
 
@@ -715,7 +695,9 @@ void config_diff(const struct config *a, const struct config *b, char *restart_o
         for (size_t i = 0; i < NKEYS; i++) {
                 const struct config_key *k = &keys[i];
 
-                if (k->type->equal(const_field_of(a, k), const_field_of(b, k)))
+                const void *va = const_field_of(a, k), *vb = const_field_of(b, k);
+
+                if (k->type->equal ? k->type->equal(va, vb) : memcmp(va, vb, k->size) == 0)
                         continue;
                 if (k->restart_only)
                         note_key(restart_only, rsize, k->name);

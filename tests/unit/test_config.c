@@ -306,7 +306,7 @@ static void test_diff(void **state)
         config_done(&b);
 }
 
-/* Issue 8, bug 1: an include and an exclude list share one kernel map, and its size. */
+/* An include and an exclude list share one kernel map, and its size: checked where parsed. */
 static void test_shared_maps_and_empty_words(void **state)
 {
         static const char *const expected_empty[] = {

@@ -204,7 +204,7 @@ static void test_json_rendering(void **state)
         free(text);
 }
 
-/* Issue 8, bug 6: ERESTARTSYS and friends never reach a program; they are not failures it saw. */
+/* ERESTARTSYS and friends never reach a program: not failures it saw, and named. */
 static void test_interrupted_open_is_not_a_failure(void **state)
 {
         (void)state;
