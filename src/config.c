@@ -524,7 +524,9 @@ static const struct config_key keys[] = {
         KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),
         KEY("Probe", "KernelSource", type_path, kernel_source, .restart_only = true),
         KEY("Filter", "PIDs", type_pids, filter.pids, .max = FILTER_MAX_PIDS),
+        KEY("Filter", "ExcludePIDs", type_pids, filter.exclude_pids, .max = FILTER_MAX_PIDS),
         KEY("Filter", "UIDs", type_uids, filter.uids, .max = FILTER_MAX_UIDS),
+        KEY("Filter", "ExcludeUIDs", type_uids, filter.exclude_uids, .max = FILTER_MAX_UIDS),
         KEY("Filter", "Commands", type_words, filter.commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
         KEY("Filter", "ExcludeCommands", type_words, filter.exclude_commands, .max = FILTER_MAX_COMMS,
             .max_len = OPEN_COMM_LEN - 1),
@@ -630,17 +632,54 @@ static void on_syntax_error(void *userdata, unsigned line, const char *text)
         error_at(&s->ctx, "%s", text);
 }
 
-/* An include and an exclude list share one kernel map: one verdict per word, one size for both. */
-static void check_shared_map(struct parse_ctx *p, const struct str_list *in, const struct str_list *out,
-                             const char *in_key, const char *out_key, size_t map_size)
+/* An include and an exclude list share one kernel map: one verdict per value, one size for both. */
+static void check_shared_map(struct parse_ctx *p, const char *in_key, size_t nin, const char *out_key, size_t nout,
+                             size_t map_size, bool (*same)(const void *, size_t, const void *, size_t), const void *in,
+                             const void *out, void (*name)(const void *, size_t, char *, size_t))
 {
-        for (size_t i = 0; i < in->n; i++)
-                for (size_t j = 0; j < out->n; j++)
-                        if (strcmp(in->v[i], out->v[j]) == 0)
-                                error_at(p, "'%s' is in both %s= and %s=", in->v[i], in_key, out_key);
-        if (in->n + out->n > map_size)
+        char text[64];
+
+        for (size_t i = 0; i < nin; i++)
+                for (size_t j = 0; j < nout; j++)
+                        if (same(in, i, out, j)) {
+                                name(in, i, text, sizeof(text));
+                                error_at(p, "'%s' is in both %s= and %s=", text, in_key, out_key);
+                        }
+        if (nin + nout > map_size)
                 error_at(p, "%s= and %s= hold %zu entries together; the kernel's map holds %zu", in_key, out_key,
-                         in->n + out->n, map_size);
+                         nin + nout, map_size);
+}
+
+static bool same_word(const void *a, size_t i, const void *b, size_t j)
+{
+        return strcmp(((const struct str_list *)a)->v[i], ((const struct str_list *)b)->v[j]) == 0;
+}
+
+static void name_word(const void *l, size_t i, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", ((const struct str_list *)l)->v[i]);
+}
+
+static bool same_id(const void *a, size_t i, const void *b, size_t j)
+{
+        return ((const struct id_list *)a)->v[i] == ((const struct id_list *)b)->v[j];
+}
+
+static void name_id(const void *l, size_t i, char *buf, size_t size)
+{
+        snprintf(buf, size, "%" PRIu32, ((const struct id_list *)l)->v[i]);
+}
+
+static void check_words(struct parse_ctx *p, const char *in_key, const struct str_list *in, const char *out_key,
+                        const struct str_list *out, size_t map_size)
+{
+        check_shared_map(p, in_key, in->n, out_key, out->n, map_size, same_word, in, out, name_word);
+}
+
+static void check_ids(struct parse_ctx *p, const char *in_key, const struct id_list *in, const char *out_key,
+                      const struct id_list *out, size_t map_size)
+{
+        check_shared_map(p, in_key, in->n, out_key, out->n, map_size, same_id, in, out, name_id);
 }
 
 int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
@@ -654,10 +693,12 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
         if (r < 0)
                 return r;
         s.ctx.line = 0;
-        check_shared_map(&s.ctx, &c->filter.commands, &c->filter.exclude_commands, "Commands", "ExcludeCommands",
-                         FILTER_MAX_COMMS);
-        check_shared_map(&s.ctx, &c->filter.path_prefixes, &c->filter.exclude_path_prefixes, "PathPrefixes",
-                         "ExcludePathPrefixes", FILTER_MAX_PREFIXES);
+        check_ids(&s.ctx, "PIDs", &c->filter.pids, "ExcludePIDs", &c->filter.exclude_pids, FILTER_MAX_PIDS);
+        check_ids(&s.ctx, "UIDs", &c->filter.uids, "ExcludeUIDs", &c->filter.exclude_uids, FILTER_MAX_UIDS);
+        check_words(&s.ctx, "Commands", &c->filter.commands, "ExcludeCommands", &c->filter.exclude_commands,
+                    FILTER_MAX_COMMS);
+        check_words(&s.ctx, "PathPrefixes", &c->filter.path_prefixes, "ExcludePathPrefixes",
+                    &c->filter.exclude_path_prefixes, FILTER_MAX_PREFIXES);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 

@@ -344,6 +344,15 @@ static void test_shared_maps_and_empty_words(void **state)
         config_done(&c);
 
         expect_errors("[Filter]\nCommands=\"\"\nExcludePathPrefixes=/tmp ''\n", 2, expected_empty);
+
+        {
+                static const char *const expected_ids[] = {
+                        "test.conf: '5' is in both PIDs= and ExcludePIDs=",
+                        "test.conf: '0' is in both UIDs= and ExcludeUIDs=",
+                };
+
+                expect_errors("[Filter]\nPIDs=5 6\nExcludePIDs=5\nUIDs=0\nExcludeUIDs=0 1000\n", 2, expected_ids);
+        }
 }
 
 /* What --check-config prints parses back to the same configuration, quotes and spaces included. */
