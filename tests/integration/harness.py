@@ -117,6 +117,15 @@ class JournalNamespace:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"systemd-journald {self.name} did not start (exit {self.proc.poll()})")
             time.sleep(0.05)
+        self.keep_busy()
+
+    def keep_busy(self):
+        """A namespace's journald exits after 30 s without clients (a test that waits
+        that long would find it gone): an open stdout stream, as a service's, keeps
+        it. The stream's header says who we are and sends nothing further."""
+        self.stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.stream.connect(self.socket_dir + "/stdout")
+        self.stream.sendall(b"opensnoopd-tests\n\n6\n0\n0\n0\n0\n")
 
     def accepts(self):
         """Whether a journald listens on the socket (a socket file can outlive its journald)."""
@@ -131,6 +140,9 @@ class JournalNamespace:
 
     def stop(self):
         """Stops this instance, and only it; returns once it is gone."""
+        if getattr(self, "stream", None):
+            self.stream.close()
+            self.stream = None
         if self.running():
             self.proc.terminate()
             self.proc.wait(timeout=30)
