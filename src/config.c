@@ -518,7 +518,8 @@ static const struct value_type type_words = { parse_words, words_equal, print_wo
 
 static const struct config_key keys[] = {
         KEY("Probe", "Mode", type_choice, mode, .restart_only = true, .choices = probe_mode_names),
-        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 1, .max = 1024,
+        /* 2 pages at least: one cannot hold a record with a 4 KiB path, which would then be lost every time */
+        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 2, .max = 1024,
             .power_of_two = true),
         KEY("Probe", "WakeupEvents", type_unsigned, wakeup_events, .restart_only = true, .min = 1, .max = 1024),
         KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),

@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import unittest
@@ -174,8 +175,9 @@ class FilterTest(DaemonTestCase):
         self.assertEqual(len(writes), 3)
         self.sentinel(comm, "create")  # a write: recorded under Access=write
         self.assertEqual(len(journal(f"OPEN_COMM={comm}")), len(writes) + 1)
-        status = d.latest_status()
-        self.assertRegex(status, r"[1-9][0-9]* filtered")
+        # STATUS= follows the kernel's counters once a second
+        status = wait_until(lambda: re.search(r"[1-9][0-9]* filtered", d.latest_status()), 5)
+        self.assertTrue(status, d.latest_status())
         self.assertEqual(d.stop(), 0)
 
 

@@ -136,18 +136,19 @@ static void test_bad_values_all_reported(void **state)
 {
         static const char *const expected[] = {
                 "test.conf:2: Mode=kprobes: must be auto, kprobe or tracepoint",
-                "test.conf:3: PerfBufferPages=3: must be a power of two from 1 to 1024",
-                "test.conf:4: PerfBufferPages=2048: must be a power of two from 1 to 1024",
-                "test.conf:5: MaxInFlight=12x: must be a whole number from 64 to 1048576",
-                "test.conf:7: FailedOnly=maybe: not a boolean (use yes or no)",
-                "test.conf:8: PIDs=-4: not a process id",
-                "test.conf:9: UIDs=www-data: not a numeric user id",
-                "test.conf:10: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
+                "test.conf:3: PerfBufferPages=3: must be a power of two from 2 to 1024",
+                "test.conf:4: PerfBufferPages=2048: must be a power of two from 2 to 1024",
+                "test.conf:5: PerfBufferPages=1: must be a power of two from 2 to 1024",
+                "test.conf:6: MaxInFlight=12x: must be a whole number from 64 to 1048576",
+                "test.conf:8: FailedOnly=maybe: not a boolean (use yes or no)",
+                "test.conf:9: PIDs=-4: not a process id",
+                "test.conf:10: UIDs=www-data: not a numeric user id",
+                "test.conf:11: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
                 "name",
-                "test.conf:11: Access=read: must be any or write",
-                "test.conf:13: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
-                "test.conf:14: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
-                "test.conf:15: Target=syslog: must be journal, json or text",
+                "test.conf:12: Access=read: must be any or write",
+                "test.conf:14: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
+                "test.conf:15: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
+                "test.conf:16: Target=syslog: must be journal, json or text",
         };
 
         (void)state;
@@ -155,6 +156,7 @@ static void test_bad_values_all_reported(void **state)
                       "Mode=kprobes\n"
                       "PerfBufferPages=3\n"
                       "PerfBufferPages=2048\n"
+                      "PerfBufferPages=1\n"
                       "MaxInFlight=12x\n"
                       "[Filter]\n"
                       "FailedOnly=maybe\n"
