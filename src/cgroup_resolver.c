@@ -18,21 +18,16 @@
 /* include/uapi/linux/magic.h */
 #define CGROUP2_SUPER_MAGIC 0x63677270
 
-#define GEN_ENTRIES (CGROUP_RESOLVER_CACHE_MAX / 2)
-#define GEN_SLOTS (GEN_ENTRIES * 2) /* open addressing, at most half full */
+#define CACHE_SLOTS (CGROUP_RESOLVER_CACHE_MAX * 2) /* the index: open addressing, at most half full */
 
-enum slot_state { SLOT_EMPTY, SLOT_FOUND, SLOT_GONE, SLOT_MOVED };
+enum entry_state { ENTRY_FREE, ENTRY_FOUND, ENTRY_GONE };
 
-struct slot {
+struct entry {
         uint64_t id;
-        char *path;           /* SLOT_FOUND: owned */
-        uint64_t expires_ns;  /* SLOT_GONE: CLOCK_MONOTONIC */
-        enum slot_state state;
-};
-
-struct generation {
-        struct slot *slots;
-        size_t used;
+        char *path;          /* ENTRY_FOUND: owned */
+        uint64_t expires_ns; /* ENTRY_GONE: CLOCK_MONOTONIC */
+        enum entry_state state;
+        bool referenced;     /* used since the clock hand last passed */
 };
 
 struct cgroup_resolver {
@@ -41,10 +36,11 @@ struct cgroup_resolver {
         size_t mount_len;
         uint64_t root_id;
         bool scan_only;
-        struct generation gen[2]; /* [0] current, [1] the older one */
-        size_t moved;             /* slots of gen[1] carried into gen[0] */
-        uint64_t scan_window_ns;
-        unsigned scans_in_window;
+        struct entry *entries;  /* CGROUP_RESOLVER_CACHE_MAX */
+        uint32_t *index;        /* CACHE_SLOTS; entry number + 1, 0 = empty */
+        size_t used;            /* entries[0..used) have been filled */
+        size_t hand;            /* the clock hand */
+        uint64_t next_scan_ns; /* no scan before this (CLOCK_MONOTONIC) */
         struct cgroup_resolver_stats stats;
 };
 
@@ -56,7 +52,7 @@ static uint64_t now_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static size_t slot_index(uint64_t id)
+static size_t home_slot(uint64_t id)
 {
         /* splitmix64's finaliser: ids are sequential, slots should not be */
         id ^= id >> 30;
@@ -64,89 +60,134 @@ static size_t slot_index(uint64_t id)
         id ^= id >> 27;
         id *= 0x94d049bb133111ebULL;
         id ^= id >> 31;
-        return (size_t)(id & (GEN_SLOTS - 1));
+        return (size_t)(id & (CACHE_SLOTS - 1));
 }
 
-/* The slot holding id, or the empty slot where it would go. */
-static struct slot *slot_find(struct generation *g, uint64_t id)
+/* The index slot holding id, or the empty one where it would go. */
+static size_t slot_of(const struct cgroup_resolver *r, uint64_t id)
 {
-        for (size_t i = slot_index(id);; i = (i + 1) & (GEN_SLOTS - 1)) {
-                struct slot *s = &g->slots[i];
+        size_t i = home_slot(id);
 
-                if (s->state == SLOT_EMPTY || s->id == id)
-                        return s;
+        while (r->index[i] && r->entries[r->index[i] - 1].id != id)
+                i = (i + 1) & (CACHE_SLOTS - 1);
+        return i;
+}
+
+static struct entry *entry_of(struct cgroup_resolver *r, uint64_t id)
+{
+        size_t i = slot_of(r, id);
+
+        return r->index[i] ? &r->entries[r->index[i] - 1] : NULL;
+}
+
+/* Linear probing's deletion: move later members of the run back into the hole. */
+static void index_remove(struct cgroup_resolver *r, uint64_t id)
+{
+        size_t hole = slot_of(r, id), j = hole;
+
+        r->index[hole] = 0;
+        for (;;) {
+                size_t home;
+
+                j = (j + 1) & (CACHE_SLOTS - 1);
+                if (!r->index[j])
+                        return;
+                home = home_slot(r->entries[r->index[j] - 1].id);
+                /* movable unless its home lies cyclically in (hole, j] */
+                if ((j > hole && (home <= hole || home > j)) || (j < hole && home <= hole && home > j)) {
+                        r->index[hole] = r->index[j];
+                        r->index[j] = 0;
+                        hole = j;
+                }
         }
 }
 
-static void generation_clear(struct generation *g)
+static void entry_clear(struct entry *e)
 {
-        for (size_t i = 0; i < GEN_SLOTS; i++) {
-                free(g->slots[i].path);
-                g->slots[i] = (struct slot){ .state = SLOT_EMPTY };
-        }
-        g->used = 0;
+        free(e->path);
+        *e = (struct entry){ .state = ENTRY_FREE };
 }
 
-/* A slot for id in the current generation, turning over when it is full. */
-static struct slot *slot_claim(struct cgroup_resolver *r, uint64_t id)
+/*
+ * An entry for id (not cached yet): a never-used one while there are, else
+ * the first one the clock hand finds unused since its last pass (second
+ * chance), evicted. With make_room false, only a never-used one, or NULL.
+ */
+static struct entry *entry_new(struct cgroup_resolver *r, uint64_t id, bool make_room)
 {
-        struct slot *s = slot_find(&r->gen[0], id);
+        struct entry *e;
+        size_t n;
 
-        if (s->state != SLOT_EMPTY) {
-                free(s->path);
-                s->path = NULL;
-                return s;
+        if (r->used < CGROUP_RESOLVER_CACHE_MAX)
+                n = r->used++;
+        else if (!make_room)
+                return NULL;
+        else {
+                for (;;) {
+                        e = &r->entries[r->hand];
+                        if (!e->referenced)
+                                break;
+                        e->referenced = false;
+                        r->hand = (r->hand + 1) % CGROUP_RESOLVER_CACHE_MAX;
+                }
+                n = r->hand;
+                r->hand = (r->hand + 1) % CGROUP_RESOLVER_CACHE_MAX;
+                index_remove(r, e->id);
+                entry_clear(e);
+                r->stats.evictions++;
         }
-        if (r->gen[0].used >= GEN_ENTRIES) {
-                struct generation older = r->gen[1];
+        e = &r->entries[n];
+        e->id = id;
+        r->index[slot_of(r, id)] = (uint32_t)n + 1;
+        return e;
+}
 
-                generation_clear(&older);
-                r->gen[1] = r->gen[0];
-                r->gen[0] = older;
-                r->moved = 0;
-                r->stats.turnovers++;
-                s = slot_find(&r->gen[0], id);
+/* The entry to (re)fill for id: its own if cached, else a new one. */
+static struct entry *entry_claim(struct cgroup_resolver *r, uint64_t id)
+{
+        struct entry *e = entry_of(r, id);
+
+        if (e) {
+                free(e->path);
+                e->path = NULL;
+                return e;
         }
-        r->gen[0].used++;
-        s->id = id;
-        return s;
+        return entry_new(r, id, true);
 }
 
 static const char *remember_found(struct cgroup_resolver *r, uint64_t id, char *path)
 {
-        struct slot *s = slot_claim(r, id);
+        struct entry *e = entry_claim(r, id);
 
-        s->state = SLOT_FOUND;
-        s->path = path;
+        e->state = ENTRY_FOUND;
+        e->path = path;
+        e->referenced = true;
         return path;
 }
 
 static void remember_gone(struct cgroup_resolver *r, uint64_t id, uint64_t now)
 {
-        struct slot *s = slot_claim(r, id);
+        struct entry *e = entry_claim(r, id);
 
-        s->state = SLOT_GONE;
-        s->expires_ns = now + (uint64_t)CGROUP_RESOLVER_GONE_TTL_MS * 1000000u;
+        e->state = ENTRY_GONE;
+        e->expires_ns = now + (uint64_t)CGROUP_RESOLVER_GONE_TTL_MS * 1000000u;
+        e->referenced = false;
 }
 
-/* A scan's by-catch: cached only while the current generation has room, never evicting. */
+/* A scan's by-catch: cached only while never-used entries remain; evicts nothing. */
 static int remember_passing(struct cgroup_resolver *r, uint64_t id, const char *path)
 {
-        struct slot *s;
+        struct entry *e;
+        char *p;
 
-        if (r->gen[0].used >= GEN_ENTRIES)
+        if (r->used >= CGROUP_RESOLVER_CACHE_MAX || entry_of(r, id))
                 return 0;
-        s = slot_find(&r->gen[0], id);
-        if (s->state != SLOT_EMPTY)
-                return 0;
-        if (slot_find(&r->gen[1], id)->state == SLOT_FOUND)
-                return 0;
-        s->path = strdup(path);
-        if (!s->path)
+        p = strdup(path);
+        if (!p)
                 return -ENOMEM;
-        s->id = id;
-        s->state = SLOT_FOUND;
-        r->gen[0].used++;
+        e = entry_new(r, id, false);
+        e->state = ENTRY_FOUND;
+        e->path = p;
         return 0;
 }
 
@@ -275,11 +316,26 @@ static int scan_dir(struct scan *s, int fd, unsigned depth)
                 if (k < 0)
                         break;
                 /* Found, and no room left to cache the rest: stop early. */
-                if (s->found && s->r->gen[0].used >= GEN_ENTRIES)
+                if (s->found && s->r->used >= CGROUP_RESOLVER_CACHE_MAX)
                         break;
         }
         closedir(d);
         return k;
+}
+
+/*
+ * A scan that took d keeps the next one away for d * (100 / share - 1), and
+ * at least the minimum gap: scanning gets at most that share of the time.
+ */
+static void scan_budget(struct cgroup_resolver *r, uint64_t start)
+{
+        uint64_t end = now_ns(), d = end - start, gap;
+
+        r->stats.scan_ns += d;
+        gap = d * (100 / CGROUP_RESOLVER_SCAN_PERCENT - 1);
+        if (gap < (uint64_t)CGROUP_RESOLVER_SCAN_GAP_MS * 1000000u)
+                gap = (uint64_t)CGROUP_RESOLVER_SCAN_GAP_MS * 1000000u;
+        r->next_scan_ns = end + gap;
 }
 
 static int resolve_by_scan(struct cgroup_resolver *r, uint64_t id, uint64_t now, char **ret)
@@ -291,15 +347,10 @@ static int resolve_by_scan(struct cgroup_resolver *r, uint64_t id, uint64_t now,
                 *ret = strdup("/");
                 return *ret ? 0 : -ENOMEM;
         }
-        if (now - r->scan_window_ns >= 1000000000u) {
-                r->scan_window_ns = now;
-                r->scans_in_window = 0;
-        }
-        if (r->scans_in_window >= CGROUP_RESOLVER_SCANS_PER_SEC) {
+        if (now < r->next_scan_ns) {
                 r->stats.scans_refused++;
                 return -EAGAIN;
         }
-        r->scans_in_window++;
         r->stats.scans++;
 
         s = calloc(1, sizeof(*s));
@@ -309,6 +360,7 @@ static int resolve_by_scan(struct cgroup_resolver *r, uint64_t id, uint64_t now,
         s->id = id;
         fd = openat(r->mount_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         k = fd < 0 ? -errno : scan_dir(s, fd, 0);
+        scan_budget(r, now);
         if (k == 0 && !s->found)
                 k = -ENOENT;
         if (k == 0)
@@ -321,7 +373,7 @@ static int resolve_by_scan(struct cgroup_resolver *r, uint64_t id, uint64_t now,
 
 int cgroup_resolver_lookup(struct cgroup_resolver *r, uint64_t id, const char **path)
 {
-        struct slot *s;
+        struct entry *e;
         uint64_t now = 0;
         char *p = NULL;
         int k;
@@ -330,30 +382,19 @@ int cgroup_resolver_lookup(struct cgroup_resolver *r, uint64_t id, const char **
                 return -EINVAL;
         r->stats.lookups++;
 
-        for (int g = 0; g < 2; g++) {
-                s = slot_find(&r->gen[g], id);
-                if (s->state == SLOT_FOUND) {
+        e = entry_of(r, id);
+        if (e && e->state == ENTRY_FOUND) {
+                r->stats.cached++;
+                e->referenced = true;
+                *path = e->path;
+                return 0;
+        }
+        if (e && e->state == ENTRY_GONE) {
+                now = now_ns();
+                if (now < e->expires_ns) {
                         r->stats.cached++;
-                        if (g == 0) {
-                                *path = s->path;
-                                return 0;
-                        }
-                        /* Used again: carry it into the current generation. */
-                        p = s->path;
-                        s->path = NULL;
-                        s->state = SLOT_MOVED;
-                        r->moved++;
-                        *path = remember_found(r, id, p);
-                        return 0;
-                }
-                if (s->state == SLOT_GONE) {
-                        if (!now)
-                                now = now_ns();
-                        if (now < s->expires_ns) {
-                                r->stats.cached++;
-                                r->stats.gone++;
-                                return -ENOENT;
-                        }
+                        r->stats.gone++;
+                        return -ENOENT;
                 }
         }
 
@@ -486,12 +527,11 @@ int cgroup_resolver_new_full(const char *mount, unsigned flags, struct cgroup_re
                 goto fail;
         }
         r->root_id = st.st_ino;
-        for (int g = 0; g < 2; g++) {
-                r->gen[g].slots = calloc(GEN_SLOTS, sizeof(struct slot));
-                if (!r->gen[g].slots) {
-                        k = -ENOMEM;
-                        goto fail;
-                }
+        r->entries = calloc(CGROUP_RESOLVER_CACHE_MAX, sizeof(*r->entries));
+        r->index = calloc(CACHE_SLOTS, sizeof(*r->index));
+        if (!r->entries || !r->index) {
+                k = -ENOMEM;
+                goto fail;
         }
         *ret = r;
         return 0;
@@ -513,7 +553,7 @@ const char *cgroup_resolver_mount(const struct cgroup_resolver *r)
 void cgroup_resolver_get_stats(const struct cgroup_resolver *r, struct cgroup_resolver_stats *ret)
 {
         *ret = r->stats;
-        ret->entries = r->gen[0].used + r->gen[1].used - r->moved;
+        ret->entries = r->used;
         ret->scan_only = r->scan_only;
 }
 
@@ -521,11 +561,11 @@ struct cgroup_resolver *cgroup_resolver_free(struct cgroup_resolver *r)
 {
         if (!r)
                 return NULL;
-        for (int g = 0; g < 2; g++)
-                if (r->gen[g].slots) {
-                        generation_clear(&r->gen[g]);
-                        free(r->gen[g].slots);
-                }
+        if (r->entries)
+                for (size_t i = 0; i < r->used; i++)
+                        entry_clear(&r->entries[i]);
+        free(r->entries);
+        free(r->index);
         if (r->mount_fd >= 0)
                 close(r->mount_fd);
         free(r->mount);

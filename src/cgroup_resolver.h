@@ -24,15 +24,19 @@
  * the cache with every cgroup it passes while the cache has room, so one scan
  * answers the next lookups too.
  *
- * Cache bounds: at most CGROUP_RESOLVER_CACHE_MAX entries (found or gone), in
- * two generations of half that size; when the current one is full the older
- * is dropped, so a cgroup looked up recently survives a turnover and the
- * memory is bounded (entries plus their path strings, each < PATH_MAX). Ids
- * are never reused while the system runs, so a found entry is never stale: a
- * removed cgroup's entry just ages out. An id that cannot be resolved is
- * remembered as gone for CGROUP_RESOLVER_GONE_TTL_MS, and scans are limited to
- * CGROUP_RESOLVER_SCANS_PER_SEC, so unknown ids (a cgroup created and removed
- * in a burst, by a privileged or delegated user) cannot cause a scan storm.
+ * Cache bounds: at most CGROUP_RESOLVER_CACHE_MAX entries (found or gone),
+ * allocated up front with an index twice that size; when full, an entry not
+ * used since the clock hand last passed it is evicted (CLOCK, an LRU
+ * approximation), so the cgroups that keep opening files stay. Memory is
+ * bounded: the entries, the index, and one path string (< PATH_MAX) each.
+ * Ids are never reused while the system runs, so a found entry is never
+ * stale: a removed cgroup's entry just ages out. An id that cannot be
+ * resolved is remembered as gone for CGROUP_RESOLVER_GONE_TTL_MS, and after
+ * a scan the next one waits until scanning has used at most
+ * CGROUP_RESOLVER_SCAN_PERCENT of the time (and CGROUP_RESOLVER_SCAN_GAP_MS at
+ * least), whatever the size of the tree, so unknown ids (cgroups created and
+ * removed in a burst, by a privileged or delegated user) cannot cause a scan
+ * storm. A scan caches what it passes, but only into free entries.
  *
  * Best effort: a cgroup removed before its first lookup cannot be named
  * (-ENOENT; the caller keeps the numeric id), and over the scan budget a
@@ -44,7 +48,8 @@
 
 #define CGROUP_RESOLVER_CACHE_MAX 4096
 #define CGROUP_RESOLVER_GONE_TTL_MS 2000
-#define CGROUP_RESOLVER_SCANS_PER_SEC 4
+#define CGROUP_RESOLVER_SCAN_PERCENT 10
+#define CGROUP_RESOLVER_SCAN_GAP_MS 50
 /* Scans go no deeper than this (systemd's trees are 3 to 8 deep). */
 #define CGROUP_RESOLVER_SCAN_DEPTH 64
 
@@ -56,8 +61,9 @@ struct cgroup_resolver_stats {
         uint64_t by_handle;     /* open_by_handle_at() calls */
         uint64_t scans;         /* walks of the whole mount */
         uint64_t scans_refused; /* lookups failed with -EAGAIN: scan budget used up */
+        uint64_t scan_ns;       /* time spent scanning */
         uint64_t gone;          /* lookups answered -ENOENT */
-        uint64_t turnovers;     /* times the older generation was dropped */
+        uint64_t evictions;     /* entries dropped to make room */
         size_t entries; /* cached ids, found or gone */
         bool scan_only; /* open_by_handle_at() refused or disabled */
 };
