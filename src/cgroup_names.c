@@ -169,12 +169,17 @@ static const char *skip_user_manager(const char *s)
         return s;
 }
 
-/* "session-ID.scope" (ID of letters and digits): returns what follows it, or NULL. */
+/*
+ * "session-ID.scope" (ID of letters and digits): returns what follows it, or
+ * NULL. Unlike systemd, also no longer than a unit name, so that a session
+ * is always a unit too (the kernel allows no longer name anyway).
+ */
 static const char *skip_session(const char *s)
 {
         struct part c = next_part(&s);
 
-        if (c.n < strlen("session-x.scope") || !part_starts(c, "session-") || !part_ends(c, ".scope"))
+        if (c.n < strlen("session-x.scope") || c.n >= CGROUP_UNIT_NAME_MAX || !part_starts(c, "session-") ||
+            !part_ends(c, ".scope"))
                 return NULL;
         for (size_t i = 8; i < c.n - 6; i++) {
                 char ch = c.p[i];

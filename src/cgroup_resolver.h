@@ -50,7 +50,7 @@
 #define CGROUP_RESOLVER_GONE_TTL_MS 2000
 #define CGROUP_RESOLVER_SCAN_PERCENT 10
 #define CGROUP_RESOLVER_SCAN_GAP_MS 50
-/* Scans go no deeper than this (systemd's trees are 3 to 8 deep). */
+/* A scan does not descend below this depth: deeper cgroups are found by handle only. */
 #define CGROUP_RESOLVER_SCAN_DEPTH 64
 
 struct cgroup_resolver;

@@ -186,6 +186,19 @@ static void test_hostile(void **state)
         p[0] = '/';
         memcpy(p + 1 + 256 - 8, ".service", 9);
         names_are(p, "", "", "");
+        /* a session scope too long to be a unit has no user unit either (found by fuzzing) */
+        for (size_t len = 255; len <= 256; len++) {
+                char session[300];
+
+                memset(session, '7', sizeof(session));
+                memcpy(session, "session-", 8);
+                memcpy(session + len - 6, ".scope", 7);
+                snprintf(p, 1000, "/user.slice/%s/foo.service", session);
+                if (len == 255)
+                        names_are(p, session, "foo.service", "");
+                else
+                        names_are(p, "", "", "");
+        }
         /* many slices */
         {
                 size_t used = 0;
