@@ -6,6 +6,11 @@
  *
  *   test_attribution_resolver           the tests
  *   test_attribution_resolver --bench N per-lookup cost over N fresh cgroups
+ *   test_attribution_resolver --each-process
+ *       for every process: PID, /proc/PID/cgroup's path, the resolver's path
+ *       for that cgroup's id, unit, user unit, container id ("-": none), one
+ *       tab-separated line each; to hold against `ps -o unit,uunit` (systemd's
+ *       own reading) on a systemd system
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +33,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "cgroup_names.h"
 #include "cgroup_resolver.h"
@@ -499,6 +505,59 @@ static int bench(unsigned n)
         return 0;
 }
 
+static int each_process(void)
+{
+        struct cgroup_resolver *r = NULL;
+        struct dirent *de;
+        DIR *proc;
+        int k;
+
+        k = cgroup_resolver_new(&r);
+        if (k < 0) {
+                fprintf(stderr, "cgroup_resolver_new: %s\n", strerror(-k));
+                return 1;
+        }
+        snprintf(mount_point, sizeof(mount_point), "%s", cgroup_resolver_mount(r));
+        proc = opendir("/proc");
+        if (!proc)
+                return 1;
+        while ((de = readdir(proc))) {
+                char file[300], line[PATH_MAX + 8], abs[2 * PATH_MAX + 16];
+                const char *path = NULL, *own = NULL;
+                struct cgroup_names n = { 0 };
+                struct stat st;
+                FILE *f;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                snprintf(file, sizeof(file), "/proc/%s/cgroup", de->d_name);
+                f = fopen(file, "re");
+                if (!f)
+                        continue;
+                while (fgets(line, sizeof(line), f))
+                        if (strncmp(line, "0::", 3) == 0) {
+                                line[strcspn(line, "\n")] = '\0';
+                                own = line + 3;
+                                break;
+                        }
+                fclose(f);
+                if (!own)
+                        continue;
+                snprintf(abs, sizeof(abs), "%s%s", mount_point, own);
+                if (stat(abs, &st) < 0)
+                        continue; /* gone meanwhile */
+                k = cgroup_resolver_lookup(r, st.st_ino, &path);
+                if (k == 0)
+                        cgroup_names_from_path(path, &n);
+                printf("%s\t%s\t%s\t%s\t%s\t%s\n", de->d_name, own, k == 0 ? path : strerror(-k),
+                       n.unit[0] ? n.unit : "-", n.user_unit[0] ? n.user_unit : "-",
+                       n.container_id[0] ? n.container_id : "-");
+        }
+        closedir(proc);
+        cgroup_resolver_free(r);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -514,10 +573,13 @@ int main(int argc, char **argv)
         };
         int k;
 
+        signal(SIGPIPE, SIG_IGN); /* a closed pipe must not skip the clean-up */
         if (geteuid() != 0) {
                 fprintf(stderr, "SKIPPED LOUDLY: needs root (creates cgroups)\n");
                 return 77;
         }
+        if (argc == 2 && strcmp(argv[1], "--each-process") == 0)
+                return each_process();
         if (argc == 3 && strcmp(argv[1], "--bench") == 0)
                 return bench((unsigned)strtoul(argv[2], NULL, 10));
         k = cmocka_run_group_tests(tests, group_setup, group_teardown);
