@@ -308,8 +308,8 @@ static int scan_dir(struct scan *s, int fd, unsigned depth)
                         sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (sub >= 0)
                                 k = scan_dir(s, sub, depth + 1);
-                        else if (errno != ENOENT && errno != ENOTDIR) /* removed under us: fine */
-                                k = -errno;
+                        else if (errno == EMFILE || errno == ENFILE || errno == ENOMEM)
+                                k = -errno; /* else removed under us, or not ours to read: skip it */
                 }
                 s->len = len;
                 s->path[len] = '\0';
@@ -361,12 +361,12 @@ static int resolve_by_scan(struct cgroup_resolver *r, uint64_t id, uint64_t now,
         fd = openat(r->mount_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         k = fd < 0 ? -errno : scan_dir(s, fd, 0);
         scan_budget(r, now);
-        if (k == 0 && !s->found)
+        if (s->found) /* even if the walk stopped short afterwards */
+                k = 0;
+        else if (k == 0)
                 k = -ENOENT;
         if (k == 0)
                 *ret = s->found;
-        else
-                free(s->found);
         free(s);
         return k;
 }
