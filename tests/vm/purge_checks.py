@@ -10,7 +10,9 @@ journal catalog entries. The journal entries it wrote stay: they are the record.
 
 writes OUT/purge-result.json ({"checks": [{"name", "ok", "detail"}, ...]},
 the shape of checks.py's records) and exits 0 only if every check passed.
-From Python: purge_checks.run() returns the list of records.
+From Python: installed(deb) installs (if given) and checks the installation,
+purged() purges and checks the leftovers, run(deb) does both; each returns
+its list of records.
 Standalone on purpose: it needs only python3, apt, systemctl, journalctl and
 bpftool in the guest."""
 
@@ -91,25 +93,34 @@ def install(checks, deb):
     checks.check(f"apt-get install {os.path.basename(deb)}", r.returncode == 0, (r.stdout + r.stderr)[-1500:])
 
 
-def run(deb=None):
+def installed(deb=None):
+    """Installs DEB with apt if given; checks what the installation did. Returns the records."""
     checks = Checks()
     check = checks.check
     if deb:
         install(checks, deb)
-
-    # What the installation did.
     status = sh("dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Version}", PACKAGE).stdout.strip()
     if not check("the package is installed", status.startswith("ii "), status):
         return checks.records
-    check("installing enabled the unit", sh("systemctl", "is-enabled", UNIT).stdout.strip() == "enabled",
-          sh("systemctl", "is-enabled", UNIT).stdout.strip())
+    enabled = sh("systemctl", "is-enabled", UNIT).stdout.strip()
+    check("installing enabled the unit", enabled == "enabled", enabled)
     check("installing started the unit: active (running)", (show("ActiveState"), show("SubState")) ==
           ("active", "running"), f"{show('ActiveState')}/{show('SubState')}")
     conffiles = sh("dpkg-query", "-W", "-f=${Conffiles}", PACKAGE).stdout
     check(f"{CONF} is a conffile", CONF in conffiles, conffiles.strip())
     check("the catalog was indexed on install (systemd's trigger)", catalog_ids() == list(MESSAGE_IDS),
           catalog_ids())
+    return checks.records
 
+
+def purged():
+    """Purges the installed package with apt (starting the unit first if it is not running, so
+    that there is something to clean up) and checks nothing of it is left. Returns the records."""
+    checks = Checks()
+    check = checks.check
+    if show("ActiveState") != "active":
+        r = sh("systemctl", "start", UNIT)
+        check("before purge: systemctl start opensnoopd", r.returncode == 0, r.stderr.strip())
     pid = int(show("MainPID") or 0)
     progs, links, _ = bpf_state(pid)
     events = kprobe_events_of(pid)
@@ -119,14 +130,13 @@ def run(deb=None):
           f"pid {pid}, programs {sorted(progs)}, {len(links)} links, kprobe events {events}, "
           f"kprobes {kprobes}, status {mode!r}")
     listed = [p for p in sh("dpkg-query", "-L", PACKAGE).stdout.splitlines() if p.strip()]
-    files = [p for p in listed if os.path.isfile(p) or os.path.islink(p)]
+    # files and symlinks of its own, not directories (nor /lib, a symlink to a directory)
+    files = [p for p in listed if (os.path.isfile(p) or os.path.islink(p)) and not os.path.isdir(p)]
 
-    # Purge.
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     r = sh("apt-get", "purge", "-y", PACKAGE, env=env)
     check("apt-get purge opensnoopd succeeds", r.returncode == 0, (r.stdout + r.stderr)[-1500:])
 
-    # Nothing of it is left.
     status = sh("dpkg-query", "-W", "-f=${db:Status-Abbrev}", PACKAGE)
     check("dpkg no longer knows the package", status.returncode != 0 or status.stdout.strip() in ("", "un", "pn"),
           status.stdout.strip() or status.stderr.strip())
@@ -157,6 +167,14 @@ def run(deb=None):
     check("the catalog no longer has its MESSAGE_IDs (systemd's trigger re-indexed it)", catalog_ids() == [],
           catalog_ids())
     return checks.records
+
+
+def run(deb=None):
+    """installed() then purged(): the whole install-to-purge cycle."""
+    records = installed(deb)
+    if records and all(r["ok"] for r in records):
+        records += purged()
+    return records
 
 
 def main():
