@@ -45,6 +45,7 @@ BPF_HASH(filter_pids, __u32, __u8, FILTER_MAX_PIDS);
 BPF_HASH(filter_uids, __u32, __u8, FILTER_MAX_UIDS);
 BPF_HASH(filter_comms, struct filter_comm_key, __u8, FILTER_MAX_COMMS);
 BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXES);
+BPF_LPM_TRIE(self_noise, struct filter_prefix_key, __u8, FILTER_MAX_SELF_NOISE);
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
 BPF_PERF_OUTPUT(events);
 
@@ -61,6 +62,29 @@ static __always_inline int may_write(__u64 flags)
         return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0;
 }
 
+/* An include/exclude list's verdict on one value: excluded, or not included while only included ones pass. */
+static __always_inline int allowed(int include_only, __u8 *verdict)
+{
+        if (verdict && *verdict == FILTER_EXCLUDE)
+                return 0;
+        return !include_only || (verdict && *verdict == FILTER_INCLUDE);
+}
+
+/* The path as an LPM trie key, in a per-CPU scratch buffer (260 bytes do not belong on the stack). */
+static __always_inline struct filter_prefix_key *path_key(struct open_event *e)
+{
+        __u32 zero = 0, len = e->path_len;
+        struct filter_prefix_key *key = prefix_scratch.lookup(&zero);
+
+        if (!key)
+                return NULL;
+        if (len > sizeof(key->data))
+                len = sizeof(key->data);
+        key->prefixlen = len * 8;
+        bpf_probe_read_kernel(&key->data, sizeof(key->data), &e->path);
+        return key;
+}
+
 /*
  * Path prefixes are matched in an LPM trie: the longest stored prefix of the
  * path decides, so PathPrefixes=/home and ExcludePathPrefixes=/home/cache
@@ -68,22 +92,32 @@ static __always_inline int may_write(__u64 flags)
  */
 static __always_inline int prefix_allowed(struct filter_settings *cfg, struct open_event *e)
 {
-        __u32 zero = 0, len = e->path_len;
-        struct filter_prefix_key *key = prefix_scratch.lookup(&zero);
-        __u8 *verdict;
+        struct filter_prefix_key *key = path_key(e);
 
-        if (!key)
-                return 1;
-        if (len > sizeof(key->data))
-                len = sizeof(key->data);
-        key->prefixlen = len * 8;
-        bpf_probe_read_kernel(&key->data, sizeof(key->data), &e->path);
-        verdict = filter_prefixes.lookup(key);
-        if (verdict && *verdict == FILTER_EXCLUDE)
+        return !key || allowed(cfg->active & FILTER_PREFIXES, filter_prefixes.lookup(key));
+}
+
+/*
+ * journald or PID 1, as root, opening what the daemon's own writing made them
+ * open (see opensnoop.h). The comm alone could be anyone's; with uid 0 it
+ * can only be root's, who could hide from us anyway.
+ */
+static __always_inline int self_noise_caused(struct open_event *e)
+{
+        struct filter_prefix_key *key;
+        __u64 head = 0, tail = 0;
+
+        if (e->uid != 0)
                 return 0;
-        if ((cfg->active & FILTER_PREFIXES) && !(verdict && *verdict == FILTER_INCLUDE))
-                return 0;
-        return 1;
+        if (e->pid != 1) {
+                /* "systemd-journal\0" as two little-endian words */
+                bpf_probe_read_kernel(&head, sizeof(head), &e->comm[0]);
+                bpf_probe_read_kernel(&tail, sizeof(tail), &e->comm[8]);
+                if (head != 0x2d646d6574737973ULL || tail != 0x006c616e72756f6aULL)
+                        return 0;
+        }
+        key = path_key(e);
+        return key && self_noise.lookup(key) != NULL;
 }
 
 /* Decide what can be decided before the open runs; stash the rest. */
@@ -98,23 +132,20 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
         if (!cfg || pid == cfg->self_pid)
                 return 0;
 
-        if ((cfg->active & FILTER_PIDS) && !filter_pids.lookup(&pid))
+        if ((cfg->active & (FILTER_PIDS | FILTER_EXCLUDE_PIDS)) &&
+            !allowed(cfg->active & FILTER_PIDS, filter_pids.lookup(&pid)))
                 goto filtered;
-        if (cfg->active & FILTER_UIDS) {
+        if (cfg->active & (FILTER_UIDS | FILTER_EXCLUDE_UIDS)) {
                 __u32 uid = (__u32)bpf_get_current_uid_gid();
 
-                if (!filter_uids.lookup(&uid))
+                if (!allowed(cfg->active & FILTER_UIDS, filter_uids.lookup(&uid)))
                         goto filtered;
         }
         if (cfg->active & (FILTER_COMMS | FILTER_EXCLUDE_COMMS)) {
                 struct filter_comm_key key = {};
-                __u8 *verdict;
 
                 bpf_get_current_comm(&key.comm, sizeof(key.comm));
-                verdict = filter_comms.lookup(&key);
-                if (verdict && *verdict == FILTER_EXCLUDE)
-                        goto filtered;
-                if ((cfg->active & FILTER_COMMS) && !(verdict && *verdict == FILTER_INCLUDE))
+                if (!allowed(cfg->active & FILTER_COMMS, filter_comms.lookup(&key)))
                         goto filtered;
         }
         if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(flags))
@@ -189,7 +220,7 @@ static __always_inline int on_return(void *ctx, long result)
         }
         e->path_len = len - 1;
 
-        if ((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) {
+        if (((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) || self_noise_caused(e)) {
                 count(OPEN_STAT_FILTERED);
                 goto out;
         }

@@ -69,23 +69,26 @@ enum open_stat {
  * changes them without recompiling. The sizes bound what [Filter] may hold:
  * a list that does not fit is a configuration error where it is parsed.
  */
-#define FILTER_MAX_PIDS     1024
-#define FILTER_MAX_UIDS     1024
-#define FILTER_MAX_COMMS    256 /* Commands= and ExcludeCommands= together */
-#define FILTER_MAX_PREFIXES 256 /* PathPrefixes= and ExcludePathPrefixes= together */
-#define FILTER_PREFIX_MAX   255 /* bytes; an LPM trie key holds at most 256 */
+#define FILTER_MAX_PIDS       1024 /* PIDs= and ExcludePIDs= together */
+#define FILTER_MAX_UIDS       1024 /* UIDs= and ExcludeUIDs= together */
+#define FILTER_MAX_COMMS      256  /* Commands= and ExcludeCommands= together */
+#define FILTER_MAX_PREFIXES   256  /* PathPrefixes= and ExcludePathPrefixes= together */
+#define FILTER_PREFIX_MAX     255  /* bytes; an LPM trie key holds at most 256 */
+#define FILTER_MAX_SELF_NOISE 4    /* prefixes in self_noise */
 
 /* Bits of filter_settings.active. */
-#define FILTER_PIDS          0x01 /* only pids in filter_pids */
-#define FILTER_UIDS          0x02 /* only uids in filter_uids */
-#define FILTER_COMMS         0x04 /* only comms marked FILTER_INCLUDE */
-#define FILTER_EXCLUDE_COMMS 0x08 /* filter_comms holds FILTER_EXCLUDE entries */
-#define FILTER_PREFIXES      0x10 /* only paths whose longest prefix is FILTER_INCLUDE */
-#define FILTER_ANY_PREFIX    0x20 /* filter_prefixes is not empty: look it up */
-#define FILTER_FAILED_ONLY   0x40 /* only opens that failed */
-#define FILTER_WRITE_ONLY    0x80 /* only opens that may write */
+#define FILTER_PIDS          0x01  /* only pids marked FILTER_INCLUDE */
+#define FILTER_UIDS          0x02  /* only uids marked FILTER_INCLUDE */
+#define FILTER_COMMS         0x04  /* only comms marked FILTER_INCLUDE */
+#define FILTER_EXCLUDE_COMMS 0x08  /* filter_comms holds FILTER_EXCLUDE entries */
+#define FILTER_PREFIXES      0x10  /* only paths whose longest prefix is FILTER_INCLUDE */
+#define FILTER_ANY_PREFIX    0x20  /* filter_prefixes is not empty: look it up */
+#define FILTER_FAILED_ONLY   0x40  /* only opens that failed */
+#define FILTER_WRITE_ONLY    0x80  /* only opens that may write */
+#define FILTER_EXCLUDE_PIDS  0x100 /* filter_pids holds FILTER_EXCLUDE entries */
+#define FILTER_EXCLUDE_UIDS  0x200 /* filter_uids holds FILTER_EXCLUDE entries */
 
-/* Values of filter_comms and filter_prefixes. */
+/* Values of filter_pids, filter_uids, filter_comms and filter_prefixes. */
 #define FILTER_INCLUDE 1
 #define FILTER_EXCLUDE 2
 
@@ -93,6 +96,15 @@ struct filter_settings {
         __u32 active;
         __u32 self_pid; /* the daemon's own opens are never traced */
 };
+
+/*
+ * self_noise: paths under which the opens of journald (comm "systemd-journal")
+ * and PID 1, both as root, are not traced, because the daemon's own writing
+ * and notifying caused them: journald describing its client
+ * (/proc/<daemon>/comm, cgroup, ...; /run/systemd/units/log-extra-fields:<unit>)
+ * and PID 1 reading /proc/<daemon>/ on each notification. Same key as
+ * filter_prefixes; values are FILTER_EXCLUDE.
+ */
 
 struct filter_comm_key {
         char comm[OPEN_COMM_LEN];

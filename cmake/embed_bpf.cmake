@@ -1,7 +1,7 @@
 # Builds the BPF program's text, as libbcc will compile it, into a C array.
 # The shared headers are pasted in front in place of their #include lines, so
 # the daemon reads nothing BPF from disk at run time.
-#   -DOUT=file.c -DPROGRAM=opensnoop.bpf.c -DHEADERS="event.h|filter.h"
+#   -DOUT=file.c -DPROGRAM=opensnoop.bpf.c -DHEADERS="opensnoop.h"
 string(REPLACE "|" ";" HEADERS "${HEADERS}")
 file(READ "${PROGRAM}" program)
 set(text "")

@@ -28,7 +28,7 @@ struct parse_ctx {
 /* What a kind of value is: how it is parsed, compared, printed and freed. */
 struct value_type {
         int (*parse)(struct parse_ctx *p, const struct config_key *k, const char *value, void *field);
-        bool (*equal)(const void *a, const void *b);
+        bool (*equal)(const void *a, const void *b); /* NULL: compare the bytes */
         void (*print)(FILE *f, const void *field, const struct config_key *k);
         void (*clear)(void *field); /* NULL: nothing to free */
 };
@@ -104,18 +104,13 @@ static int parse_unsigned(struct parse_ctx *p, const struct config_key *k, const
         return 0;
 }
 
-static bool unsigned_equal(const void *a, const void *b)
-{
-        return *(const unsigned *)a == *(const unsigned *)b;
-}
-
 static void print_unsigned(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fprintf(f, "%u", *(const unsigned *)field);
 }
 
-static const struct value_type type_unsigned = { parse_unsigned, unsigned_equal, print_unsigned, NULL };
+static const struct value_type type_unsigned = { parse_unsigned, NULL, print_unsigned, NULL };
 
 /* "64K", "1G": a bound as the error message shows it. */
 static const char *size_text(uint64_t v, char buf[static 32])
@@ -158,18 +153,13 @@ static int parse_size(struct parse_ctx *p, const struct config_key *k, const cha
         return -EINVAL;
 }
 
-static bool size_equal(const void *a, const void *b)
-{
-        return *(const size_t *)a == *(const size_t *)b;
-}
-
 static void print_size(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fprintf(f, "%zu", *(const size_t *)field);
 }
 
-static const struct value_type type_size = { parse_size, size_equal, print_size, NULL };
+static const struct value_type type_size = { parse_size, NULL, print_size, NULL };
 
 /*
  * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s"; a
@@ -317,18 +307,13 @@ static int parse_bool(struct parse_ctx *p, const struct config_key *k, const cha
         return -EINVAL;
 }
 
-static bool bool_equal(const void *a, const void *b)
-{
-        return *(const bool *)a == *(const bool *)b;
-}
-
 static void print_bool(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
         fputs(*(const bool *)field ? "yes" : "no", f);
 }
 
-static const struct value_type type_bool = { parse_bool, bool_equal, print_bool, NULL };
+static const struct value_type type_bool = { parse_bool, NULL, print_bool, NULL };
 
 /* An enum whose names are k->choices; stored as an int. */
 static int parse_choice(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
@@ -348,17 +333,12 @@ static int parse_choice(struct parse_ctx *p, const struct config_key *k, const c
         return -EINVAL;
 }
 
-static bool int_equal(const void *a, const void *b)
-{
-        return *(const int *)a == *(const int *)b;
-}
-
 static void print_choice(FILE *f, const void *field, const struct config_key *k)
 {
         fputs(k->choices[*(const int *)field], f);
 }
 
-static const struct value_type type_choice = { parse_choice, int_equal, print_choice, NULL };
+static const struct value_type type_choice = { parse_choice, NULL, print_choice, NULL };
 
 static const char *const priority_names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
 
@@ -381,7 +361,7 @@ static void print_priority(FILE *f, const void *field, const struct config_key *
         fputs(priority_names[*(const int *)field], f);
 }
 
-static const struct value_type type_priority = { parse_priority, int_equal, print_priority, NULL };
+static const struct value_type type_priority = { parse_priority, NULL, print_priority, NULL };
 
 /* ---- an absolute path, or empty for "none" ---- */
 
@@ -668,22 +648,25 @@ static const struct value_type type_words = { parse_words, words_equal, print_wo
 
 static const struct config_key keys[] = {
         KEY("Probe", "Mode", type_choice, mode, .restart_only = true, .choices = probe_mode_names),
-        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 1, .max = 1024,
+        /* 2 pages at least: one cannot hold a record with a 4 KiB path, which would then be lost every time */
+        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 2, .max = 1024,
             .power_of_two = true),
         KEY("Probe", "WakeupEvents", type_unsigned, wakeup_events, .restart_only = true, .min = 1, .max = 1024),
         KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),
         KEY("Probe", "KernelSource", type_path, kernel_source, .restart_only = true),
-        KEY("Filter", "PIDs", type_pids, pids, .max = FILTER_MAX_PIDS),
-        KEY("Filter", "UIDs", type_uids, uids, .max = FILTER_MAX_UIDS),
-        KEY("Filter", "Commands", type_words, commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "ExcludeCommands", type_words, exclude_commands, .max = FILTER_MAX_COMMS,
+        KEY("Filter", "PIDs", type_pids, filter.pids, .max = FILTER_MAX_PIDS),
+        KEY("Filter", "ExcludePIDs", type_pids, filter.exclude_pids, .max = FILTER_MAX_PIDS),
+        KEY("Filter", "UIDs", type_uids, filter.uids, .max = FILTER_MAX_UIDS),
+        KEY("Filter", "ExcludeUIDs", type_uids, filter.exclude_uids, .max = FILTER_MAX_UIDS),
+        KEY("Filter", "Commands", type_words, filter.commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
+        KEY("Filter", "ExcludeCommands", type_words, filter.exclude_commands, .max = FILTER_MAX_COMMS,
             .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "PathPrefixes", type_words, path_prefixes, .max = FILTER_MAX_PREFIXES,
+        KEY("Filter", "PathPrefixes", type_words, filter.path_prefixes, .max = FILTER_MAX_PREFIXES,
             .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "ExcludePathPrefixes", type_words, exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
+        KEY("Filter", "ExcludePathPrefixes", type_words, filter.exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
             .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "FailedOnly", type_bool, failed_only),
-        KEY("Filter", "Access", type_choice, access, .choices = access_filter_names),
+        KEY("Filter", "FailedOnly", type_bool, filter.failed_only),
+        KEY("Filter", "Access", type_choice, filter.access, .choices = access_filter_names),
         KEY("Output", "Target", type_choice, target, .restart_only = true, .choices = output_target_names),
         KEY("Output", "Priority", type_priority, priority),
         KEY("Output", "FailurePriority", type_priority, failure_priority),
@@ -712,7 +695,7 @@ void config_init(struct config *c)
                 .perf_buffer_pages = 256,
                 .wakeup_events = 32,
                 .max_in_flight = 16384,
-                .access = ACCESS_ANY,
+                .filter.access = ACCESS_ANY,
                 .target = OUTPUT_JOURNAL,
                 .priority = 6,
                 .failure_priority = 5,
@@ -785,17 +768,54 @@ static void on_syntax_error(void *userdata, unsigned line, const char *text)
         error_at(&s->ctx, "%s", text);
 }
 
-/* An include and an exclude list share one kernel map: one verdict per word, one size for both. */
-static void check_shared_map(struct parse_ctx *p, const struct str_list *in, const struct str_list *out,
-                             const char *in_key, const char *out_key, size_t map_size)
+/* An include and an exclude list share one kernel map: one verdict per value, one size for both. */
+static void check_shared_map(struct parse_ctx *p, const char *in_key, size_t nin, const char *out_key, size_t nout,
+                             size_t map_size, bool (*same)(const void *, size_t, const void *, size_t), const void *in,
+                             const void *out, void (*name)(const void *, size_t, char *, size_t))
 {
-        for (size_t i = 0; i < in->n; i++)
-                for (size_t j = 0; j < out->n; j++)
-                        if (strcmp(in->v[i], out->v[j]) == 0)
-                                error_at(p, "'%s' is in both %s= and %s=", in->v[i], in_key, out_key);
-        if (in->n + out->n > map_size)
+        char text[64];
+
+        for (size_t i = 0; i < nin; i++)
+                for (size_t j = 0; j < nout; j++)
+                        if (same(in, i, out, j)) {
+                                name(in, i, text, sizeof(text));
+                                error_at(p, "'%s' is in both %s= and %s=", text, in_key, out_key);
+                        }
+        if (nin + nout > map_size)
                 error_at(p, "%s= and %s= hold %zu entries together; the kernel's map holds %zu", in_key, out_key,
-                         in->n + out->n, map_size);
+                         nin + nout, map_size);
+}
+
+static bool same_word(const void *a, size_t i, const void *b, size_t j)
+{
+        return strcmp(((const struct str_list *)a)->v[i], ((const struct str_list *)b)->v[j]) == 0;
+}
+
+static void name_word(const void *l, size_t i, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s", ((const struct str_list *)l)->v[i]);
+}
+
+static bool same_id(const void *a, size_t i, const void *b, size_t j)
+{
+        return ((const struct id_list *)a)->v[i] == ((const struct id_list *)b)->v[j];
+}
+
+static void name_id(const void *l, size_t i, char *buf, size_t size)
+{
+        snprintf(buf, size, "%" PRIu32, ((const struct id_list *)l)->v[i]);
+}
+
+static void check_words(struct parse_ctx *p, const char *in_key, const struct str_list *in, const char *out_key,
+                        const struct str_list *out, size_t map_size)
+{
+        check_shared_map(p, in_key, in->n, out_key, out->n, map_size, same_word, in, out, name_word);
+}
+
+static void check_ids(struct parse_ctx *p, const char *in_key, const struct id_list *in, const char *out_key,
+                      const struct id_list *out, size_t map_size)
+{
+        check_shared_map(p, in_key, in->n, out_key, out->n, map_size, same_id, in, out, name_id);
 }
 
 int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
@@ -809,9 +829,12 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
         if (r < 0)
                 return r;
         s.ctx.line = 0;
-        check_shared_map(&s.ctx, &c->commands, &c->exclude_commands, "Commands", "ExcludeCommands", FILTER_MAX_COMMS);
-        check_shared_map(&s.ctx, &c->path_prefixes, &c->exclude_path_prefixes, "PathPrefixes", "ExcludePathPrefixes",
-                         FILTER_MAX_PREFIXES);
+        check_ids(&s.ctx, "PIDs", &c->filter.pids, "ExcludePIDs", &c->filter.exclude_pids, FILTER_MAX_PIDS);
+        check_ids(&s.ctx, "UIDs", &c->filter.uids, "ExcludeUIDs", &c->filter.exclude_uids, FILTER_MAX_UIDS);
+        check_words(&s.ctx, "Commands", &c->filter.commands, "ExcludeCommands", &c->filter.exclude_commands,
+                    FILTER_MAX_COMMS);
+        check_words(&s.ctx, "PathPrefixes", &c->filter.path_prefixes, "ExcludePathPrefixes",
+                    &c->filter.exclude_path_prefixes, FILTER_MAX_PREFIXES);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 
@@ -849,7 +872,9 @@ void config_diff(const struct config *a, const struct config *b, char *restart_o
         for (size_t i = 0; i < NKEYS; i++) {
                 const struct config_key *k = &keys[i];
 
-                if (k->type->equal(const_field_of(a, k), const_field_of(b, k)))
+                const void *va = const_field_of(a, k), *vb = const_field_of(b, k);
+
+                if (k->type->equal ? k->type->equal(va, vb) : memcmp(va, vb, k->size) == 0)
                         continue;
                 if (k->restart_only)
                         note_key(restart_only, rsize, k->name);

@@ -18,16 +18,6 @@
 #define CONFIG_DEFAULT_COALESCE_USEC 0
 #define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
 
-struct id_list {
-        uint32_t *v;
-        size_t n;
-};
-
-struct str_list {
-        char **v;
-        size_t n;
-};
-
 /*
  * /etc/opensnoopd/opensnoopd.conf. Every key is one row of the table in
  * config.c, which parse, diff and print all walk: a new key is a new field
@@ -39,13 +29,8 @@ struct config {
         unsigned perf_buffer_pages;
         unsigned wakeup_events;
         unsigned max_in_flight;
-        char *kernel_source; /* NULL: /lib/modules/$(uname -r)/build */
-        /* [Filter] */
-        struct id_list pids, uids;
-        struct str_list commands, exclude_commands;
-        struct str_list path_prefixes, exclude_path_prefixes;
-        bool failed_only;
-        enum access_filter access;
+        char *kernel_source;         /* NULL: /lib/modules/$(uname -r)/build */
+        struct filter_config filter; /* [Filter] */
         /* [Output] */
         enum output_target target;
         int priority, failure_priority;

@@ -2,6 +2,7 @@
 #include "escape.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* Length of the well-formed UTF-8 sequence at s (1–4), or 0 if there is none. */
 static size_t utf8_sequence(const unsigned char *s, size_t avail, uint32_t *cp)
@@ -60,7 +61,27 @@ static size_t put_hex(char *out, unsigned char byte)
         return 4;
 }
 
-size_t escape_for_display(const char *in, size_t len, char *out)
+/*
+ * Code points that change how the text around them reads without showing
+ * themselves: bidirectional controls (Trojan Source), line and paragraph
+ * separators, zero-width and other default-ignorable characters.
+ */
+static bool invisible(uint32_t cp)
+{
+        return cp == 0x00ad || cp == 0x034f || cp == 0x061c || cp == 0x115f || cp == 0x1160 || cp == 0x17b4 ||
+               cp == 0x17b5 || (cp >= 0x180b && cp <= 0x180f) || (cp >= 0x200b && cp <= 0x200f) ||
+               (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 ||
+               (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff || cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) ||
+               (cp >= 0x1bca0 && cp <= 0x1bca3) || (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+static size_t put_code_point(char *out, uint32_t cp)
+{
+        /* at most 10 bytes for a 4-byte sequence, 6 for a 2- or 3-byte one: within ESCAPE_MAX */
+        return (size_t)(cp > 0xffff ? sprintf(out, "\\U%08x", (unsigned)cp) : sprintf(out, "\\u%04x", (unsigned)cp));
+}
+
+static size_t escape(const char *in, size_t len, char *out, bool quoted)
 {
         const unsigned char *s = (const unsigned char *)in;
         size_t o = 0;
@@ -69,9 +90,9 @@ size_t escape_for_display(const char *in, size_t len, char *out)
                 uint32_t cp;
                 size_t n = utf8_sequence(s + i, len - i, &cp);
 
-                if (n == 1 && cp == '\\') {
+                if (n == 1 && (cp == '\\' || (quoted && cp == '"'))) {
                         out[o++] = '\\';
-                        out[o++] = '\\';
+                        out[o++] = (char)cp;
                 } else if (n == 1 && cp == '\n') {
                         out[o++] = '\\';
                         out[o++] = 'n';
@@ -86,12 +107,30 @@ size_t escape_for_display(const char *in, size_t len, char *out)
                                 o += put_hex(out + o, s[i + k]);
                         i += bytes;
                         continue;
+                } else if (invisible(cp)) {
+                        o += put_code_point(out + o, cp);
                 } else {
                         for (size_t k = 0; k < n; k++)
                                 out[o++] = (char)s[i + k];
                 }
                 i += n;
         }
+        out[o] = '\0';
+        return o;
+}
+
+size_t escape_for_display(const char *in, size_t len, char *out)
+{
+        return escape(in, len, out, false);
+}
+
+size_t escape_quoted(const char *in, size_t len, char *out)
+{
+        size_t o;
+
+        out[0] = '"';
+        o = 1 + escape(in, len, out + 1, true);
+        out[o++] = '"';
         out[o] = '\0';
         return o;
 }

@@ -57,8 +57,9 @@ __attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, co
 }
 
 /*
- * MESSAGE=comm[pid] opened PATH FLAGS = FD, ... failed to open PATH FLAGS: ERRNO,
- * or ... was interrupted opening PATH FLAGS: ERESTARTSYS
+ * MESSAGE=comm[pid] opened "PATH" FLAGS = FD, ... failed to open "PATH" FLAGS: ERRNO,
+ * or ... was interrupted opening "PATH" FLAGS: ERESTARTSYS. The path is quoted, so
+ * that no name can read as more of the sentence ("x; sshd[1] opened /etc/shadow").
  */
 static int add_message(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
                        const char *flags_text, const char *error_name)
@@ -74,16 +75,13 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
 
         escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
         n = snprintf(msg, room, "%s%s[%" PRIu32 "] %s ", prefix, comm, ev->pid, verb);
-        if (n < 0 || (size_t)n >= room || room - (size_t)n < ESCAPE_MAX((size_t)ev->path_len) + 128)
+        if (n < 0 || (size_t)n >= room || room - (size_t)n < ESCAPE_QUOTED_MAX((size_t)ev->path_len) + 128)
                 return -ENOBUFS;
         len = (size_t)n;
-        if (ev->event_flags & OPEN_EVENT_PATH_FAULT) {
+        if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
                 path_len = (size_t)snprintf(msg + len, room - len, "(unreadable path)");
-        } else {
-                path_len = escape_for_display(ev->path, ev->path_len, msg + len);
-                if (ev->path_len == 0)
-                        path_len = (size_t)snprintf(msg + len, room - len, "\"\"");
-        }
+        else
+                path_len = escape_quoted(ev->path, ev->path_len, msg + len);
         len += path_len;
         if (ev->result >= 0)
                 n = snprintf(msg + len, room - len, " %s = %" PRId64, flags_text, (int64_t)ev->result);

@@ -15,7 +15,7 @@
 
 #define FIELDS_MAX      28
 /* Room for every value: the path twice (raw, and escaped in MESSAGE) plus the rest. */
-#define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
+#define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
 
 /*
  * One journal entry as "NAME=value" byte strings, ready for sd_journal_sendv()

@@ -52,7 +52,8 @@ static void usage(FILE *f)
                    "      --print-bpf       print the BPF program as it will be compiled, and exit\n"
                    "      --version         print the version and exit\n"
                    "  -h, --help            print this help and exit\n\n"
-                   "Query what it recorded with, e.g.: journalctl OPEN_COMM=nginx -o json\n");
+                   "Query what the service recorded with, e.g.:\n"
+                   "  journalctl --namespace=opensnoopd OPEN_COMM=nginx -o json\n");
 }
 
 /* 0 to run, 1 to exit successfully (help, version), -EINVAL for bad arguments. */

@@ -30,7 +30,7 @@
  * its last user-space fd closes, and nothing would be delivered.
  */
 static const char *const kept_maps[] = { "settings",        "filter_pids", "filter_uids", "filter_comms",
-                                         "filter_prefixes", "stats",       "events" };
+                                         "filter_prefixes", "self_noise",  "stats",       "events" };
 #define NKEPT (sizeof(kept_maps) / sizeof(kept_maps[0]))
 
 /* One loaded program attached to one point. */
@@ -245,10 +245,9 @@ static int sync_map_prune(struct probe *p, const char *name, const void *keys, s
 static int update_all(int fd, const void *keys, size_t key_size, const uint8_t *verdicts, size_t n)
 {
         for (size_t i = 0; i < n; i++) {
-                uint8_t one = 1;
                 const void *key = (const char *)keys + i * key_size;
 
-                if (bpf_update_elem(fd, (void *)key, verdicts ? (void *)&verdicts[i] : &one, BPF_ANY) < 0)
+                if (bpf_update_elem(fd, (void *)key, (void *)&verdicts[i], BPF_ANY) < 0)
                         return -errno;
         }
         return 0;
@@ -273,19 +272,32 @@ static int sync_map_add(struct probe *p, const char *name, const void *keys, siz
         return r;
 }
 
+/* One map's wanted contents, for the add-settings-prune order of probe_set_filter(). */
+struct map_contents {
+        const char *name;
+        const void *keys;
+        size_t key_size;
+        const uint8_t *verdicts;
+        size_t n;
+        size_t max_entries;
+};
+
 int probe_set_filter(struct probe *p, const struct filter_maps *m)
 {
-        int zero = 0, fd, r;
+        const struct map_contents maps[] = {
+                { "filter_pids", m->pids, sizeof(*m->pids), m->pid_verdicts, m->npids, FILTER_MAX_PIDS },
+                { "filter_uids", m->uids, sizeof(*m->uids), m->uid_verdicts, m->nuids, FILTER_MAX_UIDS },
+                { "filter_comms", m->comms, sizeof(*m->comms), m->comm_verdicts, m->ncomms, FILTER_MAX_COMMS },
+                { "filter_prefixes", m->prefixes, sizeof(*m->prefixes), m->prefix_verdicts, m->nprefixes,
+                  FILTER_MAX_PREFIXES },
+                { "self_noise", m->self_noise, sizeof(*m->self_noise), m->self_noise_verdicts, m->nself_noise,
+                  FILTER_MAX_SELF_NOISE },
+        };
+        int zero = 0, fd, r = 0;
 
-        r = sync_map_add(p, "filter_pids", m->pids, sizeof(uint32_t), NULL, m->npids, FILTER_MAX_PIDS);
-        if (r == 0)
-                r = sync_map_add(p, "filter_uids", m->uids, sizeof(uint32_t), NULL, m->nuids, FILTER_MAX_UIDS);
-        if (r == 0)
-                r = sync_map_add(p, "filter_comms", m->comms, sizeof(*m->comms), m->comm_verdicts, m->ncomms,
-                                 FILTER_MAX_COMMS);
-        if (r == 0)
-                r = sync_map_add(p, "filter_prefixes", m->prefixes, sizeof(*m->prefixes), m->prefix_verdicts,
-                                 m->nprefixes, FILTER_MAX_PREFIXES);
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && r == 0; i++)
+                r = sync_map_add(p, maps[i].name, maps[i].keys, maps[i].key_size, maps[i].verdicts, maps[i].n,
+                                 maps[i].max_entries);
         if (r < 0)
                 return r;
         fd = table_fd(p, "settings");
@@ -296,14 +308,8 @@ int probe_set_filter(struct probe *p, const struct filter_maps *m)
                 set_error(p, "writing the filter settings");
                 return r;
         }
-        r = sync_map_prune(p, "filter_pids", m->pids, sizeof(uint32_t), m->npids, FILTER_MAX_PIDS);
-        if (r == 0)
-                r = sync_map_prune(p, "filter_uids", m->uids, sizeof(uint32_t), m->nuids, FILTER_MAX_UIDS);
-        if (r == 0)
-                r = sync_map_prune(p, "filter_comms", m->comms, sizeof(*m->comms), m->ncomms, FILTER_MAX_COMMS);
-        if (r == 0)
-                r = sync_map_prune(p, "filter_prefixes", m->prefixes, sizeof(*m->prefixes), m->nprefixes,
-                                   FILTER_MAX_PREFIXES);
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]) && r == 0; i++)
+                r = sync_map_prune(p, maps[i].name, maps[i].keys, maps[i].key_size, maps[i].n, maps[i].max_entries);
         return r;
 }
 

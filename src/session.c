@@ -82,10 +82,35 @@ static uint32_t own_kernel_pid(void)
         return (uint32_t)pid;
 }
 
+/* Our systemd unit, from our cgroup ("0::/system.slice/opensnoopd.service"), or NULL outside one. */
+static char *own_unit(void)
+{
+        char line[512], *unit = NULL;
+        FILE *f = fopen("/proc/self/cgroup", "re");
+
+        if (!f)
+                return NULL;
+        while (!unit && fgets(line, sizeof(line), f)) {
+                char *last;
+
+                line[strcspn(line, "\n")] = '\0';
+                last = strrchr(line, '/');
+                if (strncmp(line, "0::", 3) == 0 && last && strlen(last) > 9 &&
+                    strcmp(last + strlen(last) - 8, ".service") == 0)
+                        unit = strdup(last + 1);
+        }
+        fclose(f);
+        return unit;
+}
+
 static int apply_filter(struct session *s, const struct config *c)
 {
         struct filter_maps maps;
-        int r = filter_maps_build(c, own_kernel_pid(), &maps);
+        char *unit = own_unit();
+        struct filter_self self = { .pid = own_kernel_pid(), .unit = unit };
+        int r = filter_maps_build(&c->filter, &self, &maps);
+
+        free(unit);
 
         if (r < 0)
                 return r;

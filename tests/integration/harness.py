@@ -2,6 +2,8 @@
 """Shared pieces of the integration tests: the real daemon, the real kernel,
 the real journald. Nothing here stands in for any of them."""
 
+import atexit
+import ctypes
 import errno
 import json
 import os
@@ -23,15 +25,168 @@ LOSS_MESSAGE_ID = "58bd4eaad71a43d79f78ff1baa05e4da"
 
 
 def require_environment(case):
-    """Root, tracefs, journald: started if missing (CI ends whatever a session left)."""
+    """Root and tracefs; and the tests' own journald (see JournalNamespace)."""
     if os.geteuid() != 0:
         raise unittest.SkipTest("SKIPPED LOUDLY: integration tests need root (BPF); run them as root")
     if not os.path.exists("/sys/kernel/tracing/events"):
         subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=True)
-    # the process, not the socket: a socket can outlive its journald
-    if subprocess.run(["pgrep", "-x", "systemd-journal"], stdout=subprocess.DEVNULL).returncode != 0:
-        setup = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "setup-host")
-        subprocess.run([setup], check=True)
+    JOURNAL.ensure_started()
+
+
+class JournalNamespace:
+    """A journald namespace of this test process's own: its own systemd-journald
+    instance, its own socket and journal files, with rate limiting off.
+
+    Every daemon under test writes there (Daemon runs it in a mount namespace with
+    this instance's socket directory over /run/systemd/journal), and every query
+    reads there (journalctl --namespace). So the tests are exempt from rate
+    limiting the way the product's unit is, on a machine where systemd is PID 1 as
+    well as where it is not; they never add entries to the host's journal; and a
+    test may stop and start this journald without touching the host's. The
+    instance is stopped and its files removed when the process exits; if the
+    process is killed, the instance dies with it (PR_SET_PDEATHSIG) and the next
+    run removes the files."""
+
+    PREFIX = "opensnoopd-test-"
+    CONFIG = ("[Journal]\n"
+              "Storage=persistent\n"
+              "RateLimitIntervalSec=0\n"
+              # room for the flood test's entries (about 1 GB at 700k entries), never more
+              "SystemMaxUse=4G\n"
+              "SystemKeepFree=1G\n"
+              "SystemMaxFileSize=256M\n"
+              "ForwardToSyslog=no\n"
+              "ForwardToKMsg=no\n"
+              "ForwardToConsole=no\n"
+              "ForwardToWall=no\n")
+
+    def __init__(self, name):
+        self.name = name
+        self.proc = None
+
+    def paths(self, name=None):
+        """The config file and the directories an instance called name owns."""
+        name = name or self.name
+        with open("/etc/machine-id") as f:
+            machine = f.read().strip()
+        return (f"/etc/systemd/journald@{name}.conf",
+                [f"/run/systemd/journal.{name}", f"/var/log/journal/{machine}.{name}",
+                 f"/run/log/journal/{machine}.{name}"])
+
+    @property
+    def socket_dir(self):
+        return f"/run/systemd/journal.{self.name}"
+
+    def remove_files(self, name=None):
+        config, dirs = self.paths(name)
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        try:
+            os.unlink(config)
+        except FileNotFoundError:
+            pass
+
+    def remove_stale(self):
+        """Files of instances whose test process is gone (killed before it could clean up)."""
+        for config in os.listdir("/etc/systemd"):
+            m = re.fullmatch(r"journald@" + re.escape(self.PREFIX) + r"(\d+)\.conf", config)
+            if m and not os.path.exists(f"/proc/{m.group(1)}"):
+                self.remove_files(self.PREFIX + m.group(1))
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure_started(self):
+        if not self.running():
+            if self.proc is None:
+                self.remove_stale()
+                atexit.register(self.close)
+            self.start()
+
+    def start(self):
+        """Starts the instance; returns once it accepts entries."""
+        config, _ = self.paths()
+        with open(config, "w") as f:
+            f.write(self.CONFIG)
+        binary = next(p for p in ("/lib/systemd/systemd-journald", "/usr/lib/systemd/systemd-journald")
+                      if os.path.exists(p))
+        self.proc = subprocess.Popen([binary, self.name], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + 30
+        while not self.accepts():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"systemd-journald {self.name} did not start (exit {self.proc.poll()})")
+            time.sleep(0.05)
+        self.keep_busy()
+
+    def keep_busy(self):
+        """A namespace's journald exits after 30 s without clients (a test that waits
+        that long would find it gone): an open stdout stream, as a service's, keeps
+        it. The stream's header says who we are and sends nothing further."""
+        self.stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.stream.connect(self.socket_dir + "/stdout")
+        self.stream.sendall(b"opensnoopd-tests\n\n6\n0\n0\n0\n0\n")
+
+    def accepts(self):
+        """Whether a journald listens on the socket (a socket file can outlive its journald)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.connect(self.socket_dir + "/socket")
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def stop(self):
+        """Stops this instance, and only it; returns once it is gone."""
+        if getattr(self, "stream", None):
+            self.stream.close()
+            self.stream = None
+        if self.running():
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+    def close(self):
+        self.stop()
+        self.remove_files()
+
+
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _die_with_parent():
+    _prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+JOURNAL = JournalNamespace(f"{JournalNamespace.PREFIX}{os.getpid()}")
+
+
+def expected_mode():
+    """The probe mode Mode=auto must pick here, when the environment says (the VM test: kprobe)."""
+    return os.environ.get("OPENSNOOPD_TEST_EXPECT_MODE")
+
+
+def detected_mode(stderr):
+    """The mode the daemon says it traces with ("kprobe" or "tracepoint")."""
+    m = re.search(r"tracing opens with (\S+) on ", stderr)
+    return m.group(1) if m else None
+
+
+def tracepoint_syscalls():
+    """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open)."""
+    return [s for s in ("open", "openat", "openat2")
+            if os.path.exists(f"/sys/kernel/tracing/events/syscalls/sys_enter_{s}")]
+
+
+def wait_until(predicate, timeout=60.0, interval=0.2):
+    """Polls predicate until it returns something true or the timeout; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
 
 
 def field_bytes(entry, name):
@@ -70,9 +225,11 @@ def flags_text(flags):
 
 def own_cgroup_id():
     """The cgroup v2 id of this process (its cgroup directory's inode), or None without cgroup v2."""
-    mounts = [l.split() for l in open("/proc/mounts")]
+    with open("/proc/mounts") as f:
+        mounts = [l.split() for l in f]
     roots = [m[1] for m in mounts if m[2] == "cgroup2"]
-    path = [l.strip().split("::", 1)[1] for l in open("/proc/self/cgroup") if l.startswith("0::")]
+    with open("/proc/self/cgroup") as f:
+        path = [l.strip().split("::", 1)[1] for l in f if l.startswith("0::")]
     if not roots or not path:
         return None
     return os.stat(roots[0] + path[0]).st_ino
@@ -139,32 +296,31 @@ def check_open_entries(header, records, entries, daemon_pid=None):
     return problems
 
 
-def journal(*matches, since_cursor=None):
+# Queries read the tests' own journal unless told otherwise (the VM's service
+# checks read the system journal: namespace=None).
+_OURS = object()
+
+
+def journalctl(namespace=_OURS):
+    ns = JOURNAL.name if namespace is _OURS else namespace
+    return ["journalctl", "--no-pager"] + ([f"--namespace={ns}"] if ns else [])
+
+
+def journal(*matches, namespace=_OURS):
     """Entries matching FIELD=value terms, oldest first."""
-    cmd = ["journalctl", "--no-pager", "-o", "json", "--all"]
-    if since_cursor:
-        cmd.append("--after-cursor=" + since_cursor)
-    out = subprocess.run(cmd + list(matches), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    cmd = journalctl(namespace) + ["-o", "json", "--all"] + list(matches)
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def wait_journal(matches, count, timeout=20.0):
+def wait_journal(matches, count, timeout=20.0, namespace=_OURS):
     """Polls until at least count entries match (journald writes asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
-        entries = journal(*matches)
+        entries = journal(*matches, namespace=namespace)
         if len(entries) >= count or time.monotonic() > deadline:
             return entries
         time.sleep(0.3)
-
-
-def journal_cursor():
-    out = subprocess.run(["journalctl", "--no-pager", "-n", "0", "--show-cursor"],
-                         stdout=subprocess.PIPE, text=True).stdout
-    for line in out.splitlines():
-        if line.startswith("-- cursor: "):
-            return line[len("-- cursor: "):]
-    return None
 
 
 def bpf_links_of(pid):
@@ -212,9 +368,17 @@ class Daemon:
         self.stderr_path = self.notify_path + ".stderr"
         self.stdout_path = self.notify_path + ".stdout"
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
+        # In a mount namespace of its own, the daemon finds the tests' journald
+        # where sd_journal_send() looks: its socket directory (not the socket file,
+        # which a restarted journald replaces) over /run/systemd/journal. unshare
+        # and sh exec, so the process is the daemon's: same pid.
+        os.makedirs("/run/systemd/journal", exist_ok=True)
+        command = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                   'mount --bind "$0" /run/systemd/journal && exec "$@"', JOURNAL.socket_dir,
+                   DAEMON, "-c", self.config] + list(args)
         self.started = time.monotonic()
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.proc = subprocess.Popen([DAEMON, "-c", self.config] + list(args), env=env, stdout=out, stderr=err)
+            self.proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         self.pid = self.proc.pid
 
     def write_config(self, text):
@@ -326,6 +490,23 @@ class DaemonTestCase(unittest.TestCase):
         """A comm name no other test run uses (15 bytes at most)."""
         return f"{stem}{os.getpid() % 10000}{int(time.time() * 1000) % 10000}"[:15]
 
+    def marker(self):
+        """A path no open has used: a sentinel's."""
+        self.markers = getattr(self, "markers", 0) + 1
+        return os.path.join(self.workdir, f"sentinel-{self.markers}-{time.monotonic_ns()}")
+
+    def sentinel(self, comm, scenario="paths"):
+        """Opens a fresh marker path as comm (a failed read-only open; scenario
+        "create" makes it a write) and waits until the daemon has written its
+        entry. Everything the daemon saw before the marker has been written or
+        dropped by then, so a test may count, or assert an absence, at once.
+        Returns the marker's path; its entry is one more for comm."""
+        path = self.marker()
+        run_opener(comm, self.workdir, scenario, path.encode().hex())
+        entries = wait_journal([f"OPEN_PATH={path}"], 1, timeout=120)
+        self.assertEqual(len(entries), 1, f"the sentinel {path} reached the journal once")
+        return path
+
 
 def record_figures(scenario, **figures):
     """Keeps what a test measured in BUILD/reliability.json, for the README's table."""
@@ -348,6 +529,14 @@ def rss_kb(pid):
     return None
 
 
+def parse_stopped(stderr):
+    """The counters of the daemon's last words ("stopped: N written, ..."), as a dict."""
+    lines = [l for l in stderr.splitlines() if "stopped: " in l]
+    if not lines:
+        return None
+    return {k: int(v) for v, k in re.findall(r"(\d+) (written|filtered|lost|undelivered)", lines[-1])}
+
+
 def parse_status(status):
     """The counters of a STATUS= line, as a dict."""
     return {k: int(v) for v, k in re.findall(r"(\d+) (written|filtered|lost|undelivered)", status)}
@@ -364,19 +553,8 @@ def loss_reports(daemon_pid):
 
 def count_entries(*matches):
     """How many entries match, without decoding them all as JSON."""
-    out = subprocess.run(["journalctl", "--no-pager", "-o", "export", "--output-fields=OPEN_PID"] + list(matches),
+    out = subprocess.run(journalctl() + ["-o", "export", "--output-fields=OPEN_PID"] + list(matches),
                          stdout=subprocess.PIPE).stdout
     return out.count(b"\n__CURSOR=") + out.startswith(b"__CURSOR=")
 
 
-def start_journald():
-    setup = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "setup-host")
-    subprocess.run([setup], check=True, stderr=subprocess.DEVNULL)
-
-
-def stop_journald():
-    subprocess.run(["pkill", "-x", "systemd-journal"])
-    for _ in range(100):
-        if subprocess.run(["pgrep", "-x", "systemd-journal"], stdout=subprocess.DEVNULL).returncode != 0:
-            return
-        time.sleep(0.05)

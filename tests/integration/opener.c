@@ -6,12 +6,13 @@
  *
  *   opener COMM DIR SCENARIO
  *
- * SCENARIO "fields": the set of issue #2 (existing, missing, O_CREAT 0640,
+ * SCENARIO "fields": one open of every kind (existing, missing, O_CREAT 0640,
  * relative to a directory fd, newline in the name, 4000+ and 4095 bytes,
  * empty, openat2, open). "burst N": N opens of DIR/burst; "burst-for SECS":
  * as many as it can in SECS seconds; both print how many they attempted
  * (each is one event); "distinct N": N opens of missing DIR/d0, DIR/d1, ….
- * "paths HEX...": openat() of each hex-encoded path.
+ * "paths HEX...": openat() of each hex-encoded path;
+ * "create HEX...": the same with O_CREAT|O_WRONLY, mode 0600.
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
@@ -192,13 +193,15 @@ int main(int argc, char **argv)
                 printf("{\"opens\":%ld}\n", distinct(argv[2], strtol(argv[4], NULL, 10)));
         } else if (strcmp(argv[3], "burst-for") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", burst(argv[2], -1, strtod(argv[4], NULL)));
-        } else if (strcmp(argv[3], "paths") == 0) {
+        } else if (strcmp(argv[3], "paths") == 0 || strcmp(argv[3], "create") == 0) {
                 static char path[8192];
+                int create = strcmp(argv[3], "create") == 0;
 
                 for (int i = 4; i < argc; i++) {
                         if (from_hex(argv[i], path, sizeof(path)) < 0)
                                 return 2;
-                        long fd = do_open("openat", AT_FDCWD, path, O_RDONLY, 0);
+                        long fd = do_open("openat", AT_FDCWD, path, create ? O_CREAT | O_WRONLY : O_RDONLY,
+                                          create ? 0600 : 0);
 
                         if (fd >= 0)
                                 close((int)fd);

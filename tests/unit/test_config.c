@@ -48,7 +48,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.target, OUTPUT_JOURNAL);
         assert_int_equal(c.priority, 6);
         assert_int_equal(c.failure_priority, 5);
-        assert_false(c.failed_only);
+        assert_false(c.filter.failed_only);
         assert_null(c.kernel_source);
         config_done(&c);
 }
@@ -90,17 +90,17 @@ static void test_every_key(void **state)
         assert_int_equal(c.wakeup_events, 8);
         assert_int_equal(c.max_in_flight, 4096);
         assert_string_equal(c.kernel_source, "/usr/src/linux");
-        assert_int_equal(c.pids.n, 3);
-        assert_int_equal(c.pids.v[2], 3);
-        assert_int_equal(c.uids.n, 2);
-        assert_int_equal(c.uids.v[1], 1000);
-        assert_int_equal(c.commands.n, 2);
-        assert_string_equal(c.commands.v[1], "my app");
-        assert_string_equal(c.exclude_commands.v[0], "cron");
-        assert_int_equal(c.path_prefixes.n, 2);
-        assert_string_equal(c.exclude_path_prefixes.v[0], "/home/cache");
-        assert_true(c.failed_only);
-        assert_int_equal(c.access, ACCESS_WRITE);
+        assert_int_equal(c.filter.pids.n, 3);
+        assert_int_equal(c.filter.pids.v[2], 3);
+        assert_int_equal(c.filter.uids.n, 2);
+        assert_int_equal(c.filter.uids.v[1], 1000);
+        assert_int_equal(c.filter.commands.n, 2);
+        assert_string_equal(c.filter.commands.v[1], "my app");
+        assert_string_equal(c.filter.exclude_commands.v[0], "cron");
+        assert_int_equal(c.filter.path_prefixes.n, 2);
+        assert_string_equal(c.filter.exclude_path_prefixes.v[0], "/home/cache");
+        assert_true(c.filter.failed_only);
+        assert_int_equal(c.filter.access, ACCESS_WRITE);
         assert_int_equal(c.target, OUTPUT_JSON);
         assert_int_equal(c.priority, 5);
         assert_int_equal(c.failure_priority, 3);
@@ -115,8 +115,8 @@ static void test_empty_value_resets_list(void **state)
 
         (void)state;
         assert_int_equal(parse("[Filter]\nCommands=a b\nCommands=\nCommands=c\n", &c, &e), 0);
-        assert_int_equal(c.commands.n, 1);
-        assert_string_equal(c.commands.v[0], "c");
+        assert_int_equal(c.filter.commands.n, 1);
+        assert_string_equal(c.filter.commands.v[0], "c");
         config_done(&c);
 }
 
@@ -136,18 +136,19 @@ static void test_bad_values_all_reported(void **state)
 {
         static const char *const expected[] = {
                 "test.conf:2: Mode=kprobes: must be auto, kprobe or tracepoint",
-                "test.conf:3: PerfBufferPages=3: must be a power of two from 1 to 1024",
-                "test.conf:4: PerfBufferPages=2048: must be a power of two from 1 to 1024",
-                "test.conf:5: MaxInFlight=12x: must be a whole number from 64 to 1048576",
-                "test.conf:7: FailedOnly=maybe: not a boolean (use yes or no)",
-                "test.conf:8: PIDs=-4: not a process id",
-                "test.conf:9: UIDs=www-data: not a numeric user id",
-                "test.conf:10: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
+                "test.conf:3: PerfBufferPages=3: must be a power of two from 2 to 1024",
+                "test.conf:4: PerfBufferPages=2048: must be a power of two from 2 to 1024",
+                "test.conf:5: PerfBufferPages=1: must be a power of two from 2 to 1024",
+                "test.conf:6: MaxInFlight=12x: must be a whole number from 64 to 1048576",
+                "test.conf:8: FailedOnly=maybe: not a boolean (use yes or no)",
+                "test.conf:9: PIDs=-4: not a process id",
+                "test.conf:10: UIDs=www-data: not a numeric user id",
+                "test.conf:11: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
                 "name",
-                "test.conf:11: Access=read: must be any or write",
-                "test.conf:13: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
-                "test.conf:14: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
-                "test.conf:15: Target=syslog: must be journal, json or text",
+                "test.conf:12: Access=read: must be any or write",
+                "test.conf:14: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
+                "test.conf:15: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
+                "test.conf:16: Target=syslog: must be journal, json or text",
         };
 
         (void)state;
@@ -155,6 +156,7 @@ static void test_bad_values_all_reported(void **state)
                       "Mode=kprobes\n"
                       "PerfBufferPages=3\n"
                       "PerfBufferPages=2048\n"
+                      "PerfBufferPages=1\n"
                       "MaxInFlight=12x\n"
                       "[Filter]\n"
                       "FailedOnly=maybe\n"
@@ -251,7 +253,7 @@ static void test_load_refuses_untrusted_file(void **state)
 
                 assert_int_equal(chown(path, 0, 0), 0);
                 assert_int_equal(config_load(path, false, &c, &e), 0);
-                assert_true(c.failed_only);
+                assert_true(c.filter.failed_only);
         } else {
                 /* Not root: our own file is not root's, so it must be refused. */
                 assert_int_equal(chmod(path, 0644), 0);
@@ -281,9 +283,9 @@ static void test_print_round_trip(void **state)
         config_print(&c, f);
         fclose(f);
         assert_int_equal(parse(text, &again, &e), 0);
-        assert_int_equal(again.commands.n, 2);
-        assert_string_equal(again.commands.v[0], "my app");
-        assert_int_equal(again.pids.v[0], 7);
+        assert_int_equal(again.filter.commands.n, 2);
+        assert_string_equal(again.filter.commands.v[0], "my app");
+        assert_int_equal(again.filter.pids.v[0], 7);
         assert_int_equal(again.target, OUTPUT_TEXT);
         free(text);
         config_done(&c);
@@ -391,7 +393,7 @@ static void test_diff(void **state)
         config_done(&b);
 }
 
-/* Issue 8, bug 1: an include and an exclude list share one kernel map, and its size. */
+/* An include and an exclude list share one kernel map, and its size: checked where parsed. */
 static void test_shared_maps_and_empty_words(void **state)
 {
         static const char *const expected_empty[] = {
@@ -429,6 +431,15 @@ static void test_shared_maps_and_empty_words(void **state)
         config_done(&c);
 
         expect_errors("[Filter]\nCommands=\"\"\nExcludePathPrefixes=/tmp ''\n", 2, expected_empty);
+
+        {
+                static const char *const expected_ids[] = {
+                        "test.conf: '5' is in both PIDs= and ExcludePIDs=",
+                        "test.conf: '0' is in both UIDs= and ExcludeUIDs=",
+                };
+
+                expect_errors("[Filter]\nPIDs=5 6\nExcludePIDs=5\nUIDs=0\nExcludeUIDs=0 1000\n", 2, expected_ids);
+        }
 }
 
 /* What --check-config prints parses back to the same configuration, quotes and spaces included. */
@@ -442,9 +453,9 @@ static void test_print_round_trip_of_awkward_words(void **state)
 
         (void)state;
         assert_int_equal(parse("[Filter]\nPathPrefixes=\"/a b\" '/q\"uote' \"/both'\"'\"'\n", &c, &e), 0);
-        assert_int_equal(c.path_prefixes.n, 3);
-        assert_string_equal(c.path_prefixes.v[1], "/q\"uote");
-        assert_string_equal(c.path_prefixes.v[2], "/both'\"");
+        assert_int_equal(c.filter.path_prefixes.n, 3);
+        assert_string_equal(c.filter.path_prefixes.v[1], "/q\"uote");
+        assert_string_equal(c.filter.path_prefixes.v[2], "/both'\"");
         f = open_memstream(&text, &size);
         config_print(&c, f);
         fclose(f);

@@ -61,12 +61,39 @@ static void test_utf8_is_valid(void **state)
         assert_false(utf8_is_valid("\xe2\x82", 2));
 }
 
+/* Characters that change how a line reads without showing themselves are shown as code points. */
+static void test_invisible_escaped(void **state)
+{
+        char out[ESCAPE_QUOTED_MAX(64)];
+
+        (void)state;
+        check("a\xe2\x80\xae"
+              "b",
+              5,
+              "a\\u202e"
+              "b");                          /* RIGHT-TO-LEFT OVERRIDE */
+        check("\xe2\x80\xa8", 3, "\\u2028"); /* LINE SEPARATOR */
+        check("\xe2\x80\x8b", 3, "\\u200b"); /* ZERO WIDTH SPACE */
+        check("\xef\xbb\xbf", 3, "\\ufeff"); /* BYTE ORDER MARK */
+        check("\xc2\xad", 2, "\\u00ad");     /* SOFT HYPHEN */
+        check("\xe2\x81\xa6"
+              "x",
+              4, "\\u2066x");                        /* LEFT-TO-RIGHT ISOLATE */
+        check("\xf3\xa0\x80\x81", 4, "\\U000e0001"); /* LANGUAGE TAG */
+        check("\xe2\x80\x90", 3, "\xe2\x80\x90");    /* a visible HYPHEN stays */
+        /* quoted: a quote inside cannot end the value early */
+        assert_int_equal(escape_quoted("a\"b", 3, out), 6);
+        assert_string_equal(out, "\"a\\\"b\"");
+        assert_int_equal(escape_quoted("", 0, out), 2);
+        assert_string_equal(out, "\"\"");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_and_utf8_kept),  cmocka_unit_test(test_controls_escaped),
-                cmocka_unit_test(test_invalid_utf8_escaped), cmocka_unit_test(test_worst_case_fits),
-                cmocka_unit_test(test_utf8_is_valid),
+                cmocka_unit_test(test_invalid_utf8_escaped), cmocka_unit_test(test_invisible_escaped),
+                cmocka_unit_test(test_worst_case_fits),      cmocka_unit_test(test_utf8_is_valid),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,7 @@ static void test_successful_open(void **state)
         (void)state;
         make_event("cat", "/etc/hostname", 13, O_RDONLY | O_CLOEXEC, 3);
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
-        assert_field("MESSAGE", "cat[1234] opened /etc/hostname O_RDONLY|O_CLOEXEC = 3");
+        assert_field("MESSAGE", "cat[1234] opened \"/etc/hostname\" O_RDONLY|O_CLOEXEC = 3");
         assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
         assert_field("PRIORITY", "6");
         assert_field("SYSLOG_IDENTIFIER", "opensnoopd");
@@ -87,7 +87,7 @@ static void test_failed_open(void **state)
         (void)state;
         make_event("cat", "/nope", 5, O_RDONLY, -ENOENT);
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
-        assert_field("MESSAGE", "cat[1234] failed to open /nope O_RDONLY: ENOENT");
+        assert_field("MESSAGE", "cat[1234] failed to open \"/nope\" O_RDONLY: ENOENT");
         assert_field("PRIORITY", "5");
         assert_field("OPEN_ERRNO", "2");
         assert_field("OPEN_ERROR", "ENOENT");
@@ -111,7 +111,7 @@ static void test_newline_path_exact_and_message_escaped(void **state)
         make_event("cat", "/tmp/a\nb", 8, O_RDONLY, -ENOENT);
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_field("OPEN_PATH", "/tmp/a\nb");
-        assert_field("MESSAGE", "cat[1234] failed to open /tmp/a\\nb O_RDONLY: ENOENT");
+        assert_field("MESSAGE", "cat[1234] failed to open \"/tmp/a\\nb\" O_RDONLY: ENOENT");
 }
 
 static void test_invalid_utf8_path_and_comm(void **state)
@@ -126,7 +126,7 @@ static void test_invalid_utf8_path_and_comm(void **state)
         assert_int_equal(len, 7);
         assert_memory_equal(v, "/tmp/\xff\xfe", 7);
         assert_field("OPEN_COMM", "x\x1b[m");
-        assert_field("MESSAGE", "x\\x1b[m[1234] opened /tmp/\\xff\\xfe O_RDONLY = 3");
+        assert_field("MESSAGE", "x\\x1b[m[1234] opened \"/tmp/\\xff\\xfe\" O_RDONLY = 3");
 }
 
 static void test_longest_path(void **state)
@@ -198,16 +198,16 @@ static void test_folded_entry(void **state)
         assert_field("OPEN_LAST_USEC", "1000009000");
         assert_field("OPEN_PID", "42");
         assert_null(field("OPEN_PIDS", &(size_t){ 0 }));
-        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3 (12 times)");
+        assert_field("MESSAGE", "cat[42] opened \"/etc\" O_RDONLY = 3 (12 times)");
         assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 12, 5000000, 9000000, 3 }, &opts), 0);
         assert_field("OPEN_PIDS", "3");
-        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3 (12 times by 3 processes)");
+        assert_field("MESSAGE", "cat[42] opened \"/etc\" O_RDONLY = 3 (12 times by 3 processes)");
         /* one open while folding is on still says OPEN_COUNT=1 */
         assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 1, 5000000, 5000000, 0 }, &opts), 0);
         assert_field("OPEN_COUNT", "1");
         assert_null(field("OPEN_FIRST_USEC", &(size_t){ 0 }));
         assert_null(field("OPEN_LAST_USEC", &(size_t){ 0 }));
-        assert_field("MESSAGE", "cat[42] opened /etc O_RDONLY = 3");
+        assert_field("MESSAGE", "cat[42] opened \"/etc\" O_RDONLY = 3");
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
         assert_null(field("OPEN_COUNT", &(size_t){ 0 }));
 }
@@ -227,19 +227,19 @@ static void test_json_rendering(void **state)
         /* invalid UTF-8 becomes a byte array, as journalctl -o json does */
         assert_non_null(strstr(text, "\"OPEN_PATH\":[47,116,109,112,47,34,113,34,10,255]"));
         assert_non_null(strstr(text, "\"OPEN_COMM\":\"cat\""));
-        assert_non_null(strstr(text, "\"MESSAGE\":\"cat[1234] opened /tmp/\\\"q\\\"\\\\n\\\\xff O_RDONLY = 3\""));
+        assert_non_null(strstr(text, "\"MESSAGE\":\"cat[1234] opened \\\"/tmp/\\\\\\\"q\\\\\\\"\\\\n\\\\xff\\\" O_RDONLY = 3\""));
         assert_int_equal(text[size - 1], '\n');
         assert_null(memchr(text, '\n', size - 1));
         free(text);
 }
 
-/* Issue 8, bug 6: ERESTARTSYS and friends never reach a program; they are not failures it saw. */
+/* ERESTARTSYS and friends never reach a program: not failures it saw, and named. */
 static void test_interrupted_open_is_not_a_failure(void **state)
 {
         (void)state;
         make_event("cat", "/run/fifo", 9, O_RDONLY, -512);
         assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
-        assert_field("MESSAGE", "cat[1234] was interrupted opening /run/fifo O_RDONLY: ERESTARTSYS");
+        assert_field("MESSAGE", "cat[1234] was interrupted opening \"/run/fifo\" O_RDONLY: ERESTARTSYS");
         assert_field("PRIORITY", "6");
         assert_field("OPEN_INTERRUPTED", "ERESTARTSYS");
         assert_null(field("OPEN_ERRNO", &(size_t){ 0 }));
@@ -258,11 +258,31 @@ static void test_interrupted_open_is_not_a_failure(void **state)
         assert_null(field("OPEN_INTERRUPTED", &(size_t){ 0 }));
 }
 
+/* A name cannot pass for more of the sentence, nor hide what it says. */
+static void test_message_quotes_the_path(void **state)
+{
+        static const char forged[] = "/tmp/x\" O_RDONLY = 3; sshd[1] opened \"/etc/shadow";
+        static const char bidi[] = "/tmp/\xe2\x80\xaegpj.exe";
+
+        (void)state;
+        make_event("cat", forged, sizeof(forged) - 1, O_RDONLY, 3);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE",
+                     "cat[1234] opened \"/tmp/x\\\" O_RDONLY = 3; sshd[1] opened \\\"/etc/shadow\" O_RDONLY = 3");
+        assert_field("OPEN_PATH", forged);
+
+        make_event("cat", bidi, sizeof(bidi) - 1, O_RDONLY, 3);
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] opened \"/tmp/\\u202egpj.exe\" O_RDONLY = 3");
+        assert_field("OPEN_PATH", bidi);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_successful_open),
                 cmocka_unit_test(test_failed_open),
+                cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),
                 cmocka_unit_test(test_newline_path_exact_and_message_escaped),

@@ -4,15 +4,20 @@
 #include "config.h"
 #include "filter_maps.h"
 
-static void build(const char *text, struct filter_maps *s)
+static void build_as(const char *text, const char *unit, struct filter_maps *s)
 {
         struct config c;
         struct config_errors e = { 0 };
 
         config_init(&c);
         assert_int_equal(config_parse(text, strlen(text), "t.conf", &c, &e), 0);
-        assert_int_equal(filter_maps_build(&c, 4242, s), 0);
+        assert_int_equal(filter_maps_build(&c.filter, &(struct filter_self){ .pid = 4242, .unit = unit }, s), 0);
         config_done(&c);
+}
+
+static void build(const char *text, struct filter_maps *s)
+{
+        build_as(text, NULL, s);
 }
 
 static void test_no_filter_traces_all_but_self(void **state)
@@ -24,6 +29,11 @@ static void test_no_filter_traces_all_but_self(void **state)
         assert_int_equal(s.settings.active, 0);
         assert_int_equal(s.settings.self_pid, 4242);
         assert_int_equal(s.npids + s.nuids + s.ncomms + s.nprefixes, 0);
+        /* journald's and PID 1's opens of our /proc entries are ours: only that one prefix outside a unit */
+        assert_int_equal(s.nself_noise, 1);
+        assert_int_equal(s.self_noise[0].prefixlen, strlen("/proc/4242/") * 8);
+        assert_memory_equal(s.self_noise[0].data, "/proc/4242/", strlen("/proc/4242/") + 1);
+        assert_int_equal(s.self_noise_verdicts[0], FILTER_EXCLUDE);
         filter_maps_done(&s);
 }
 
@@ -76,12 +86,44 @@ static void test_prefix_keys(void **state)
         filter_maps_done(NULL);
 }
 
+static void test_excluded_ids_share_the_map_with_verdicts(void **state)
+{
+        struct filter_maps s;
+
+        (void)state;
+        build("[Filter]\nPIDs=10\nExcludePIDs=20 21\nExcludeUIDs=33\n", &s);
+        assert_int_equal(s.settings.active, FILTER_PIDS | FILTER_EXCLUDE_PIDS | FILTER_EXCLUDE_UIDS);
+        assert_int_equal(s.npids, 3);
+        assert_int_equal(s.pids[0], 10);
+        assert_int_equal(s.pid_verdicts[0], FILTER_INCLUDE);
+        assert_int_equal(s.pids[2], 21);
+        assert_int_equal(s.pid_verdicts[2], FILTER_EXCLUDE);
+        assert_int_equal(s.nuids, 1);
+        assert_int_equal(s.uid_verdicts[0], FILTER_EXCLUDE);
+        filter_maps_done(&s);
+}
+
+static void test_self_noise_of_a_unit(void **state)
+{
+        static const char extra[] = "/run/systemd/units/log-extra-fields:opensnoopd.service";
+        struct filter_maps s;
+
+        (void)state;
+        build_as("", "opensnoopd.service", &s);
+        assert_int_equal(s.nself_noise, 2);
+        assert_int_equal(s.self_noise[1].prefixlen, strlen(extra) * 8);
+        assert_memory_equal(s.self_noise[1].data, extra, sizeof(extra));
+        filter_maps_done(&s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_no_filter_traces_all_but_self),
                 cmocka_unit_test(test_every_filter_sets_its_bit),
                 cmocka_unit_test(test_comm_keys_are_padded_like_the_kernel),
+                cmocka_unit_test(test_excluded_ids_share_the_map_with_verdicts),
+                cmocka_unit_test(test_self_noise_of_a_unit),
                 cmocka_unit_test(test_prefix_keys),
         };
 
