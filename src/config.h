@@ -15,7 +15,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/opensnoopd/opensnoopd.conf"
 
 /* [Output] Coalesce= and CoalesceBy= by default (README: "Folding" gives the measurements behind them). */
-#define CONFIG_DEFAULT_COALESCE_USEC 0
+#define CONFIG_DEFAULT_COALESCE_USEC (10 * 1000000ull)
 #define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
 
 /*

@@ -115,12 +115,14 @@ static int64_t realtime_usec(uint64_t boot_ns, const struct fields_options *o)
         return (int64_t)(boot_ns + (uint64_t)o->boot_to_realtime_ns) / 1000;
 }
 
-int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_context *ctx,
                       const struct fields_options *o)
 {
         char flags_text[OPEN_FLAGS_TEXT_MAX], errbuf[16];
         const char *error_name = NULL;
         bool interrupted = open_result_interrupted(ev->result), failed = ev->result < 0 && !interrupted;
+        const struct open_fold *fold = ctx ? ctx->fold : NULL;
+        const struct attribution *who = ctx ? ctx->who : NULL;
         int r = 0;
 
         fields_reset(f);
@@ -161,6 +163,15 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         r |= add_string(f, "OPEN_SYSCALL", open_syscall_name(ev->syscall));
         r |= add_format(f, "OPEN_CGROUP_ID", "%" PRIu64, (uint64_t)ev->cgroup_id);
         r |= add_format(f, "OPEN_TIMESTAMP_USEC", "%" PRId64, realtime_usec(ev->boot_ns, o));
+        if (who && who->cgroup) {
+                r |= add_string(f, "OPEN_CGROUP", who->cgroup);
+                if (who->names.unit[0])
+                        r |= add_string(f, "OPEN_UNIT", who->names.unit);
+                if (who->names.user_unit[0])
+                        r |= add_string(f, "OPEN_USER_UNIT", who->names.user_unit);
+                if (who->names.container_id[0])
+                        r |= add_string(f, "OPEN_CONTAINER_ID", who->names.container_id);
+        }
         if (fold) {
                 r |= add_format(f, "OPEN_COUNT", "%" PRIu64, fold->count);
                 /* one open: both would repeat OPEN_TIMESTAMP_USEC, and a unique value costs the journal ~100 bytes */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "enrich.h"
 #include "escape.h"
 #include "opensnoop.h"
 
@@ -13,9 +14,11 @@
 #define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
 #define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
 
-#define FIELDS_MAX      28
-/* Room for every value: the path twice (raw, and escaped in MESSAGE) plus the rest. */
-#define FIELDS_BUF_SIZE (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + 2048)
+#define FIELDS_MAX 32
+/* Room for every value: the path twice (raw, and escaped in MESSAGE), the cgroup's path and names, the rest. */
+#define FIELDS_BUF_SIZE                                                                                 \
+        (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + OPEN_PATH_MAX + \
+         sizeof(struct cgroup_names) + 2048)
 
 /*
  * One journal entry as "NAME=value" byte strings, ready for sd_journal_sendv()
@@ -42,13 +45,21 @@ struct open_fold {
         uint32_t pids;              /* CoalesceBy=command: distinct processes; 0 otherwise */
 };
 
+/* What the stages between decode and the sink found out about one open (pipeline.c). */
+struct open_context {
+        const struct open_fold *fold;  /* folding is on: what the entry stands for; else NULL */
+        const struct attribution *who; /* enrich.c: its cgroup and unit; NULL if unknown */
+};
+
 /*
- * Fills f from one open; fold (NULL: folding is off) adds OPEN_COUNT=, and,
- * when it stands for more than one open, OPEN_FIRST_USEC= and OPEN_LAST_USEC=
- * (for one they would repeat OPEN_TIMESTAMP_USEC); by command, OPEN_PIDS=. Returns 0,
- * or -ENOBUFS if it would not fit (it always does for a decoded event).
+ * Fills f from one open. ctx (or any member NULL) adds: fold, OPEN_COUNT=,
+ * and, when it stands for more than one open, OPEN_FIRST_USEC= and
+ * OPEN_LAST_USEC= (for one they would repeat OPEN_TIMESTAMP_USEC), by
+ * command OPEN_PIDS=; who, OPEN_CGROUP= and those of OPEN_UNIT=,
+ * OPEN_USER_UNIT= and OPEN_CONTAINER_ID= it has. Returns 0, or -ENOBUFS if it
+ * would not fit (it always does for a decoded event).
  */
-int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
+int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_context *ctx,
                       const struct fields_options *o);
 
 /* Opens that never became entries, since the last report. */

@@ -6,10 +6,13 @@
 #include <stdlib.h>
 
 #include "decode.h"
+#include "enrich.h"
 
 struct pipeline {
         struct sink *sink;
         struct counters *c;
+        struct enrich *enrich; /* NULL: no cgroup2 mount, no attribution */
+        struct attribution who;
         struct fold *fold;
         bool folding;
         unsigned applied; /* the generation of the settings in use */
@@ -20,7 +23,8 @@ struct pipeline {
         struct open_event folded;
 };
 
-int pipeline_new(struct sink *sink, struct counters *c, const struct coalesce *co, struct pipeline **ret)
+int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, const struct coalesce *co,
+                 struct pipeline **ret)
 {
         struct pipeline *p = calloc(1, sizeof(*p));
         int r;
@@ -28,6 +32,7 @@ int pipeline_new(struct sink *sink, struct counters *c, const struct coalesce *c
         if (!p)
                 return -ENOMEM;
         p->sink = sink;
+        p->enrich = enrich;
         p->c = c;
         p->folding = co->window_ns > 0;
         atomic_store(&p->want_window_ns, co->window_ns);
@@ -50,6 +55,16 @@ struct pipeline *pipeline_free(struct pipeline *p)
         return NULL;
 }
 
+/* The last stages for one entry: enrich (who made the open), then the sink. */
+static int write_entry(struct pipeline *p, const struct open_event *ev, const struct open_fold *fold)
+{
+        struct open_context ctx = { .fold = fold };
+
+        if (p->enrich && enrich_lookup(p->enrich, ev->cgroup_id, &p->who) == 0)
+                ctx.who = &p->who;
+        return sink_write_event(p->sink, ev, &ctx);
+}
+
 /* Writes the oldest entry if it is due. 1: written (or counted), 0: none due, -EAGAIN. */
 static int emit_oldest(struct pipeline *p, uint64_t now_ns)
 {
@@ -58,7 +73,7 @@ static int emit_oldest(struct pipeline *p, uint64_t now_ns)
 
         if (!fold_oldest(p->fold, now_ns, &p->folded, &info))
                 return 0;
-        r = sink_write_event(p->sink, &p->folded, &info);
+        r = write_entry(p, &p->folded, &info);
         if (r == -EAGAIN)
                 return r;
         fold_pop(p->fold);
@@ -86,8 +101,12 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
                 atomic_fetch_add(&p->c->undelivered, 1);
                 return 0;
         }
+        /* Resolve the cgroup now, while it surely exists: a folded entry is written
+         * up to Coalesce= later, when a short-lived unit may be gone (it is cached). */
+        if (p->enrich)
+                (void)enrich_lookup(p->enrich, p->event.cgroup_id, &p->who);
         if (!p->folding) {
-                r = sink_write_event(p->sink, &p->event, NULL);
+                r = write_entry(p, &p->event, NULL);
                 if (r == -EAGAIN)
                         return r;
                 atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);
@@ -101,8 +120,7 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
                         return e;
                 if (e == 0) {
                         /* nothing pending and still no room: no memory for one entry */
-                        r = sink_write_event(p->sink, &p->event,
-                                             &(struct open_fold){ 1, p->event.boot_ns, p->event.boot_ns, 0 });
+                        r = write_entry(p, &p->event, &(struct open_fold){ 1, p->event.boot_ns, p->event.boot_ns, 0 });
                         if (r == -EAGAIN)
                                 return r;
                         atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);

@@ -7,14 +7,17 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "enrich.h"
 #include "fold.h"
 #include "sink.h"
 
 /*
  * What the writer thread does with one queued record, stage by stage:
- * decode (decode.c: bytes → struct open_event) → fold (fold.c: repeated
- * opens within a window → one entry with OPEN_COUNT=; only while folding is
- * on) → sink (sink_*.c: the destination).
+ * decode (decode.c: bytes → struct open_event) → enrich (enrich.c: the
+ * cgroup id → its path, unit and container, resolved at once and looked up
+ * again, cached, when the entry is written) → fold (fold.c: repeated opens
+ * within a window → one entry with OPEN_COUNT=; only while folding is on) →
+ * sink (sink_*.c: the destination).
  *
  * The pipeline counts what leaves it, in opens: counters->written for every
  * open an entry that the sink took stands for, counters->undelivered for
@@ -29,7 +32,9 @@ struct coalesce {
 };
 
 /* The pipeline writes to sink, which it does not own. */
-int pipeline_new(struct sink *sink, struct counters *c, const struct coalesce *co, struct pipeline **ret);
+/* enrich may be NULL (no attribution). */
+int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, const struct coalesce *co,
+                 struct pipeline **ret);
 struct pipeline *pipeline_free(struct pipeline *p);
 
 /*

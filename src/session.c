@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "counters.h"
+#include "enrich.h"
 #include "filter_maps.h"
 #include "journal_watch.h"
 #include "kernel_env.h"
@@ -27,6 +28,7 @@ struct session {
         struct queue *queue;
         struct reader *reader;
         struct sink *sink;
+        struct enrich *enrich;
         struct pipeline *pipeline;
         struct writer *writer;
         struct journal_watch *watch; /* journal: journald's own drops */
@@ -171,8 +173,11 @@ int session_start(struct session *s, const struct config *c)
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
                 return r;
-        r = pipeline_new(s->sink, &s->counters, &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by },
-                         &s->pipeline);
+        /* no cgroup2 mount (or none we can read): entries carry no attribution, nothing else changes */
+        if (enrich_new(&s->enrich) < 0)
+                s->enrich = NULL;
+        r = pipeline_new(s->sink, s->enrich, &s->counters,
+                         &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by }, &s->pipeline);
         if (r < 0)
                 return r;
         sink_header(s->sink);
@@ -325,6 +330,7 @@ struct session *session_free(struct session *s)
         s->writer = writer_free(s->writer);
         s->watch = journal_watch_free(s->watch);
         s->pipeline = pipeline_free(s->pipeline);
+        s->enrich = enrich_free(s->enrich);
         s->sink = sink_free(s->sink);
         s->queue = queue_free(s->queue);
         free(s);

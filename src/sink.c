@@ -47,9 +47,9 @@ void sink_header(struct sink *s)
                 s->ops->header(s);
 }
 
-int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
-        return s->ops->write_event(s, ev, fold);
+        return s->ops->write_event(s, ev, ctx);
 }
 
 int sink_write_loss(struct sink *s, const struct loss_report *report)
@@ -74,7 +74,7 @@ void sink_set_priorities(struct sink *s, int priority, int failure_priority)
         atomic_store(&s->failure_priority, failure_priority);
 }
 
-int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
         /* read per event: a clock step or a reload applies from the next one */
         struct fields_options fo = {
@@ -83,7 +83,7 @@ int sink_fields_from_event(struct sink *s, const struct open_event *ev, const st
                 .boot_to_realtime_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME)),
         };
 
-        return fields_from_event(&s->fields, ev, fold, &fo);
+        return fields_from_event(&s->fields, ev, ctx, &fo);
 }
 
 void sink_stream_flush(struct sink *s)

@@ -27,7 +27,7 @@ struct sink;
  */
 struct sink_ops {
         void (*header)(struct sink *s); /* once, before the first event; NULL: none */
-        int (*write_event)(struct sink *s, const struct open_event *ev, const struct open_fold *fold);
+        int (*write_event)(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
         int (*write_loss)(struct sink *s, const struct loss_report *report);
         bool (*reachable)(struct sink *s); /* NULL: always */
         void (*flush)(struct sink *s);     /* NULL: nothing buffered */
@@ -71,8 +71,8 @@ int sink_new(const struct sink_ops *ops, const struct sink_options *o, struct si
 struct sink *sink_free(struct sink *s);
 
 void sink_header(struct sink *s);
-/* fold: what the entry stands for when folding is on; NULL when it is off. */
-int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold);
+/* ctx: what the stages before the sink found out (fields.h); never NULL. */
+int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
 int sink_write_loss(struct sink *s, const struct loss_report *report);
 bool sink_reachable(struct sink *s);
 void sink_flush(struct sink *s);
@@ -81,7 +81,7 @@ void sink_flush(struct sink *s);
 void sink_set_priorities(struct sink *s, int priority, int failure_priority);
 
 /* For the sinks that write fields: s->fields from one open, with the current priorities and clock. */
-int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold);
+int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
 
 /* For the sinks that write to a stdio stream. */
 void sink_stream_flush(struct sink *s);

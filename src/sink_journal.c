@@ -79,9 +79,9 @@ static int journal_send(struct sink *s)
         return sink_journal_error_is_transient(r) ? -EAGAIN : r;
 }
 
-static int journal_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+static int journal_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
-        int r = sink_fields_from_event(s, ev, fold);
+        int r = sink_fields_from_event(s, ev, ctx);
 
         return r < 0 ? r : journal_send(s);
 }

@@ -52,9 +52,9 @@ int sink_json_write_fields(FILE *out, const struct fields *f)
         return ferror(out) ? -EIO : 0;
 }
 
-static int json_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+static int json_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
-        int r = sink_fields_from_event(s, ev, fold);
+        int r = sink_fields_from_event(s, ev, ctx);
 
         return r < 0 ? r : sink_json_write_fields(s->stream, &s->fields);
 }

@@ -13,7 +13,7 @@ static void text_header(struct sink *s)
         fprintf(s->stream, "%-14s %-16s %-7s %4s %3s %s\n", "TIME(s)", "COMM", "PID", "FD", "ERR", "PATH");
 }
 
-static int text_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+static int text_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)], path[ESCAPE_MAX(OPEN_PATH_MAX)];
         double t = ev->boot_ns >= s->start_boot_ns ? (double)(ev->boot_ns - s->start_boot_ns) / 1e9 : 0.0;
@@ -23,8 +23,8 @@ static int text_write_event(struct sink *s, const struct open_event *ev, const s
         fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s", t, comm, ev->pid,
                 (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
         /* a folded line says how many opens it stands for */
-        if (fold && fold->count > 1)
-                fprintf(s->stream, " (x%" PRIu64 ")", fold->count);
+        if (ctx->fold && ctx->fold->count > 1)
+                fprintf(s->stream, " (x%" PRIu64 ")", ctx->fold->count);
         fputc('\n', s->stream);
         return ferror(s->stream) ? -EIO : 0;
 }

@@ -21,13 +21,25 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
         const struct fields_options o = { .priority = 6, .failure_priority = 5 };
         /* the largest a folded entry says: every field it adds, at its widest */
-        const struct open_fold fold = { UINT64_MAX, 0, UINT64_MAX, UINT32_MAX };
+        static const struct open_fold fold = { UINT64_MAX, 0, UINT64_MAX, UINT32_MAX };
+        static char cgroup[OPEN_PATH_MAX];
+        static struct attribution who; /* the longest cgroup path and names there are */
+        const struct open_context widest = { &fold, &who };
+
+        if (!who.cgroup) {
+                memset(cgroup, 'c', sizeof(cgroup) - 1);
+                cgroup[0] = '/';
+                memset(who.names.unit, 'u', sizeof(who.names.unit) - 1);
+                memset(who.names.user_unit, 'v', sizeof(who.names.user_unit) - 1);
+                memset(who.names.container_id, 'a', sizeof(who.names.container_id) - 1);
+                who.cgroup = cgroup;
+        }
         bool saw_path = false;
         FILE *null;
 
         if (decode_record(data, size, &ev) < 0)
                 return 0;
-        if (fields_from_event(&f, &ev, &fold, &o) < 0)
+        if (fields_from_event(&f, &ev, &widest, &o) < 0)
                 abort(); /* a decoded event always fits, folded too */
         if (fields_from_event(&f, &ev, NULL, &o) < 0)
                 abort();
@@ -53,7 +65,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 struct sink *text = NULL;
 
                 if (sink_new(&sink_text_ops, &so, &text) == 0)
-                        sink_write_event(text, &ev, &fold);
+                        sink_write_event(text, &ev, &widest);
                 sink_free(text);
         }
         fclose(null);

@@ -6,6 +6,8 @@
 #include "fields.h"
 #include "sink.h"
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static struct fields f;
 static struct open_event ev;
 static const struct fields_options opts = { .priority = 6,
@@ -192,18 +194,30 @@ static void test_folded_entry(void **state)
         (void)state;
         make_event("cat", "/etc", 4, O_RDONLY, 3);
         ev.pid = 42;
-        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 12, 5000000, 9000000, 0 }, &opts), 0);
+        assert_int_equal(
+                fields_from_event(&f, &ev,
+                                  &(struct open_context){ .fold = &(struct open_fold){ 12, 5000000, 9000000, 0 } },
+                                  &opts),
+                0);
         assert_field("OPEN_COUNT", "12");
         assert_field("OPEN_FIRST_USEC", "1000005000");
         assert_field("OPEN_LAST_USEC", "1000009000");
         assert_field("OPEN_PID", "42");
         assert_null(field("OPEN_PIDS", &(size_t){ 0 }));
         assert_field("MESSAGE", "cat[42] opened \"/etc\" O_RDONLY = 3 (12 times)");
-        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 12, 5000000, 9000000, 3 }, &opts), 0);
+        assert_int_equal(
+                fields_from_event(&f, &ev,
+                                  &(struct open_context){ .fold = &(struct open_fold){ 12, 5000000, 9000000, 3 } },
+                                  &opts),
+                0);
         assert_field("OPEN_PIDS", "3");
         assert_field("MESSAGE", "cat[42] opened \"/etc\" O_RDONLY = 3 (12 times by 3 processes)");
         /* one open while folding is on still says OPEN_COUNT=1 */
-        assert_int_equal(fields_from_event(&f, &ev, &(struct open_fold){ 1, 5000000, 5000000, 0 }, &opts), 0);
+        assert_int_equal(
+                fields_from_event(&f, &ev,
+                                  &(struct open_context){ .fold = &(struct open_fold){ 1, 5000000, 5000000, 0 } },
+                                  &opts),
+                0);
         assert_field("OPEN_COUNT", "1");
         assert_null(field("OPEN_FIRST_USEC", &(size_t){ 0 }));
         assert_null(field("OPEN_LAST_USEC", &(size_t){ 0 }));
@@ -227,7 +241,8 @@ static void test_json_rendering(void **state)
         /* invalid UTF-8 becomes a byte array, as journalctl -o json does */
         assert_non_null(strstr(text, "\"OPEN_PATH\":[47,116,109,112,47,34,113,34,10,255]"));
         assert_non_null(strstr(text, "\"OPEN_COMM\":\"cat\""));
-        assert_non_null(strstr(text, "\"MESSAGE\":\"cat[1234] opened \\\"/tmp/\\\\\\\"q\\\\\\\"\\\\n\\\\xff\\\" O_RDONLY = 3\""));
+        assert_non_null(strstr(
+                text, "\"MESSAGE\":\"cat[1234] opened \\\"/tmp/\\\\\\\"q\\\\\\\"\\\\n\\\\xff\\\" O_RDONLY = 3\""));
         assert_int_equal(text[size - 1], '\n');
         assert_null(memchr(text, '\n', size - 1));
         free(text);
@@ -277,11 +292,40 @@ static void test_message_quotes_the_path(void **state)
         assert_field("OPEN_PATH", bidi);
 }
 
+/* Who made the open: the cgroup and the units the enrich stage found. */
+static void test_attribution(void **state)
+{
+        struct attribution who = { .cgroup = "/system.slice/docker-" HEX64 ".scope" };
+
+        (void)state;
+        snprintf(who.names.unit, sizeof(who.names.unit), "docker-%s.scope", HEX64);
+        snprintf(who.names.container_id, sizeof(who.names.container_id), "%s", HEX64);
+        make_event("nginx", "/etc/nginx/nginx.conf", 21, O_RDONLY, 3);
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_context){ .who = &who }, &opts), 0);
+        assert_field("OPEN_CGROUP", "/system.slice/docker-" HEX64 ".scope");
+        assert_field("OPEN_UNIT", "docker-" HEX64 ".scope");
+        assert_field("OPEN_CONTAINER_ID", HEX64);
+        assert_null(field("OPEN_USER_UNIT", &(size_t){ 0 }));
+        assert_field("OPEN_CGROUP_ID", "77");
+
+        /* a cgroup with no unit (a hand-made one): its path only */
+        who = (struct attribution){ .cgroup = "/mine" };
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_context){ .who = &who }, &opts), 0);
+        assert_field("OPEN_CGROUP", "/mine");
+        assert_null(field("OPEN_UNIT", &(size_t){ 0 }));
+
+        /* not resolved: no attribution fields, the id stays */
+        assert_int_equal(fields_from_event(&f, &ev, &(struct open_context){ 0 }, &opts), 0);
+        assert_null(field("OPEN_CGROUP", &(size_t){ 0 }));
+        assert_field("OPEN_CGROUP_ID", "77");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_successful_open),
                 cmocka_unit_test(test_failed_open),
+                cmocka_unit_test(test_attribution),
                 cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),

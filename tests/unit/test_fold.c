@@ -212,8 +212,10 @@ static void test_pid_set_bound(void **state)
 static uint64_t sink_entries, sink_opens;
 static int away_left;
 
-static int count_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+static int count_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
+        const struct open_fold *fold = ctx->fold;
+
         (void)s;
         (void)ev;
         if (away_left > 0) {
@@ -252,7 +254,7 @@ static void test_pipeline_counts_opens(void **state)
         sink_entries = sink_opens = 0;
         away_left = 0;
         assert_int_equal(sink_new(&count_ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS }, &p), 0);
+        assert_int_equal(pipeline_new(sink, NULL, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS }, &p), 0);
         /* 200,000 distinct keys, three opens each, through a table of FOLD_MAX_KEYS: early emission */
         for (int round = 0; round < 3; round++)
                 for (int i = 0; i < 200000; i++) {

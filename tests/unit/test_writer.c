@@ -20,8 +20,10 @@ static int refused_fd; /* the record whose fd is this can never be written */
 static int loss_reports;
 static uint64_t folded_opens; /* with folding: the OPEN_COUNT of the entries written */
 
-static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_fold *fold)
+static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
 {
+        const struct open_fold *fold = ctx->fold;
+
         (void)s;
         if (away_left > 0) {
                 away_left--;
@@ -68,7 +70,7 @@ static void run_writer(int records, int away, int refused, uint64_t window_ns, i
         folded_opens = 0;
         assert_int_equal(queue_new(1 << 20, &q), 0);
         assert_int_equal(sink_new(&fake_ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS }, &p), 0);
+        assert_int_equal(pipeline_new(sink, NULL, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS }, &p), 0);
         for (int i = 0; i < records; i++)
                 push_record(q, i % 64);
         assert_int_equal(writer_start(q, p, sink, c, &w), 0);
