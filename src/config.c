@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,15 +509,21 @@ static int add_pid(struct parse_ctx *p, const struct config_key *k, void *list, 
         return push_id(p, k, list, v);
 }
 
+/* A numeric uid, or a user name looked up now (at every load and reload: the kernel compares numbers). */
 static int add_uid(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
 {
+        struct passwd *pw;
         uint64_t v;
 
-        if (parse_uint(word, UINT32_MAX - 1, &v) < 0) {
-                error_at(p, "%s=%s: not a numeric user id", k->name, word);
+        if (parse_uint(word, UINT32_MAX - 1, &v) == 0)
+                return push_id(p, k, list, v);
+        errno = 0;
+        pw = isdigit((unsigned char)word[0]) ? NULL : getpwnam(word);
+        if (!pw) {
+                error_at(p, "%s=%s: not a user name or numeric user id", k->name, word);
                 return -EINVAL;
         }
-        return push_id(p, k, list, v);
+        return push_id(p, k, list, pw->pw_uid);
 }
 
 static int parse_pids(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)

@@ -145,7 +145,7 @@ static void test_bad_values_all_reported(void **state)
                 "test.conf:6: MaxInFlight=12x: must be a whole number from 64 to 1048576",
                 "test.conf:8: FailedOnly=maybe: not a boolean (use yes or no)",
                 "test.conf:9: PIDs=-4: not a process id",
-                "test.conf:10: UIDs=www-data: not a numeric user id",
+                "test.conf:10: UIDs=no-such-user-here: not a user name or numeric user id",
                 "test.conf:11: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
                 "name",
                 "test.conf:12: Access=read: must be any or write",
@@ -164,7 +164,7 @@ static void test_bad_values_all_reported(void **state)
                       "[Filter]\n"
                       "FailedOnly=maybe\n"
                       "PIDs=-4\n"
-                      "UIDs=www-data\n"
+                      "UIDs=no-such-user-here\n"
                       "Commands=averyveryverylongname\n"
                       "Access=read\n"
                       "[Output]\n"
@@ -471,12 +471,29 @@ static void test_print_round_trip_of_awkward_words(void **state)
         config_done(&again);
 }
 
+/* UIDs= and ExcludeUIDs= take user names, resolved when the file is read. */
+static void test_user_names(void **state)
+{
+        struct config c;
+        struct config_errors e;
+
+        (void)state;
+        assert_int_equal(parse("[Filter]\nUIDs=root 1000\nExcludeUIDs=nobody\n", &c, &e), 0);
+        assert_int_equal(c.filter.uids.n, 2);
+        assert_int_equal(c.filter.uids.v[0], 0);
+        assert_int_equal(c.filter.uids.v[1], 1000);
+        assert_int_equal(c.filter.exclude_uids.n, 1);
+        assert_int_equal(c.filter.exclude_uids.v[0], 65534);
+        config_done(&c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_empty_value_resets_list),
+                cmocka_unit_test(test_user_names),
                 cmocka_unit_test(test_unknown_key_and_section),
                 cmocka_unit_test(test_bad_values_all_reported),
                 cmocka_unit_test(test_syntax_errors),
