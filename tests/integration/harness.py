@@ -51,7 +51,7 @@ class JournalNamespace:
     CONFIG = ("[Journal]\n"
               "Storage=persistent\n"
               "RateLimitIntervalSec=0\n"
-              # room for the flood test's entries (about 1 GB at 700k entries), never more
+              # room for the flood test's entries, and a cap: a run never fills the disk
               "SystemMaxUse=4G\n"
               "SystemKeepFree=1G\n"
               "SystemMaxFileSize=256M\n"
@@ -542,10 +542,11 @@ def record_figures(scenario, **figures):
         json.dump(data, f, indent=1, sort_keys=True)
 
 
-def rss_kb(pid):
+def rss_kb(pid, what="VmRSS"):
+    """A process's resident memory (or one part of it: RssAnon, RssFile), in kB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(what + ":"):
                 return int(line.split()[1])
     return None
 
