@@ -51,7 +51,7 @@ class JournalNamespace:
     CONFIG = ("[Journal]\n"
               "Storage=persistent\n"
               "RateLimitIntervalSec=0\n"
-              # room for the flood test's entries (about 1 GB at 700k entries), never more
+              # room for the flood test's entries, and a cap: a run never fills the disk
               "SystemMaxUse=4G\n"
               "SystemKeepFree=1G\n"
               "SystemMaxFileSize=256M\n"
@@ -110,22 +110,31 @@ class JournalNamespace:
             f.write(self.CONFIG)
         binary = next(p for p in ("/lib/systemd/systemd-journald", "/usr/lib/systemd/systemd-journald")
                       if os.path.exists(p))
-        self.proc = subprocess.Popen([binary, self.name], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen([binary, self.name], stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 30
         while not self.accepts():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"systemd-journald {self.name} did not start (exit {self.proc.poll()})")
             time.sleep(0.05)
-        self.keep_busy()
-
-    def keep_busy(self):
-        """A namespace's journald exits after 30 s without clients (a test that waits
-        that long would find it gone): an open stdout stream, as a service's, keeps
-        it. The stream's header says who we are and sends nothing further."""
+        # A namespace instance expects to be socket-activated: with no stream
+        # client it exits after 30 s without entries (as while a daemon under test
+        # compiles on a slow machine). An open stdout stream keeps it running.
         self.stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.stream.connect(self.socket_dir + "/stdout")
         self.stream.sendall(b"opensnoopd-tests\n\n6\n0\n0\n0\n0\n")
+
+    def describe(self):
+        """What a failed test should show about this instance."""
+        state = "not started" if self.proc is None else \
+            f"pid {self.proc.pid}, " + ("running" if self.running() else f"exited {self.proc.returncode}")
+        if self.proc is not None:
+            self.log.seek(0)
+            state += ", output: " + self.log.read()[-1000:].decode(errors="replace")
+        last = subprocess.run(journalctl() + ["-n", "3", "-o", "short-monotonic"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True).stdout
+        return f"journald {self.name}: {state}; accepts: {self.accepts()}; last entries:\n{last}"
 
     def accepts(self):
         """Whether a journald listens on the socket (a socket file can outlive its journald)."""
@@ -140,10 +149,8 @@ class JournalNamespace:
 
     def stop(self):
         """Stops this instance, and only it; returns once it is gone."""
-        if getattr(self, "stream", None):
-            self.stream.close()
-            self.stream = None
         if self.running():
+            self.stream.close()
             self.proc.terminate()
             self.proc.wait(timeout=30)
 
@@ -306,14 +313,21 @@ def journalctl(namespace=_OURS):
     return ["journalctl", "--no-pager"] + ([f"--namespace={ns}"] if ns else [])
 
 
+def run_journalctl(args, namespace=_OURS):
+    """journalctl's output; a failed query raises rather than reading as "no entries"."""
+    r = subprocess.run(journalctl(namespace) + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise AssertionError(f"journalctl {' '.join(args)[:200]}: exit {r.returncode}: {r.stderr.decode()[-500:]}")
+    return r.stdout
+
+
 def journal(*matches, namespace=_OURS):
     """Entries matching FIELD=value terms, oldest first."""
-    cmd = journalctl(namespace) + ["-o", "json", "--all"] + list(matches)
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    out = run_journalctl(["-o", "json", "--all"] + list(matches), namespace)
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def wait_journal(matches, count, timeout=20.0, namespace=_OURS):
+def wait_journal(matches, count, timeout=60.0, namespace=_OURS):
     """Polls until at least count entries match (journald writes asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -508,8 +522,15 @@ class DaemonTestCase(unittest.TestCase):
         path = self.marker()
         run_opener(comm, self.workdir, scenario, path.encode().hex())
         entries = wait_journal([f"OPEN_PATH={path}"], 1, timeout=120)
-        self.assertEqual(len(entries), 1, f"the sentinel {path} reached the journal once")
+        self.assertEqual(len(entries), 1, f"the sentinel {path} reached the journal once\n" + self.describe())
         return path
+
+    def describe(self):
+        """The state of the tests' journald and of the daemons, for a failure's message."""
+        text = JOURNAL.describe()
+        for d in self.daemons:
+            text += f"\ndaemon {d.pid} ({d.proc.poll()}): {d.latest_status()}\n{d.stderr()[-1500:]}"
+        return text
 
 
 def record_figures(scenario, **figures):
@@ -525,10 +546,11 @@ def record_figures(scenario, **figures):
         json.dump(data, f, indent=1, sort_keys=True)
 
 
-def rss_kb(pid):
+def rss_kb(pid, what="VmRSS"):
+    """A process's resident memory (or one part of it: RssAnon, RssFile), in kB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(what + ":"):
                 return int(line.split()[1])
     return None
 
@@ -557,8 +579,7 @@ def loss_reports(daemon_pid):
 
 def count_entries(*matches):
     """How many entries match, without decoding them all as JSON."""
-    out = subprocess.run(journalctl() + ["-o", "export", "--output-fields=OPEN_PID"] + list(matches),
-                         stdout=subprocess.PIPE).stdout
+    out = run_journalctl(["-o", "export", "--output-fields=OPEN_PID"] + list(matches))
     return out.count(b"\n__CURSOR=") + out.startswith(b"__CURSOR=")
 
 

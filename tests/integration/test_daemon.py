@@ -15,7 +15,7 @@ from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, chec
 class FieldsTest(DaemonTestCase):
     def check_entries(self, header, records, entries, daemon_pid=None):
         """Every open the opener made has exactly one entry, and every field is right."""
-        self.assertEqual(check_open_entries(header, records, entries, daemon_pid), [])
+        self.assertEqual(check_open_entries(header, records, entries, daemon_pid), [], self.describe())
 
     def test_every_field_of_every_kind_of_open(self):
         d = self.start()
@@ -117,7 +117,7 @@ class FilterTest(DaemonTestCase):
         run_opener(hidden, self.workdir, "fields")
         _, records = run_opener(shown, self.workdir, "fields")
         # the daemon wrote what came after, so what came before had its chance
-        self.assertEqual(len(wait_journal([f"OPEN_COMM={shown}"], len(records))), len(records))
+        self.assertEqual(len(wait_journal([f"OPEN_COMM={shown}"], len(records))), len(records), self.describe())
         self.assertEqual(journal(f"OPEN_COMM={hidden}"), [])
         self.assertEqual(d.stop(), 0)
 

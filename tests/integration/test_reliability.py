@@ -100,7 +100,7 @@ class ReliabilityTest(DaemonTestCase):
         comm = self.unique("flood")
         d = self.start(f"[Filter]\nCommands={comm}\n")
         self.sentinel(comm)  # the daemon has written an entry: its memory is as after start-up
-        rss_before = rss_kb(d.pid)
+        rss_before, rss_anon_before = rss_kb(d.pid), rss_kb(d.pid, "RssAnon")
         flood = FloodRun(comm, self.workdir, 2, FLOOD_SECONDS)
         generated = flood.wait() + 1  # and the sentinel's open
         d.settle(generated)
@@ -109,7 +109,8 @@ class ReliabilityTest(DaemonTestCase):
         self.assertIsNone(d.proc.poll(), "still running")
         figures = dict(seconds=round(flood.seconds, 1), processes=2, generated=generated,
                        rate_per_s=int(generated / flood.seconds), written=written, lost=lost,
-                       undelivered=undelivered, rss_before_kb=rss_before, rss_after_kb=rss_after)
+                       undelivered=undelivered, rss_before_kb=rss_before, rss_after_kb=rss_after,
+                       rss_anon_before_kb=rss_anon_before, rss_anon_after_kb=rss_kb(d.pid, "RssAnon"))
         record_figures("flood", **figures)
         print(figures)
         self.assertEqual(written + lost + undelivered, generated, figures)
@@ -158,9 +159,11 @@ class ReliabilityTest(DaemonTestCase):
         d = self.start()
         progs, links = bpf_links_of(d.pid)
         before = taken(d)
-        flood = FloodRun(comm, self.workdir, 2, 6)
-        # stop once the flood's opens are pouring through the daemon
-        wait_until(lambda: taken(d) >= before + 10000, 5, 0.05)
+        # long enough to outlast the stop on a slow machine: under emulation the
+        # first STATUS with the flood's opens and a stop take seconds each
+        flood = FloodRun(comm, self.workdir, 2, 10)
+        # stop once the flood's opens are going through the daemon
+        wait_until(lambda: taken(d) >= before + 1000, 5, 0.05)
         self.assertTrue(all(p.poll() is None for p in flood.procs), "the load is running at SIGTERM")
         rc = d.stop()
         self.assertTrue(all(p.poll() is None for p in flood.procs), "the load ran until the daemon exited")
