@@ -2,7 +2,7 @@
 """Runs inside the VM (Debian 12, Debian's kernel, systemd as PID 1) as a test
 unit: drives the installed opensnoopd service with systemctl and reads what it
 recorded with journalctl; then runs the integration suite itself
-(tests/integration: test_daemon, test_reliability) against the build's
+(tests/integration: test_daemon, test_reliability, test_edges) against the build's
 opensnoopd, where Mode=auto must pick kprobes. Writes OUT/result.json: every
 check and its detail, and each suite's log."""
 
@@ -19,6 +19,7 @@ IN = os.path.dirname(os.path.abspath(__file__))
 INTEGRATION = os.path.join(IN, "integration")
 sys.path.insert(0, INTEGRATION)
 import harness  # noqa: E402  (the integration tests' helpers: field decoding, the entry checks)
+import purge_checks  # noqa: E402  (the package's install and purge checks)
 
 harness.OPENER = "/usr/local/bin/opener"
 OUT = sys.argv[1]
@@ -57,13 +58,22 @@ def set_config(text):
     os.chmod(CONF, 0o644)
 
 
-# The service writes to the system journal (the integration suite to a namespace of its own).
+# The service writes to its journal namespace (the integration suite to a namespace of its own).
+NAMESPACE = "opensnoopd"
+DEB = "/var/tmp/opensnoopd.deb"
+
+
 def journal(*matches):
-    return harness.journal(*matches, namespace=None)
+    return harness.journal(*matches, namespace=NAMESPACE)
 
 
 def wait_journal(matches, count, timeout):
-    return harness.wait_journal(matches, count, timeout, namespace=None)
+    return harness.wait_journal(matches, count, timeout, namespace=NAMESPACE)
+
+
+def opens_in(entries):
+    """How many opens entries stand for: OPEN_COUNT when folded, one each otherwise."""
+    return sum(int(harness.field(e, "OPEN_COUNT") or 1) for e in entries)
 
 
 def wait_until(predicate, timeout):
@@ -103,14 +113,14 @@ def main():
     kernel = os.uname().release
     say(f"checks on {kernel}, kprobes enabled: {open('/sys/kernel/debug/kprobes/enabled').read().strip() if os.path.exists('/sys/kernel/debug/kprobes/enabled') else 'n/a'}")
     subprocess.run(["install", "-m", "755", os.path.join(IN, "opener"), harness.OPENER], check=True)
-    run("journalctl", "--update-catalog")
 
-    # 1. the shipped configuration, started as a user would
+    # 1. the package, installed with apt as a user would: its postinst enables and starts the unit
     t0 = time.monotonic()
-    r = run("systemctl", "start", "opensnoopd")
+    for c in purge_checks.installed(DEB):
+        check("package: " + c["name"], c["ok"], c["detail"])
     started = time.monotonic() - t0
-    if not check("systemctl start opensnoopd succeeds (returns once READY=1 is sent)", r.returncode == 0,
-                 f"{started:.1f} s"):
+    if not check("apt install ./opensnoopd.deb starts the service (systemctl returns once READY=1 is sent)",
+                 show("ActiveState") == "active", f"{started:.1f} s"):
         say(run("journalctl", "--no-pager", "-u", "opensnoopd", "-n", "40").stdout)
         return {"kernel": kernel, "exposure": None, "checks": checks}
     check("active (running), Type=notify", (show("ActiveState"), show("SubState"), show("Type")) ==
@@ -124,7 +134,7 @@ def main():
     created = [r for r in records if bytes.fromhex(r["path_hex"]).endswith(b"/created")][0]
     path = bytes.fromhex(created["path_hex"]).decode()
     by_path = journal("-u", "opensnoopd", f"OPEN_PATH={path}")
-    check("journalctl -u opensnoopd OPEN_PATH=<exact path> -o json", len(by_path) == 1 and
+    check("journalctl --namespace=opensnoopd -u opensnoopd OPEN_PATH=<exact path> -o json", len(by_path) == 1 and
           harness.field(by_path[0], "OPEN_MODE") == "0640", len(by_path))
     nl = [r for r in records if b"\n" in bytes.fromhex(r["path_hex"])][0]
     by_nl = journal("-u", "opensnoopd", "OPEN_PATH=" + bytes.fromhex(nl["path_hex"]).decode())
@@ -132,9 +142,37 @@ def main():
     check("journalctl OPEN_COMM=<name>", len(journal("OPEN_COMM=vmkprobe")) == len(records))
     check("journalctl MESSAGE_ID=<open id>",
           len(journal(f"MESSAGE_ID={harness.OPEN_MESSAGE_ID}", "OPEN_COMM=vmkprobe")) == len(records))
-    x = run("journalctl", "--no-pager", "-x", "-u", "opensnoopd", "OPEN_COMM=vmkprobe").stdout
+    x = run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-x", "-u", "opensnoopd",
+            "OPEN_COMM=vmkprobe").stdout
     check("journalctl -x shows the catalog text", "vmkprobe[%d] opened a file" % header["pid"] in x
           and "Defined-By: opensnoopd" in x, x[:400])
+
+    check("the record is in the namespace, not in the system journal",
+          not harness.journal("OPEN_COMM=vmkprobe", namespace=None) and journal("OPEN_COMM=vmkprobe"))
+
+    # who made the open: a transient unit, by systemd's own name for it
+    unit = f"probe-{os.getpid()}.service"
+    r = run("systemd-run", "--wait", "--quiet", f"--unit={unit}", "cat", "/etc/hostname")
+    entries = wait_journal([f"OPEN_UNIT={unit}", "OPEN_PATH=/etc/hostname"], 1, 60)
+    check(f"systemd-run --unit={unit} cat /etc/hostname: OPEN_UNIT={unit}, OPEN_CGROUP=/system.slice/{unit}",
+          r.returncode == 0 and len(entries) == 1 and
+          harness.field(entries[0], "OPEN_CGROUP") == f"/system.slice/{unit}" and
+          harness.field(entries[0], "OPEN_COMM") == "cat",
+          [{k: harness.field(e, k) for k in ("OPEN_COMM", "OPEN_CGROUP", "OPEN_UNIT")} for e in entries])
+
+    # only root can write into the namespace; anyone can write into the system journal
+    probe = ("import socket, sys\n"
+             "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+             "try:\n"
+             "    s.sendto(b'MESSAGE=forged\\nSYSLOG_IDENTIFIER=opensnoopd\\nOPEN_PATH=/etc/shadow\\n', sys.argv[1])\n"
+             "    print('sent')\n"
+             "except PermissionError:\n"
+             "    print('refused')\n")
+    ns = run("runuser", "-u", "tester", "--", "python3", "-c", probe, f"/run/systemd/journal.{NAMESPACE}/socket")
+    sysj = run("runuser", "-u", "tester", "--", "python3", "-c", probe, "/run/systemd/journal/socket")
+    check("an ordinary user cannot write entries into the opensnoopd namespace (SocketMode=0600)",
+          ns.stdout.strip() == "refused" and sysj.stdout.strip() == "sent",
+          f"namespace: {ns.stdout.strip() or ns.stderr[-200:]}, system journal: {sysj.stdout.strip()}")
 
     # 3. tracepoint mode on the same kernel
     set_config("[Probe]\nMode=tracepoint\n")
@@ -170,29 +208,66 @@ def main():
           len(journal(UNIT, "OPEN_COMM=vmkeep")) == 2 * len(keep) + 2,
           show("ActiveState"))
 
-    # 5. a burst: every open in the journal or counted as lost/undelivered
-    set_config("[Filter]\nCommands=vmburst\n")
-    run("systemctl", "restart", "opensnoopd")
-    pid = show("MainPID")
-    n = 25000
-    t0 = time.monotonic()
-    out = run(harness.OPENER, "vmburst", workdir(), "burst", str(n)).stdout
-    took = time.monotonic() - t0
-    made = harness.opens_reported(out)
+    # 5. a burst far above journald's default rate limit (10,000 entries in 30 s), one entry an open, and
+    #    a 30-second flood with the default folding: every open written or counted in a loss report; the
+    #    system journal's own entries stay
+    marker = f"opensnoopd-vm-marker-{os.getpid()}"
+    run("logger", "-t", "opensnoopd-vm", marker)
 
-    def accounted():
-        written = run("journalctl", "--no-pager", "-o", "cat", UNIT, "OPEN_COMM=vmburst").stdout.count("\n")
+    def accounted(comm, pid):
+        written = opens_in(journal(UNIT, f"OPEN_COMM={comm}"))
         lost = 0
         for e in journal(f"MESSAGE_ID={harness.LOSS_MESSAGE_ID}", f"_PID={pid}"):
-            lost += int(harness.field(e, "OPEN_LOST") or 0) + int(harness.field(e, "OPEN_UNDELIVERED") or 0)
+            lost += sum(int(harness.field(e, k) or 0) for k in ("OPEN_LOST", "OPEN_UNDELIVERED", "OPEN_SUPPRESSED"))
         return written, lost
 
-    written, lost = wait_until(lambda: (lambda w, l: (w, l) if w + l >= n else None)(*accounted()), 120) \
-        or accounted()
-    suppressed = "Suppressed" in run("journalctl", "--no-pager", "-u", "systemd-journald").stdout
-    check(f"burst of {n} opens in {took:.1f} s: written + reported lost == generated, no journald rate limit",
-          made == n and written + lost == n and not suppressed,
-          f"written {written}, reported lost/undelivered {lost}, generated {made}, journald suppressed: {suppressed}")
+    for comm, n, config, how in (
+            ("vmburst", 200000, "[Filter]\nCommands=vmburst\n[Output]\nCoalesce=no\n", "burst"),
+            ("vmflood", None, "[Filter]\nCommands=vmflood\n", "burst-for")):
+        set_config(config)
+        run("systemctl", "restart", "opensnoopd")
+        pid = show("MainPID")
+        t0 = time.monotonic()
+        if how == "burst":
+            made = harness.opens_reported(run(harness.OPENER, comm, workdir(), how, str(n), timeout=600).stdout)
+        else:
+            procs = [subprocess.Popen([harness.OPENER, comm, workdir(), how, "30"], stdout=subprocess.PIPE,
+                                      text=True) for _ in range(2)]
+            made = sum(harness.opens_reported(p.communicate(timeout=300)[0]) for p in procs)
+        took = time.monotonic() - t0
+        # a stop writes what is pending and reports what is left: then everything is accounted for
+        run("systemctl", "stop", "opensnoopd", timeout=600)
+        written, lost = wait_until(lambda: (lambda w, l: (w, l) if w + l >= made else None)(*accounted(comm, pid)),
+                                   300) or accounted(comm, pid)
+        check(f"installed service, {how} of {made} opens in {took:.1f} s ({config.splitlines()[-1]}): "
+              f"written + reported lost/undelivered == generated, exactly",
+              written + lost == made and (n is None or made == n),
+              f"written {written}, reported lost/undelivered/suppressed {lost}, generated {made}")
+    check("journald never suppressed opensnoopd's entries",
+          "Suppressed" not in run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u",
+                                  f"systemd-journald@{NAMESPACE}").stdout + run("journalctl", "--no-pager", "-u",
+                                                                                 "systemd-journald").stdout)
+    check("the system journal keeps its own entries (a marker written before the burst and the flood)",
+          bool(harness.journal("SYSLOG_IDENTIFIER=opensnoopd-vm", namespace=None)) and
+          not harness.journal("OPEN_COMM=vmburst", namespace=None))
+
+    # the namespace's own size cap holds, whatever opensnoopd writes
+    os.makedirs("/etc/systemd", exist_ok=True)
+    with open(f"/etc/systemd/journald@{NAMESPACE}.conf", "w") as f:
+        f.write("[Journal]\nSystemMaxUse=16M\nSystemMaxFileSize=2M\n")
+    run("systemctl", "restart", f"systemd-journald@{NAMESPACE}.service")
+    set_config("[Filter]\nCommands=vmcap\n[Output]\nCoalesce=no\n")
+    run("systemctl", "start", "opensnoopd")
+    run(harness.OPENER, "vmcap", workdir(), "burst", "60000", timeout=600)
+    run("systemctl", "stop", "opensnoopd", timeout=600)
+    usage = run("journalctl", f"--namespace={NAMESPACE}", "--disk-usage").stdout
+    m = re.search(r"take up ([0-9.]+)([KMG])", usage)
+    mib = float(m.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024}[m.group(2)] if m else None
+    check("SystemMaxUse=16M in journald@opensnoopd.conf caps the namespace after 60,000 entries",
+          mib is not None and mib <= 16 and bool(harness.journal("SYSLOG_IDENTIFIER=opensnoopd-vm",
+                                                                 namespace=None)), usage.strip())
+    os.unlink(f"/etc/systemd/journald@{NAMESPACE}.conf")
+    run("systemctl", "restart", f"systemd-journald@{NAMESPACE}.service")
 
     # 6. stop: exit 0, nothing of ours left in the kernel
     set_config("")  # the defaults again: kprobe mode, no filter
@@ -230,9 +305,10 @@ def main():
     check("as a non-root user: one clear line, exit 1", r.returncode == 1 and r.stderr.strip().splitlines() ==
           ["opensnoopd: must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs"], r.stderr)
 
-    run("journalctl", "--no-pager", "-u", "opensnoopd", "-n", "50")
-    run("systemctl", "stop", "opensnoopd")  # the suites trace on their own
-    suites = run_integration_suites()
+    # 10. purge: nothing of the package is left
+    for c in purge_checks.purged():
+        check("package: " + c["name"], c["ok"], c["detail"])
+    suites = run_integration_suites()  # they trace with the build's daemon, on their own
     return {"kernel": kernel, "exposure": exposure, "suites": suites, "checks": checks}
 
 
@@ -248,7 +324,7 @@ def run_integration_suites():
     os.umask(0o022)
     deadline = time.monotonic() + SUITES_TIMEOUT
     figures = {}
-    for suite in ("test_daemon", "test_reliability"):
+    for suite in ("test_daemon", "test_reliability", "test_edges"):
         log_path = os.path.join(OUT, f"integration-{suite}.log")
         t0 = time.monotonic()
         say(f"running the integration suite {suite}")
