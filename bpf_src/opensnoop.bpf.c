@@ -17,6 +17,9 @@
  *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2
  *                              syscall numbers, to name the syscall in kprobe mode
  *   OPENSNOOPD_X86_64          the kernel is x86-64 (pt_regs layout is known)
+ *   OPENSNOOPD_RINGBUF_PAGES   submit to one BPF ring buffer of this many pages
+ *                              shared by all CPUs (5.8+); without it, to a perf
+ *                              buffer per CPU
  */
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
 #ifdef OPENSNOOPD_KPROBE
@@ -46,7 +49,11 @@ BPF_HASH(filter_uids, __u32, __u8, FILTER_MAX_UIDS);
 BPF_HASH(filter_comms, struct filter_comm_key, __u8, FILTER_MAX_COMMS);
 BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXES);
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+BPF_RINGBUF_OUTPUT(events, OPENSNOOPD_RINGBUF_PAGES);
+#else
 BPF_PERF_OUTPUT(events);
+#endif
 
 static __always_inline void count(__u32 stat)
 {
@@ -197,7 +204,15 @@ static __always_inline int on_return(void *ctx, long result)
         size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
         if (size > sizeof(*e))
                 size = sizeof(*e);
-        events.perf_submit(ctx, e, size);
+                /* Both fail, rather than block, when the buffer is full: counting each failure here
+         * makes the loss count exact, with no lost-sample record to wait for. */
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+        if (events.ringbuf_output(e, size, 0) != 0)
+                count(OPEN_STAT_BUFFER_FULL);
+#else
+        if (events.perf_submit(ctx, e, size) != 0)
+                count(OPEN_STAT_BUFFER_FULL);
+#endif
 out:
         stash.delete(&tid);
         return 0;

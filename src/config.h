@@ -31,6 +31,8 @@ struct str_list {
 struct config {
         /* [Probe] */
         enum probe_mode mode;
+        enum probe_buffer buffer;
+        size_t ring_buffer_size;
         unsigned perf_buffer_pages;
         unsigned wakeup_events;
         unsigned max_in_flight;
