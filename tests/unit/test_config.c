@@ -59,6 +59,8 @@ static void test_every_key(void **state)
                                    "; also a comment\n"
                                    "[Probe]\n"
                                    "Mode = tracepoint\n"
+                                   "Buffer=perf\n"
+                                   "RingBufferSize=1M\n"
                                    "PerfBufferPages=64\r\n"
                                    "WakeupEvents=8\n"
                                    "MaxInFlight=4096\n"
@@ -86,6 +88,8 @@ static void test_every_key(void **state)
         assert_int_equal(parse(text, &c, &e), 0);
         assert_int_equal(e.n, 0);
         assert_int_equal(c.mode, PROBE_MODE_TRACEPOINT);
+        assert_int_equal(c.buffer, PROBE_BUFFER_PERF);
+        assert_int_equal(c.ring_buffer_size, 1u << 20);
         assert_int_equal(c.perf_buffer_pages, 64);
         assert_int_equal(c.wakeup_events, 8);
         assert_int_equal(c.max_in_flight, 4096);
@@ -139,15 +143,20 @@ static void test_bad_values_all_reported(void **state)
                 "test.conf:3: PerfBufferPages=3: must be a power of two from 1 to 1024",
                 "test.conf:4: PerfBufferPages=2048: must be a power of two from 1 to 1024",
                 "test.conf:5: MaxInFlight=12x: must be a whole number from 64 to 1048576",
-                "test.conf:7: FailedOnly=maybe: not a boolean (use yes or no)",
-                "test.conf:8: PIDs=-4: not a process id",
-                "test.conf:9: UIDs=www-data: not a numeric user id",
-                "test.conf:10: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
+                "test.conf:6: RingBufferSize=3M: must be a power-of-two size from 64K to 256M (bytes, or with K, M or "
+                "G)",
+                "test.conf:7: RingBufferSize=512M: must be a power-of-two size from 64K to 256M (bytes, or with K, M "
+                "or G)",
+                "test.conf:8: Buffer=mmap: must be auto, ring or perf",
+                "test.conf:10: FailedOnly=maybe: not a boolean (use yes or no)",
+                "test.conf:11: PIDs=-4: not a process id",
+                "test.conf:12: UIDs=www-data: not a numeric user id",
+                "test.conf:13: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
                 "name",
-                "test.conf:11: Access=read: must be any or write",
-                "test.conf:13: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
-                "test.conf:14: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
-                "test.conf:15: Target=syslog: must be journal, json or text",
+                "test.conf:14: Access=read: must be any or write",
+                "test.conf:16: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
+                "test.conf:17: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
+                "test.conf:18: Target=syslog: must be journal, json or text",
         };
 
         (void)state;
@@ -156,6 +165,9 @@ static void test_bad_values_all_reported(void **state)
                       "PerfBufferPages=3\n"
                       "PerfBufferPages=2048\n"
                       "MaxInFlight=12x\n"
+                      "RingBufferSize=3M\n"
+                      "RingBufferSize=512M\n"
+                      "Buffer=mmap\n"
                       "[Filter]\n"
                       "FailedOnly=maybe\n"
                       "PIDs=-4\n"
@@ -311,7 +323,8 @@ static void test_shared_maps_and_empty_words(void **state)
 {
         static const char *const expected_empty[] = {
                 "test.conf:2: Commands=\"\": an empty word; write Commands= alone to clear the list",
-                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear the list",
+                "test.conf:3: ExcludePathPrefixes=/tmp '': an empty word; write ExcludePathPrefixes= alone to clear "
+                "the list",
         };
         char text[600 * 8 + 128];
         size_t len;
