@@ -20,6 +20,8 @@
  *   OPENSNOOPD_RINGBUF_PAGES   submit to one BPF ring buffer of this many pages
  *                              shared by all CPUs (5.8+); without it, to a perf
  *                              buffer per CPU
+ *   OPENSNOOPD_WAKEUP_EVENTS   ring buffer: wake the reader every this many
+ *                              records per CPU (the perf buffers do it themselves)
  */
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
 #ifdef OPENSNOOPD_KPROBE
@@ -51,6 +53,7 @@ BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXE
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
 #ifdef OPENSNOOPD_RINGBUF_PAGES
 BPF_RINGBUF_OUTPUT(events, OPENSNOOPD_RINGBUF_PAGES);
+BPF_PERCPU_ARRAY(unwoken, __u32, 1); /* records this CPU submitted since it last woke the reader */
 #else
 BPF_PERF_OUTPUT(events);
 #endif
@@ -207,8 +210,20 @@ static __always_inline int on_return(void *ctx, long result)
                 /* Both fail, rather than block, when the buffer is full: counting each failure here
          * makes the loss count exact, with no lost-sample record to wait for. */
 #ifdef OPENSNOOPD_RINGBUF_PAGES
-        if (events.ringbuf_output(e, size, 0) != 0)
-                count(OPEN_STAT_BUFFER_FULL);
+        {
+                /* Waking the reader for every record costs more than the record (an irq_work and
+                 * a wake-up each time the reader has caught up): wake it every
+                 * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
+                __u32 *n = unwoken.lookup(&zero);
+                __u64 flags = BPF_RB_NO_WAKEUP;
+
+                if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
+                        *n = 0;
+                        flags = BPF_RB_FORCE_WAKEUP;
+                }
+                if (events.ringbuf_output(e, size, flags) != 0)
+                        count(OPEN_STAT_BUFFER_FULL);
+        }
 #else
         if (events.perf_submit(ctx, e, size) != 0)
                 count(OPEN_STAT_BUFFER_FULL);

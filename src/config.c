@@ -581,7 +581,7 @@ void config_init(struct config *c)
         *c = (struct config){
                 .mode = PROBE_MODE_AUTO,
                 .buffer = PROBE_BUFFER_AUTO,
-                .ring_buffer_size = 8u << 20,
+                .ring_buffer_size = 4u << 20,
                 .perf_buffer_pages = 256,
                 .wakeup_events = 32,
                 .max_in_flight = 16384,

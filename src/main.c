@@ -176,7 +176,9 @@ static bool may_trace(void)
 
 static int print_bpf(const struct config *c)
 {
-        struct probe_params params = { .max_in_flight = c->max_in_flight, .ring_buffer_size = c->ring_buffer_size };
+        struct probe_params params = { .max_in_flight = c->max_in_flight,
+                                       .wakeup_events = c->wakeup_events,
+                                       .ring_buffer_size = c->ring_buffer_size };
         char why[512];
         bool mounted;
         int r;

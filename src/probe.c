@@ -104,9 +104,11 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT");
         if (plan->tracepoint && plan->tp_openat2)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT2");
-        if (plan->buffer == PROBE_BUFFER_RING)
+        if (plan->buffer == PROBE_BUFFER_RING) {
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_RINGBUF_PAGES=%zu",
                                 params->ring_buffer_size / (size_t)sysconf(_SC_PAGESIZE));
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_WAKEUP_EVENTS=%u", params->wakeup_events);
+        }
         (void)!asprintf(&out[n++], "-DOPENSNOOPD_STASH_ENTRIES=%u", params->max_in_flight);
         /* User space knows its syscall numbers; -1 where one does not exist. */
 #ifdef SYS_open

@@ -24,6 +24,7 @@ typedef void (*probe_event_fn)(void *cookie, void *raw, int size);
 struct probe_params {
         struct probe_plan plan; /* attach points, and plan.buffer: PROBE_BUFFER_RING or _PERF */
         unsigned max_in_flight;
+        unsigned wakeup_events;  /* the ring buffer's; perf buffers take theirs in probe_open_buffers() */
         size_t ring_buffer_size; /* bytes, a power of two: the ring buffer's size, if plan.buffer is ring */
 };
 

@@ -92,7 +92,9 @@ static int apply_filter(struct session *s, const struct config *c)
 
 int session_start(struct session *s, const struct config *c)
 {
-        struct probe_params params = { .max_in_flight = c->max_in_flight, .ring_buffer_size = c->ring_buffer_size };
+        struct probe_params params = { .max_in_flight = c->max_in_flight,
+                                       .wakeup_events = c->wakeup_events,
+                                       .ring_buffer_size = c->ring_buffer_size };
         static const struct sink_ops *const sink_for_target[] = {
                 [OUTPUT_JOURNAL] = &sink_journal_ops,
                 [OUTPUT_JSON] = &sink_json_ops,
