@@ -51,8 +51,9 @@ struct link {
 
 struct probe {
         struct probe_plan plan;
-        char *cflags[MAX_CFLAGS]; /* NULL past the last */
-        struct handed maps[MAX_MAPS];
+        char *cflags[MAX_CFLAGS];     /* NULL past the last */
+        struct handed maps[MAX_MAPS]; /* all kept open: the kernel empties a perf event array when its
+                                       * last user-space fd closes, and nothing would be delivered */
         int nmaps;
         struct handed progs[MAX_PROGS];
         int nprogs;
