@@ -17,6 +17,11 @@
  *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2
  *                              syscall numbers, to name the syscall in kprobe mode
  *   OPENSNOOPD_X86_64          the kernel is x86-64 (pt_regs layout is known)
+ *   OPENSNOOPD_RINGBUF_PAGES   submit to one BPF ring buffer of this many pages
+ *                              shared by all CPUs (5.8+); without it, to a perf
+ *                              buffer per CPU
+ *   OPENSNOOPD_WAKEUP_EVENTS   ring buffer: wake the reader every this many
+ *                              records per CPU (the perf buffers do it themselves)
  */
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
 #ifdef OPENSNOOPD_KPROBE
@@ -47,7 +52,12 @@ BPF_HASH(filter_comms, struct filter_comm_key, __u8, FILTER_MAX_COMMS);
 BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXES);
 BPF_LPM_TRIE(self_noise, struct filter_prefix_key, __u8, FILTER_MAX_SELF_NOISE);
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+BPF_RINGBUF_OUTPUT(events, OPENSNOOPD_RINGBUF_PAGES);
+BPF_PERCPU_ARRAY(unwoken, __u32, 1); /* records this CPU submitted since it last woke the reader */
+#else
 BPF_PERF_OUTPUT(events);
+#endif
 
 static __always_inline void count(__u32 stat)
 {
@@ -228,7 +238,27 @@ static __always_inline int on_return(void *ctx, long result)
         size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
         if (size > sizeof(*e))
                 size = sizeof(*e);
-        events.perf_submit(ctx, e, size);
+                /* Both fail, rather than block, when the buffer is full: counting each failure here
+         * makes the loss count exact, with no lost-sample record to wait for. */
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+        {
+                /* Waking the reader for every record costs more than the record (an irq_work and
+                 * a wake-up each time the reader has caught up): wake it every
+                 * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
+                __u32 *n = unwoken.lookup(&zero);
+                __u64 flags = BPF_RB_NO_WAKEUP;
+
+                if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
+                        *n = 0;
+                        flags = BPF_RB_FORCE_WAKEUP;
+                }
+                if (events.ringbuf_output(e, size, flags) != 0)
+                        count(OPEN_STAT_BUFFER_FULL);
+        }
+#else
+        if (events.perf_submit(ctx, e, size) != 0)
+                count(OPEN_STAT_BUFFER_FULL);
+#endif
 out:
         stash.delete(&tid);
         return 0;

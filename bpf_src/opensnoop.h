@@ -30,7 +30,7 @@ enum open_syscall {
 
 /*
  * One open, as the kernel side submits it. Only the first
- * OPEN_EVENT_HEADER_SIZE + path_len + 1 bytes cross the perf buffer: most
+ * OPEN_EVENT_HEADER_SIZE + path_len + 1 bytes cross the buffer: most
  * paths are short, and copying 4 KiB per event would cost more than the open.
  */
 struct open_event {
@@ -59,9 +59,10 @@ _Static_assert(sizeof(struct open_event) == OPEN_EVENT_HEADER_SIZE + OPEN_PATH_M
 
 /* Per-CPU counters in the "stats" map. */
 enum open_stat {
-        OPEN_STAT_FILTERED = 0,   /* opens dropped by the filter */
-        OPEN_STAT_STASH_FULL = 1, /* opens missed: too many in flight at once */
-        OPEN_STAT_MAX = 2,
+        OPEN_STAT_FILTERED = 0,    /* opens dropped by the filter */
+        OPEN_STAT_STASH_FULL = 1,  /* opens missed: too many in flight at once */
+        OPEN_STAT_BUFFER_FULL = 2, /* opens missed: the ring or perf buffer had no room */
+        OPEN_STAT_MAX = 3,
 };
 
 /*

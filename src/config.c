@@ -144,13 +144,14 @@ static int parse_size(struct parse_ctx *p, const struct config_key *k, const cha
                         mult = 1ull << 20, end++;
                 else if (strcasecmp(end, "G") == 0)
                         mult = 1ull << 30, end++;
-                if (!errno && *end == '\0' && v <= k->max / mult && v * mult >= k->min) {
+                if (!errno && *end == '\0' && v <= k->max / mult && v * mult >= k->min &&
+                    !(k->power_of_two && ((v * mult) & (v * mult - 1)))) {
                         *(size_t *)field = (size_t)(v * mult);
                         return 0;
                 }
         }
-        error_at(p, "%s=%s: must be a size from %s to %s (bytes, or with K, M or G)", k->name, value,
-                 size_text(k->min, lo), size_text(k->max, hi));
+        error_at(p, "%s=%s: must be %s from %s to %s (bytes, or with K, M or G)", k->name, value,
+                 k->power_of_two ? "a power-of-two size" : "a size", size_text(k->min, lo), size_text(k->max, hi));
         return -EINVAL;
 }
 
@@ -655,6 +656,9 @@ static const struct value_type type_words = { parse_words, words_equal, print_wo
 
 static const struct config_key keys[] = {
         KEY("Probe", "Mode", type_choice, mode, .restart_only = true, .choices = probe_mode_names),
+        KEY("Probe", "Buffer", type_choice, buffer, .restart_only = true, .choices = probe_buffer_names),
+        KEY("Probe", "RingBufferSize", type_size, ring_buffer_size, .restart_only = true, .min = 64u << 10,
+            .max = 256u << 20, .power_of_two = true),
         /* 2 pages at least: one cannot hold a record with a 4 KiB path, which would then be lost every time */
         KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 2, .max = 1024,
             .power_of_two = true),
@@ -699,6 +703,8 @@ void config_init(struct config *c)
 {
         *c = (struct config){
                 .mode = PROBE_MODE_AUTO,
+                .buffer = PROBE_BUFFER_AUTO,
+                .ring_buffer_size = 4u << 20,
                 .perf_buffer_pages = 256,
                 .wakeup_events = 32,
                 .max_in_flight = 16384,

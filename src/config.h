@@ -26,6 +26,8 @@
 struct config {
         /* [Probe] */
         enum probe_mode mode;
+        enum probe_buffer buffer;
+        size_t ring_buffer_size;
         unsigned perf_buffer_pages;
         unsigned wakeup_events;
         unsigned max_in_flight;

@@ -16,17 +16,17 @@
  */
 struct counters {
         _Atomic uint64_t written;
-        _Atomic uint64_t lost_perf;   /* perf buffer overflow, and malformed samples */
-        _Atomic uint64_t lost_kernel; /* in-flight table full (from the stats map) */
-        _Atomic uint64_t undelivered; /* queue full, refused by the sink, or left at shutdown */
-        _Atomic uint64_t suppressed;  /* of written: dropped by journald's rate limit */
-        _Atomic uint64_t filtered;    /* dropped by the in-kernel filter (from the stats map) */
-        _Atomic int sink_down;        /* the sink (journald) is unreachable right now */
+        _Atomic uint64_t lost_malformed; /* records user space could not decode */
+        _Atomic uint64_t lost_kernel;    /* in-flight table or buffer full (from the stats map) */
+        _Atomic uint64_t undelivered;    /* queue full, refused by the sink, or left at shutdown */
+        _Atomic uint64_t suppressed;     /* of written: dropped by journald's rate limit */
+        _Atomic uint64_t filtered;       /* dropped by the in-kernel filter (from the stats map) */
+        _Atomic int sink_down;           /* the sink (journald) is unreachable right now */
 };
 
 static inline uint64_t counters_lost(struct counters *c)
 {
-        return atomic_load(&c->lost_perf) + atomic_load(&c->lost_kernel);
+        return atomic_load(&c->lost_malformed) + atomic_load(&c->lost_kernel);
 }
 
 /* "12 written, 3 filtered, 0 lost, 0 undelivered, 0 suppressed": the one way STATUS= and the logs say it. */

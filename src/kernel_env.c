@@ -2,10 +2,12 @@
 #include "kernel_env.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -38,6 +40,22 @@ static bool has_tracepoint_pair(const char *name)
         return exists(path);
 }
 
+/* The ring buffer map type exists since 5.8: the only sure test is to create one. */
+static bool has_ringbuf(void)
+{
+        union bpf_attr attr;
+        int fd;
+
+        memset(&attr, 0, sizeof(attr));
+        attr.map_type = BPF_MAP_TYPE_RINGBUF;
+        attr.max_entries = (uint32_t)sysconf(_SC_PAGESIZE);
+        fd = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
 int kernel_env_detect(struct kernel_features *f)
 {
         char line[512];
@@ -48,6 +66,7 @@ int kernel_env_detect(struct kernel_features *f)
         f->tp_open = has_tracepoint_pair("open");
         f->tp_openat = has_tracepoint_pair("openat");
         f->tp_openat2 = has_tracepoint_pair("openat2");
+        f->ringbuf = has_ringbuf();
 
         ksyms = fopen("/proc/kallsyms", "re");
         if (!ksyms)
@@ -91,8 +110,8 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         return r;
 }
 
-int kernel_env_plan(enum probe_mode mode, const char *kernel_source, struct probe_plan *plan, bool *mounted_tracefs,
-                    char *why, size_t why_size)
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source, struct probe_plan *plan,
+                    bool *mounted_tracefs, char *why, size_t why_size)
 {
         char where[512], release[128];
         struct kernel_features features;
@@ -134,5 +153,12 @@ int kernel_env_plan(enum probe_mode mode, const char *kernel_source, struct prob
                          probe_mode_names[mode],
                          mode == PROBE_MODE_KPROBE ? "do_sys_openat2, do_sys_open"
                                                    : "syscalls:sys_enter_openat/sys_exit_openat");
+        if (r < 0)
+                return r;
+        r = probe_plan_choose_buffer(buffer, &features, plan);
+        if (r < 0)
+                snprintf(why, why_size,
+                         "Buffer=ring: this kernel has no BPF ring buffer (Linux 5.8 or later); use Buffer=perf or "
+                         "auto");
         return r;
 }

@@ -17,7 +17,7 @@
  */
 int kernel_env_ensure_tracefs(bool *mounted);
 
-/* Reads /proc/kallsyms and tracefs. */
+/* Reads /proc/kallsyms and tracefs, and creates (and closes) a one-page ring buffer map. */
 int kernel_env_detect(struct kernel_features *f);
 
 /*
@@ -32,10 +32,11 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
 /*
  * Everything that must hold before the (slow) compile: tracefs mounted
  * (*mounted_tracefs says whether we did it), kernel headers present and, for
- * KernelSource=, only root's to change, and attach points for the mode.
+ * KernelSource=, only root's to change, attach points for the mode, and
+ * the buffer (Buffer=) the kernel can give.
  * Returns 0 with the plan, or -errno with one actionable line in why[].
  */
-int kernel_env_plan(enum probe_mode mode, const char *kernel_source, struct probe_plan *plan, bool *mounted_tracefs,
-                    char *why, size_t why_size);
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source, struct probe_plan *plan,
+                    bool *mounted_tracefs, char *why, size_t why_size);
 
 #endif

@@ -177,12 +177,14 @@ static bool may_trace(void)
 
 static int print_bpf(const struct config *c)
 {
-        struct probe_params params = { .max_in_flight = c->max_in_flight };
+        struct probe_params params = { .max_in_flight = c->max_in_flight,
+                                       .wakeup_events = c->wakeup_events,
+                                       .ring_buffer_size = c->ring_buffer_size };
         char why[512];
         bool mounted;
         int r;
 
-        r = kernel_env_plan(c->mode, c->kernel_source, &params.plan, &mounted, why, sizeof(why));
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &mounted, why, sizeof(why));
         if (r < 0) {
                 log_error("%s", why);
                 return r;

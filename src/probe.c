@@ -1,62 +1,78 @@
 /* SPDX-License-Identifier: MIT */
 #include "probe.h"
 
-#include <bcc/bcc_common.h>
-#include <bcc/libbpf.h>
-#include <bcc/perf_reader.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/bpf.h>
-#include <malloc.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bpf_program.h"
 #include "clock.h"
 #include "cpulist.h"
+#include "handoff.h"
+#include "kernel_env.h"
 
 #define MAX_CFLAGS        16
+#define MAX_MAPS          16
+#define MAX_PROGS         8
 #define MAX_LINKS         6
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
+#define COMPILER_NAME     "opensnoopd-compile"
 
-/*
- * The maps user space keeps an fd of once the program runs: those it writes
- * or reads, and "events", because the kernel empties a perf event array when
- * its last user-space fd closes, and nothing would be delivered.
- */
-static const char *const kept_maps[] = { "settings",        "filter_pids", "filter_uids", "filter_comms",
-                                         "filter_prefixes", "self_noise",  "stats",       "events" };
-#define NKEPT (sizeof(kept_maps) / sizeof(kept_maps[0]))
+extern char **environ;
 
-/* One loaded program attached to one point. */
+/* A map or a loaded program the helper handed over. */
+struct handed {
+        char name[64];
+        int fd;           /* -1: a program that did not load */
+        uint64_t load_ns; /* programs: time in the verifier */
+        char error[256];  /* programs that did not load: why */
+};
+
+/* One program attached to one point: closing perf_fd detaches it. */
 struct link {
-        int prog_fd;
         int perf_fd;
-        char kprobe_event[64]; /* non-empty for kprobes: removed from kprobe_events on detach */
         char point[64];
 };
 
 struct probe {
-        void *module;
-        char *cflags[MAX_CFLAGS]; /* NULL past the last */
         struct probe_plan plan;
+        char *cflags[MAX_CFLAGS];     /* NULL past the last */
+        struct handed maps[MAX_MAPS]; /* all kept open: the kernel empties a perf event array when its
+                                       * last user-space fd closes, and nothing would be delivered */
+        int nmaps;
+        struct handed progs[MAX_PROGS];
+        int nprogs;
         struct link links[MAX_LINKS];
         int nlinks;
         enum probe_mode mode;
         char points[256];
-        struct perf_reader **readers;
-        size_t nreaders;
-        int epoll_fd; /* every reader's fd */
+        char buffer_desc[64];
+        /* Read with libbpf's ring_buffer or perf_buffer: they do the memory ordering of the
+         * mmap'd rings, which is easy to get subtly wrong, in a few kB of code, and each
+         * keeps its own epoll set. */
+        struct ring_buffer *ring;
+        struct perf_buffer *perf;
+        probe_event_fn on_event;
+        void *cookie;
         uint64_t last_sweep_ns;
         int ncpus_possible;
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
-        int kept_fds[NKEPT];         /* after probe_release_compiler(): our own fds of kept_maps */
         char error[256];
 };
 
@@ -89,6 +105,11 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT");
         if (plan->tracepoint && plan->tp_openat2)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT2");
+        if (plan->buffer == PROBE_BUFFER_RING) {
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_RINGBUF_PAGES=%zu",
+                                params->ring_buffer_size / (size_t)sysconf(_SC_PAGESIZE));
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_WAKEUP_EVENTS=%u", params->wakeup_events);
+        }
         (void)!asprintf(&out[n++], "-DOPENSNOOPD_STASH_ENTRIES=%u", params->max_in_flight);
         /* User space knows its syscall numbers; -1 where one does not exist. */
 #ifdef SYS_open
@@ -141,42 +162,217 @@ static int n_cflags(const struct probe *p)
         return n;
 }
 
-int probe_compile(const struct probe_params *params, struct probe **ret)
+/*
+ * The helper: beside this executable first (a build tree, or both installed
+ * in one directory), else where the build installs it.
+ */
+static int find_compiler(char *path, size_t size)
+{
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+        if (n > 0) {
+                char *slash;
+
+                self[n] = '\0';
+                slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = '\0';
+                        if (snprintf(path, size, "%.*s/" COMPILER_NAME, (int)(size - sizeof(COMPILER_NAME) - 1), self) <
+                                    (int)size &&
+                            access(path, X_OK) == 0)
+                                return 0;
+                }
+        }
+        snprintf(path, size, "%s/" COMPILER_NAME, OPENSNOOPD_LIBEXECDIR);
+        return access(path, X_OK) == 0 ? 0 : -errno;
+}
+
+/* The helper's arguments: the -D flags, then each program to load, "type:function". */
+static int compiler_argv(struct probe *p, const char *path, char **argv, char progs[][64])
+{
+        static const char *const tp_names[] = { "open", "openat", "openat2" };
+        const bool tp_planned[] = { p->plan.tp_open, p->plan.tp_openat, p->plan.tp_openat2 };
+        int n = 0, np = 0;
+
+        argv[n++] = (char *)path;
+        for (int i = 0; i < n_cflags(p); i++)
+                argv[n++] = p->cflags[i];
+        if (p->plan.kprobe) {
+                snprintf(progs[np++], 64, "kprobe:kprobe_open_entry");
+                snprintf(progs[np++], 64, "kprobe:kprobe_open_return");
+        }
+        for (int i = 0; i < 3; i++) {
+                if (!p->plan.tracepoint || !tp_planned[i])
+                        continue;
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_enter_%s", tp_names[i]);
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_exit_%s", tp_names[i]);
+        }
+        for (int i = 0; i < np; i++)
+                argv[n++] = progs[i];
+        argv[n] = NULL;
+        return n;
+}
+
+/* Keeps what one message brought; takes the fd. */
+static int keep(struct probe *p, const struct handoff_msg *m, int fd)
+{
+        bool map = m->kind == HANDOFF_MAP;
+        struct handed *h;
+
+        if (map ? p->nmaps == MAX_MAPS : p->nprogs == MAX_PROGS) {
+                if (fd >= 0)
+                        close(fd);
+                return -E2BIG;
+        }
+        h = map ? &p->maps[p->nmaps++] : &p->progs[p->nprogs++];
+        *h = (struct handed){ .fd = fd, .load_ns = m->load_ns };
+        snprintf(h->name, sizeof(h->name), "%s", m->name);
+        snprintf(h->error, sizeof(h->error), "%s", m->text);
+        p->load_ns += m->load_ns;
+        return 0;
+}
+
+/*
+ * Reads the helper's messages to the end. Returns 0 on HANDOFF_DONE, the
+ * helper's error on HANDOFF_FAILED (its text in why), -EPIPE if the socket
+ * ended first (the helper died).
+ */
+static int receive(struct probe *p, int sock, char *why, size_t why_size)
+{
+        for (;;) {
+                struct handoff_msg m;
+                int fd, r = handoff_recv(sock, &m, &fd);
+
+                if (r < 0)
+                        return r;
+                switch (m.kind) {
+                case HANDOFF_MAP:
+                case HANDOFF_PROG:
+                case HANDOFF_PROG_FAILED:
+                        if ((m.kind == HANDOFF_PROG_FAILED) != (fd < 0)) {
+                                if (fd >= 0)
+                                        close(fd);
+                                return -EBADMSG;
+                        }
+                        r = keep(p, &m, fd);
+                        if (r < 0)
+                                return r;
+                        break;
+                case HANDOFF_DONE:
+                        return 0;
+                case HANDOFF_FAILED:
+                        snprintf(why, why_size, "%s", m.text);
+                        return m.error < 0 ? m.error : -EINVAL;
+                default:
+                        if (fd >= 0)
+                                close(fd);
+                        return -EBADMSG;
+                }
+        }
+}
+
+/* Runs the helper and waits for it; every fd it hands over ends up in p. */
+static int run_compiler(struct probe *p, char *why, size_t why_size)
+{
+        char path[PATH_MAX], progs[MAX_PROGS][64], *argv[MAX_CFLAGS + MAX_PROGS + 2];
+        posix_spawn_file_actions_t actions;
+        posix_spawnattr_t attr;
+        sigset_t none, all;
+        int sv[2], status = 0, r;
+        pid_t pid;
+
+        r = find_compiler(path, sizeof(path));
+        if (r < 0) {
+                snprintf(why, why_size, "the BPF compiler helper %s is not installed beside %s or in %s (%s)",
+                         COMPILER_NAME, "this executable", OPENSNOOPD_LIBEXECDIR, strerror(-r));
+                return r;
+        }
+        compiler_argv(p, path, argv, progs);
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                r = -errno;
+                snprintf(why, why_size, "creating the socket for the BPF compiler: %s", strerror(-r));
+                return r;
+        }
+        /* fd 3 is the socket (dup2 clears close-on-exec); stdout may be our event stream: clang's
+         * messages and anything else the helper prints go to stderr. Signals as at a fresh exec. */
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, sv[1], 3);
+        posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        r = -posix_spawn(&pid, path, &actions, &attr, argv, environ);
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        close(sv[1]);
+        if (r < 0) {
+                close(sv[0]);
+                snprintf(why, why_size, "starting the BPF compiler %s: %s", path, strerror(-r));
+                return r;
+        }
+
+        why[0] = '\0';
+        r = receive(p, sv[0], why, why_size);
+        close(sv[0]); /* a helper still writing gets EPIPE and exits */
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (r == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        if (why[0])
+                return r < 0 ? r : -EINVAL;
+        if (WIFSIGNALED(status)) {
+                snprintf(why, why_size, "the BPF compiler %s was killed by signal %d (%s) before it finished", path,
+                         WTERMSIG(status), strsignal(WTERMSIG(status)));
+                return -ECANCELED;
+        }
+        if (r < 0 && r != -EPIPE) {
+                snprintf(why, why_size, "reading from the BPF compiler %s: %s", path, strerror(-r));
+                return r;
+        }
+        snprintf(why, why_size, "the BPF compiler %s exited with status %d before it finished", path,
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return -ECANCELED;
+}
+
+int probe_compile(const struct probe_params *params, struct probe **ret, char *why, size_t why_size)
 {
         struct probe *p = calloc(1, sizeof(*p));
         int *cpus = NULL;
         int n;
 
-        if (!p)
+        if (!p) {
+                snprintf(why, why_size, "allocating the probe");
                 return -ENOMEM;
+        }
+        /* libbpf's own warnings would be a second, less precise line: our errors say it all */
+        libbpf_set_print(NULL);
         p->plan = params->plan;
-        p->epoll_fd = -1;
-        for (size_t i = 0; i < NKEPT; i++)
-                p->kept_fds[i] = -1;
-        for (int i = 0; i < MAX_LINKS; i++)
-                p->links[i].prog_fd = p->links[i].perf_fd = -1;
         n = build_cflags(params, p->cflags);
-        if (n < 0)
+        if (n < 0) {
+                snprintf(why, why_size, "allocating the compiler flags");
                 goto fail;
+        }
         /* per-CPU map values come one per possible CPU: size them from the machine, not a constant */
         n = cpulist_read("/sys/devices/system/cpu/possible", &cpus);
         free(cpus);
         if (n < 0) {
-                set_error(p, "reading the possible CPUs");
+                snprintf(why, why_size, "reading the possible CPUs: %s", strerror(-n));
                 goto fail;
         }
         p->ncpus_possible = n;
         p->percpu_values = calloc((size_t)n, sizeof(*p->percpu_values));
         if (!p->percpu_values) {
                 n = -ENOMEM;
+                snprintf(why, why_size, "allocating the per-CPU values");
                 goto fail;
         }
-        p->module =
-                bpf_module_create_c_from_string(bpf_program_text, 0, (const char **)p->cflags, n_cflags(p), true, NULL);
-        if (!p->module) {
-                n = -EINVAL;
+        n = run_compiler(p, why, why_size);
+        if (n < 0)
                 goto fail;
-        }
         *ret = p;
         return 0;
 fail:
@@ -186,19 +382,11 @@ fail:
 
 static int table_fd(struct probe *p, const char *name)
 {
-        int fd = -1;
-
-        if (p->module) {
-                fd = bpf_table_fd(p->module, name);
-        } else {
-                for (size_t i = 0; i < NKEPT; i++)
-                        if (strcmp(kept_maps[i], name) == 0)
-                                fd = p->kept_fds[i];
-        }
-
-        if (fd < 0)
-                set_error(p, "finding map %s", name);
-        return fd;
+        for (int i = 0; i < p->nmaps; i++)
+                if (strcmp(p->maps[i].name, name) == 0)
+                        return p->maps[i].fd;
+        set_error(p, "finding map %s", name);
+        return -1;
 }
 
 static bool in_keys(const void *keys, size_t key_size, size_t n, const void *key)
@@ -224,16 +412,16 @@ static int sync_map_prune(struct probe *p, const char *name, const void *keys, s
                 free(found);
                 return fd < 0 ? -ENOENT : -ENOMEM;
         }
-        if (bpf_get_first_key(fd, found, key_size) == 0) {
+        if (bpf_map_get_next_key(fd, NULL, found) == 0) {
                 nfound = 1;
                 while (nfound <= max_entries &&
-                       bpf_get_next_key(fd, found + (nfound - 1) * key_size, found + nfound * key_size) == 0)
+                       bpf_map_get_next_key(fd, found + (nfound - 1) * key_size, found + nfound * key_size) == 0)
                         nfound++;
         }
         for (size_t i = 0; i < nfound; i++) {
                 const char *key = found + i * key_size;
 
-                if (!in_keys(keys, key_size, n, key) && bpf_delete_elem(fd, (void *)key) < 0 && errno != ENOENT) {
+                if (!in_keys(keys, key_size, n, key) && bpf_map_delete_elem(fd, key) < 0 && errno != ENOENT) {
                         r = -errno;
                         set_error(p, "pruning map %s", name);
                 }
@@ -247,7 +435,7 @@ static int update_all(int fd, const void *keys, size_t key_size, const uint8_t *
         for (size_t i = 0; i < n; i++) {
                 const void *key = (const char *)keys + i * key_size;
 
-                if (bpf_update_elem(fd, (void *)key, (void *)&verdicts[i], BPF_ANY) < 0)
+                if (bpf_map_update_elem(fd, key, &verdicts[i], BPF_ANY) < 0)
                         return -errno;
         }
         return 0;
@@ -303,7 +491,7 @@ int probe_set_filter(struct probe *p, const struct filter_maps *m)
         fd = table_fd(p, "settings");
         if (fd < 0)
                 return -ENOENT;
-        if (bpf_update_elem(fd, &zero, (void *)&m->settings, BPF_ANY) < 0) {
+        if (bpf_map_update_elem(fd, &zero, &m->settings, BPF_ANY) < 0) {
                 r = -errno;
                 set_error(p, "writing the filter settings");
                 return r;
@@ -313,142 +501,201 @@ int probe_set_filter(struct probe *p, const struct filter_maps *m)
         return r;
 }
 
-int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, probe_event_fn on_event,
-                       probe_lost_fn on_lost, void *cookie)
+static int on_ring_record(void *ctx, void *data, size_t size)
 {
-        int *cpus = NULL;
-        int n, r = 0, fd = table_fd(p, "events");
+        struct probe *p = ctx;
+
+        p->on_event(p->cookie, data, size > INT_MAX ? -1 : (int)size);
+        return 0;
+}
+
+/* A perf sample is its header, a u32 size and the record; lost-record notices are ignored:
+ * every record the kernel could not store was counted by the program itself. */
+static enum bpf_perf_event_ret on_perf_record(void *ctx, int cpu, struct perf_event_header *h)
+{
+        struct probe *p = ctx;
+
+        (void)cpu;
+        if (h->type == PERF_RECORD_SAMPLE) {
+                uint32_t size;
+
+                memcpy(&size, (char *)h + sizeof(*h), sizeof(size));
+                if (sizeof(*h) + sizeof(size) + size > h->size)
+                        p->on_event(p->cookie, NULL, -1);
+                else
+                        p->on_event(p->cookie, (char *)h + sizeof(*h) + sizeof(size), (int)size);
+        }
+        return LIBBPF_PERF_EVENT_CONT;
+}
+
+int probe_open_buffers(struct probe *p, unsigned perf_pages, unsigned wakeup_events, probe_event_fn on_event,
+                       void *cookie)
+{
+        int fd = table_fd(p, "events");
 
         if (fd < 0)
                 return -ENOENT;
-        n = cpulist_read("/sys/devices/system/cpu/online", &cpus);
-        if (n < 0) {
-                set_error(p, "reading the online CPUs");
-                return n;
-        }
-        p->readers = calloc((size_t)n, sizeof(*p->readers));
-        p->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-        if (!p->readers || p->epoll_fd < 0) {
-                r = p->readers ? -errno : -ENOMEM;
-                set_error(p, "setting up the perf buffers");
-                goto out;
-        }
-        for (int i = 0; i < n; i++) {
-                struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpus[i], .wakeup_events = (int)wakeup_events };
-                struct perf_reader *reader;
-                struct epoll_event ev = { .events = EPOLLIN };
-                int reader_fd;
+        p->on_event = on_event;
+        p->cookie = cookie;
+        if (p->plan.buffer == PROBE_BUFFER_RING) {
+                struct bpf_map_info info = { 0 };
+                uint32_t len = sizeof(info);
 
-                reader = bpf_open_perf_buffer_opts(on_event, on_lost, cookie, (int)pages, &opts);
-                if (!reader) {
-                        r = errno ? -errno : -ENOMEM;
-                        set_error(p, "opening the perf buffer of CPU %d (%u pages)", cpus[i], pages);
-                        goto out;
+                p->ring = ring_buffer__new(fd, on_ring_record, p, NULL);
+                if (!p->ring) {
+                        int r = -errno;
+
+                        set_error(p, "opening the ring buffer: %s", strerror(-r));
+                        return r;
                 }
-                p->readers[p->nreaders++] = reader;
-                reader_fd = perf_reader_fd(reader);
-                ev.data.ptr = reader;
-                if (bpf_update_elem(fd, &cpus[i], &reader_fd, BPF_ANY) < 0 ||
-                    epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, reader_fd, &ev) < 0) {
-                        r = -errno;
-                        set_error(p, "storing the perf buffer of CPU %d", cpus[i]);
-                        goto out;
+                if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+                        snprintf(p->buffer_desc, sizeof(p->buffer_desc), "a ring buffer of %u %s",
+                                 info.max_entries >= (1u << 20) ? info.max_entries >> 20 : info.max_entries >> 10,
+                                 info.max_entries >= (1u << 20) ? "MiB" : "KiB");
+        } else {
+                struct perf_event_attr attr = {
+                        .type = PERF_TYPE_SOFTWARE,
+                        .size = sizeof(attr),
+                        .config = PERF_COUNT_SW_BPF_OUTPUT,
+                        .sample_type = PERF_SAMPLE_RAW,
+                        .sample_period = 1,
+                        .wakeup_events = wakeup_events,
+                };
+                int *cpus = NULL, n;
+
+                p->perf = perf_buffer__new_raw(fd, perf_pages, &attr, on_perf_record, p, NULL);
+                if (!p->perf) {
+                        int r = -errno;
+
+                        set_error(p, "opening the perf buffers (%u pages per CPU): %s", perf_pages, strerror(-r));
+                        return r;
                 }
+                n = cpulist_read("/sys/devices/system/cpu/online", &cpus);
+                free(cpus);
+                snprintf(p->buffer_desc, sizeof(p->buffer_desc), "perf buffers of %u pages on %d CPUs", perf_pages, n);
         }
-out:
-        free(cpus);
-        return r;
+        p->last_sweep_ns = clock_ns(CLOCK_MONOTONIC);
+        return 0;
 }
 
-static int load(struct probe *p, const char *func, enum bpf_prog_type type)
+static int prog_fd(struct probe *p, const char *func)
 {
-        char log[4096] = "";
-        void *start = bpf_function_start(p->module, func);
+        for (int i = 0; i < p->nprogs; i++) {
+                if (strcmp(p->progs[i].name, func) != 0)
+                        continue;
+                if (p->progs[i].fd < 0)
+                        set_error(p, "%s", p->progs[i].error);
+                return p->progs[i].fd;
+        }
+        set_error(p, "the BPF compiler did not load %s", func);
+        return -1;
+}
+
+static int perf_event_open(struct perf_event_attr *attr)
+{
+        /* any CPU will do: a BPF program on a kprobe or tracepoint runs on every CPU */
+        return (int)syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Opens the event, gives it the program and enables it; the link keeps both. */
+static int attach_event(struct probe *p, struct perf_event_attr *attr, const char *func, const char *point)
+{
+        struct link *l = &p->links[p->nlinks];
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
-        int fd;
+        int fd = prog_fd(p, func), pfd, r;
 
-        if (!start) {
-                set_error(p, "finding BPF function %s", func);
-                return -ENOENT;
+        if (fd < 0)
+                return -EINVAL;
+        pfd = perf_event_open(attr);
+        if (pfd < 0) {
+                r = -errno;
+                set_error(p, "attaching %s: perf_event_open: %s", point, strerror(-r));
+                return r;
         }
-        fd = bcc_func_load(p->module, type, func, start, (int)bpf_function_size(p->module, func),
-                           bpf_module_license(p->module), bpf_module_kern_version(p->module), 0, log, sizeof(log), NULL,
-                           -1);
-        p->load_ns += clock_ns(CLOCK_MONOTONIC) - t0;
-        if (fd < 0) {
-                int r = fd < -1 ? fd : -errno;
-                char *last = strrchr(log, '\n');
+        if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, fd) < 0 || ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+                r = -errno;
+                close(pfd);
+                set_error(p, "attaching %s: %s", point, strerror(-r));
+                return r;
+        }
+        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
+        l->perf_fd = pfd;
+        snprintf(l->point, sizeof(l->point), "%s", point);
+        p->nlinks++;
+        return 0;
+}
 
-                /* the verifier's last line says why; keep it short */
-                while (last && last > log && last[1] == '\0') {
-                        *last = '\0';
-                        last = strrchr(log, '\n');
-                }
-                set_error(p, "loading %s%s%s", func, log[0] ? ": " : "", last ? last + 1 : log);
-                return r < 0 ? r : -EINVAL;
-        }
-        return fd;
+static int read_file(const char *path, char *buf, size_t size)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        r = n < 0 ? -errno : 0;
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        return r;
 }
 
 static int attach_tracepoint(struct probe *p, const char *name)
 {
-        char func[96];
-        struct link *l = &p->links[p->nlinks];
-        uint64_t t0;
-        int fd;
+        char path[256], buf[32], func[96], point[64];
+        struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .sample_period = 1 };
+        int r;
 
-        snprintf(func, sizeof(func), "tracepoint__syscalls__%s", name);
-        fd = load(p, func, BPF_PROG_TYPE_TRACEPOINT);
-        if (fd < 0)
-                return fd;
-        l->prog_fd = fd;
-        p->nlinks++;
-        t0 = clock_ns(CLOCK_MONOTONIC);
-        l->perf_fd = bpf_attach_tracepoint(fd, "syscalls", name);
-        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
-        if (l->perf_fd < 0) {
-                int r = errno ? -errno : -EINVAL;
-
-                set_error(p, "attaching tracepoint syscalls:%s", name);
+        snprintf(point, sizeof(point), "syscalls:%s", name);
+        snprintf(path, sizeof(path), TRACEFS_DIR "/events/syscalls/%s/id", name);
+        r = read_file(path, buf, sizeof(buf));
+        if (r < 0) {
+                set_error(p, "attaching tracepoint %s: reading %s: %s", point, path, strerror(-r));
                 return r;
         }
-        snprintf(l->point, sizeof(l->point), "syscalls:%s", name);
-        return 0;
+        attr.config = strtoull(buf, NULL, 10);
+        snprintf(func, sizeof(func), "tracepoint__syscalls__%s", name);
+        return attach_event(p, &attr, func, point);
 }
 
-static int attach_kprobe(struct probe *p, const char *func, enum bpf_probe_attach_type type)
+/*
+ * Through the kprobe PMU (4.17+): the event names the symbol itself, and
+ * closing it removes the probe; nothing is left in kprobe_events.
+ */
+static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
 {
-        struct link *l = &p->links[p->nlinks];
-        int fd = load(p, func, BPF_PROG_TYPE_KPROBE);
-        uint64_t t0;
+        const char *pmu = "/sys/bus/event_source/devices/kprobe";
+        struct perf_event_attr attr = { .size = sizeof(attr), .sample_period = 1 };
+        char path[128], buf[64], point[64];
+        unsigned bit;
+        int r;
 
-        if (fd < 0)
-                return fd;
-        l->prog_fd = fd;
-        p->nlinks++;
-        /* The event name only matters where libbcc falls back to kprobe_events. */
-        snprintf(l->kprobe_event, sizeof(l->kprobe_event), "opensnoopd_%d_%s", getpid(),
-                 type == BPF_PROBE_ENTRY ? "entry" : "return");
-        t0 = clock_ns(CLOCK_MONOTONIC);
-        l->perf_fd = bpf_attach_kprobe(fd, type, l->kprobe_event, p->plan.kprobe_symbol, 0, 0);
-        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
-        if (l->perf_fd < 0) {
-                int r = errno ? -errno : -EINVAL;
-
-                set_error(p, "attaching %s to %s", type == BPF_PROBE_ENTRY ? "kprobe" : "kretprobe",
-                          p->plan.kprobe_symbol);
+        snprintf(point, sizeof(point), "%s %s", retprobe ? "kretprobe" : "kprobe", p->plan.kprobe_symbol);
+        snprintf(path, sizeof(path), "%s/type", pmu);
+        r = read_file(path, buf, sizeof(buf));
+        if (r < 0) {
+                set_error(p, "attaching %s: this kernel has no kprobe PMU (%s: %s)", point, path, strerror(-r));
                 return r;
         }
-        snprintf(l->point, sizeof(l->point), "%s%s", p->plan.kprobe_symbol, type == BPF_PROBE_ENTRY ? "" : " (return)");
-        return 0;
+        attr.type = (uint32_t)strtoul(buf, NULL, 10);
+        if (retprobe) {
+                snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
+                if (read_file(path, buf, sizeof(buf)) < 0 || sscanf(buf, "config:%u", &bit) != 1 || bit > 63) {
+                        set_error(p, "attaching %s: reading %s", point, path);
+                        return -ENOENT;
+                }
+                attr.config |= 1ull << bit;
+        }
+        attr.config1 = (uint64_t)(uintptr_t)p->plan.kprobe_symbol; /* kprobe_func */
+        attr.config2 = 0;                                          /* probe_offset */
+        return attach_event(p, &attr, func, point);
 }
 
 static int attach_kprobes(struct probe *p)
 {
-        int r = attach_kprobe(p, "kprobe_open_return", BPF_PROBE_RETURN);
+        int r = attach_kprobe(p, "kprobe_open_return", true);
 
         if (r == 0)
-                r = attach_kprobe(p, "kprobe_open_entry", BPF_PROBE_ENTRY);
+                r = attach_kprobe(p, "kprobe_open_entry", false);
         if (r == 0) {
                 p->mode = PROBE_MODE_KPROBE;
                 snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
@@ -482,6 +729,16 @@ static int attach_tracepoints(struct probe *p)
         return r;
 }
 
+/* The attached events hold their programs: our fds of them only keep unused ones loaded. */
+static void close_programs(struct probe *p)
+{
+        for (int i = 0; i < p->nprogs; i++) {
+                if (p->progs[i].fd >= 0)
+                        close(p->progs[i].fd);
+                p->progs[i].fd = -1;
+        }
+}
+
 int probe_attach(struct probe *p)
 {
         int r = -EINVAL;
@@ -489,7 +746,7 @@ int probe_attach(struct probe *p)
         if (p->plan.kprobe) {
                 r = attach_kprobes(p);
                 if (r == 0)
-                        return 0;
+                        goto done;
                 probe_detach(p);
         }
         if (p->plan.tracepoint) {
@@ -499,32 +756,14 @@ int probe_attach(struct probe *p)
                 snprintf(kprobe_error, sizeof(kprobe_error), "%s", p->error);
                 r = attach_tracepoints(p);
                 if (r == 0)
-                        return 0;
+                        goto done;
                 probe_detach(p);
                 if (p->plan.kprobe)
                         set_error(p, "%s; %s", kprobe_error, p->error);
         }
         return r;
-}
-
-int probe_release_compiler(struct probe *p)
-{
-        if (!p->module)
-                return 0;
-        for (size_t i = 0; i < NKEPT; i++) {
-                int fd = bpf_table_fd(p->module, kept_maps[i]);
-
-                p->kept_fds[i] = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
-                if (p->kept_fds[i] < 0) {
-                        int r = -errno;
-
-                        set_error(p, "keeping map %s", kept_maps[i]);
-                        return r;
-                }
-        }
-        bpf_module_destroy(p->module);
-        p->module = NULL;
-        malloc_trim(0);
+done:
+        close_programs(p);
         return 0;
 }
 
@@ -532,15 +771,11 @@ void probe_detach(struct probe *p)
 {
         /* Entry probes were attached last: take them down first. */
         for (int i = p->nlinks - 1; i >= 0; i--) {
-                struct link *l = &p->links[i];
-
-                if (l->perf_fd >= 0)
-                        bpf_close_perf_event_fd(l->perf_fd);
-                if (l->kprobe_event[0])
-                        bpf_detach_kprobe(l->kprobe_event);
-                if (l->prog_fd >= 0)
-                        close(l->prog_fd);
-                *l = (struct link){ .prog_fd = -1, .perf_fd = -1 };
+                if (p->links[i].perf_fd >= 0) {
+                        (void)ioctl(p->links[i].perf_fd, PERF_EVENT_IOC_DISABLE, 0);
+                        close(p->links[i].perf_fd);
+                }
+                p->links[i] = (struct link){ .perf_fd = -1 };
         }
         p->nlinks = 0;
 }
@@ -553,6 +788,11 @@ enum probe_mode probe_mode(const struct probe *p)
 const char *probe_attach_points(const struct probe *p)
 {
         return p->points;
+}
+
+const char *probe_buffer_description(const struct probe *p)
+{
+        return p->buffer_desc;
 }
 
 void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns)
@@ -568,24 +808,21 @@ const char *probe_error(const struct probe *p)
 
 void probe_drain(struct probe *p)
 {
-        for (size_t i = 0; i < p->nreaders; i++)
-                perf_reader_event_read(p->readers[i]);
+        if (p->ring)
+                (void)ring_buffer__consume(p->ring);
+        if (p->perf)
+                (void)perf_buffer__consume(p->perf);
         p->last_sweep_ns = clock_ns(CLOCK_MONOTONIC);
 }
 
 int probe_poll(struct probe *p, int timeout_ms)
 {
-        struct epoll_event events[64];
-        int n = epoll_wait(p->epoll_fd, events, 64, timeout_ms);
+        int n = p->ring ? ring_buffer__poll(p->ring, timeout_ms) : perf_buffer__poll(p->perf, timeout_ms);
 
         if (n < 0)
-                return -errno;
-        if (clock_ns(CLOCK_MONOTONIC) - p->last_sweep_ns >= SWEEP_INTERVAL_NS) {
+                return n;
+        if (clock_ns(CLOCK_MONOTONIC) - p->last_sweep_ns >= SWEEP_INTERVAL_NS)
                 probe_drain(p);
-                return 0;
-        }
-        for (int i = 0; i < n; i++)
-                perf_reader_event_read(events[i].data.ptr);
         return 0;
 }
 
@@ -598,7 +835,7 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
                 return -ENOENT;
         for (uint32_t stat = 0; stat < OPEN_STAT_MAX; stat++) {
                 out[stat] = 0;
-                if (bpf_lookup_elem(fd, &stat, values) < 0)
+                if (bpf_map_lookup_elem(fd, &stat, values) < 0)
                         return -errno;
                 for (int cpu = 0; cpu < p->ncpus_possible; cpu++)
                         out[stat] += values[cpu];
@@ -611,16 +848,12 @@ struct probe *probe_free(struct probe *p)
         if (!p)
                 return NULL;
         probe_detach(p);
-        for (size_t i = 0; i < p->nreaders; i++)
-                perf_reader_free(p->readers[i]);
-        free(p->readers);
-        if (p->module)
-                bpf_module_destroy(p->module);
-        for (size_t i = 0; i < NKEPT; i++)
-                if (p->kept_fds[i] >= 0)
-                        close(p->kept_fds[i]);
-        if (p->epoll_fd >= 0)
-                close(p->epoll_fd);
+        ring_buffer__free(p->ring);
+        perf_buffer__free(p->perf);
+        close_programs(p);
+        for (int i = 0; i < p->nmaps; i++)
+                if (p->maps[i].fd >= 0)
+                        close(p->maps[i].fd);
         free_cflags(p->cflags);
         free(p->percpu_values);
         free(p);

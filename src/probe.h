@@ -11,30 +11,36 @@
 #include "probe_plan.h"
 
 /*
- * The kernel side, through libbcc: compile the embedded program, load and
- * attach it, read its buffers, fill its filter maps, take it all down. This
- * is the only module that includes bcc headers.
+ * The kernel side: compile the embedded program (in a helper process, see
+ * probe_compile()), attach it, read its buffers, fill its filter maps, take
+ * it all down. This is the only module that talks to the kernel's BPF
+ * interfaces (through libbpf); no module of this process links libbcc.
  */
 struct probe;
 
-/* Called from probe_poll() and probe_drain() for each record, and for each report of lost ones. */
+/* Called from probe_poll() and probe_drain() for each record. */
 typedef void (*probe_event_fn)(void *cookie, void *raw, int size);
-typedef void (*probe_lost_fn)(void *cookie, uint64_t lost);
 
 struct probe_params {
-        struct probe_plan plan;
+        struct probe_plan plan; /* attach points, and plan.buffer: PROBE_BUFFER_RING or _PERF */
         unsigned max_in_flight;
+        unsigned wakeup_events;  /* the ring buffer's; perf buffers take theirs in probe_open_buffers() */
+        size_t ring_buffer_size; /* bytes, a power of two: the ring buffer's size, if plan.buffer is ring */
 };
 
 /* The program text as libbcc will compile it, preceded by its -D flags as a comment. */
 int probe_print_source(const struct probe_params *params, FILE *f);
 
 /*
- * Compiles the program (clang runs: about a second). libbcc finds kernel
- * headers by itself, or where $BCC_KERNEL_SOURCE says. -EINVAL if it does not
- * compile (clang's messages are on stderr).
+ * Compiles and loads the program in a short-lived helper process
+ * (opensnoopd-compile, beside this executable or in OPENSNOOPD_LIBEXECDIR),
+ * which links libbcc, so that LLVM is never mapped into this one: clang runs
+ * there (about a second) and the maps and loaded programs come back as fds.
+ * libbcc finds kernel headers by itself, or where $BCC_KERNEL_SOURCE says.
+ * On failure why says what happened in one line (clang's own messages are on
+ * stderr); nothing is attached then.
  */
-int probe_compile(const struct probe_params *params, struct probe **ret);
+int probe_compile(const struct probe_params *params, struct probe **ret, char *why, size_t why_size);
 
 /*
  * Loads a filter into the maps so that no open is wrongly dropped on the way:
@@ -43,34 +49,32 @@ int probe_compile(const struct probe_params *params, struct probe **ret);
  */
 int probe_set_filter(struct probe *p, const struct filter_maps *maps);
 
-/* One perf buffer per online CPU, stored in the program's events map, read by probe_poll(). */
-int probe_open_buffers(struct probe *p, unsigned pages, unsigned wakeup_events, probe_event_fn on_event,
-                       probe_lost_fn on_lost, void *cookie);
+/*
+ * Opens the buffer the program was compiled for, read by probe_poll(): the
+ * ring buffer (its size was fixed at compile time), or one perf buffer of
+ * perf_pages pages per online CPU, waking the reader every wakeup_events
+ * records. Records the buffer had no room for are counted by the kernel side
+ * (OPEN_STAT_BUFFER_FULL), not reported here.
+ */
+int probe_open_buffers(struct probe *p, unsigned perf_pages, unsigned wakeup_events, probe_event_fn on_event,
+                       void *cookie);
 
 /*
- * Loads and attaches per plan: the kprobe pair if planned, else (or if that
- * fails and tracepoints are planned too) the tracepoints. Return probes are
- * attached before entry probes. On failure nothing stays attached and
- * probe_error() says which step failed.
+ * Attaches per plan: the kprobe pair if planned, else (or if that fails and
+ * tracepoints are planned too) the tracepoints. Return probes are attached
+ * before entry probes. On failure nothing stays attached and probe_error()
+ * says which step failed.
  */
 int probe_attach(struct probe *p);
-
-/*
- * Frees the compiler's state (LLVM's, tens of MB) once the programs are
- * attached: they keep their maps alive, and our own fds of the maps we still
- * fill or read keep working. Filters and stats work as before; attaching
- * again does not.
- */
-int probe_release_compiler(struct probe *p);
 
 /* Detaches every program; idempotent. Records already in the buffers stay readable. */
 void probe_detach(struct probe *p);
 
 /*
  * Waits up to timeout_ms for records and hands every one to the callback.
- * Wake-ups are batched (WakeupEvents=), so every buffer is also read at least
- * every 100 ms: a quiet CPU's last few records are not held back. Returns 0
- * or -errno; -EINTR is normal.
+ * Perf wake-ups are batched (WakeupEvents=), so every buffer is also read at
+ * least every 100 ms: a quiet CPU's last few records are not held back.
+ * Returns 0 or -errno; -EINTR is normal.
  */
 int probe_poll(struct probe *p, int timeout_ms);
 
@@ -81,7 +85,9 @@ void probe_drain(struct probe *p);
 enum probe_mode probe_mode(const struct probe *p);
 /* "syscalls:sys_*_openat ..." or "do_sys_openat2". */
 const char *probe_attach_points(const struct probe *p);
-/* Time spent loading (the verifier) and attaching, over all programs. */
+/* "a ring buffer of 4 MiB" or "perf buffers of 256 pages on 2 CPUs", after probe_open_buffers(). */
+const char *probe_buffer_description(const struct probe *p);
+/* Time spent loading (the verifier, in the helper) and attaching, over all programs. */
 void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns);
 
 /* What the last failing call was doing, for the caller's log line. */

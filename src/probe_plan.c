@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 const char *const probe_mode_names[] = { "auto", "kprobe", "tracepoint", NULL };
+const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
 
 static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
 {
@@ -52,4 +53,14 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
                         return rt;
                 return 0;
         }
+}
+
+int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_features *f, struct probe_plan *plan)
+{
+        if (want == PROBE_BUFFER_RING && !f->ringbuf)
+                return -EOPNOTSUPP;
+        if (want == PROBE_BUFFER_AUTO)
+                want = f->ringbuf ? PROBE_BUFFER_RING : PROBE_BUFFER_PERF;
+        plan->buffer = want;
+        return 0;
 }

@@ -10,12 +10,19 @@ enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
 /* "auto", "kprobe", "tracepoint", indexed by the enum; NULL-terminated. */
 extern const char *const probe_mode_names[];
 
+/* [Probe] Buffer=: how records reach user space. */
+enum probe_buffer { PROBE_BUFFER_AUTO, PROBE_BUFFER_RING, PROBE_BUFFER_PERF };
+
+/* "auto", "ring", "perf", indexed by the enum; NULL-terminated. */
+extern const char *const probe_buffer_names[];
+
 /* What the running kernel offers; filled by kernel_env_detect(). */
 struct kernel_features {
         bool kprobes;                        /* the kprobe PMU or kprobe_events exists */
         bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
         bool sym_open;                       /* do_sys_open is */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
+        bool ringbuf;                        /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
 };
 
 /*
@@ -28,6 +35,7 @@ struct probe_plan {
         const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2;
+        enum probe_buffer buffer; /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
 };
 
 /*
@@ -36,5 +44,11 @@ struct probe_plan {
  * tracepoints the mode needs.
  */
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
+
+/*
+ * Chooses plan->buffer: auto is the ring buffer where the kernel has it, else
+ * the perf buffers. Returns 0, or -EOPNOTSUPP for ring on a kernel without it.
+ */
+int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_features *f, struct probe_plan *plan);
 
 #endif

@@ -37,18 +37,11 @@ void reader_on_event(void *reader, void *raw, int size)
         int n = size > 0 ? decode_size(raw, (size_t)size) : -EBADMSG;
 
         if (n < 0) {
-                atomic_fetch_add(&r->c->lost_perf, 1);
+                atomic_fetch_add(&r->c->lost_malformed, 1);
                 return;
         }
         if (queue_push(r->q, raw, (size_t)n) < 0)
                 atomic_fetch_add(&r->c->undelivered, 1);
-}
-
-void reader_on_lost(void *reader, uint64_t lost)
-{
-        struct reader *r = reader;
-
-        atomic_fetch_add(&r->c->lost_perf, lost);
 }
 
 static void *reader_main(void *arg)

@@ -9,16 +9,15 @@
 /*
  * The reader thread: moves records from the probe's buffers onto the queue.
  * It never blocks on anything but the buffers: a record that does not fit on
- * the queue is counted as undelivered, a malformed one or a lost-sample
- * report as lost. Reloads and status updates happen on other threads.
+ * the queue is counted as undelivered, a malformed one as lost (records the
+ * kernel had no room for are counted by the kernel side). Reloads and status updates happen on other threads.
  */
 struct reader;
 
 int reader_new(struct queue *q, struct counters *c, struct reader **ret);
 
-/* The probe's callbacks, with the reader as their cookie (probe_open_buffers()). */
+/* The probe's callback, with the reader as its cookie (probe_open_buffers()). */
 void reader_on_event(void *reader, void *raw, int size);
-void reader_on_lost(void *reader, uint64_t lost);
 
 /* Starts polling the probe's buffers on a thread of its own. */
 int reader_start(struct reader *r, struct probe *p);

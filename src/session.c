@@ -125,7 +125,9 @@ static int apply_filter(struct session *s, const struct config *c)
 
 int session_start(struct session *s, const struct config *c)
 {
-        struct probe_params params = { .max_in_flight = c->max_in_flight };
+        struct probe_params params = { .max_in_flight = c->max_in_flight,
+                                       .wakeup_events = c->wakeup_events,
+                                       .ring_buffer_size = c->ring_buffer_size };
         static const struct sink_ops *const sink_for_target[] = {
                 [OUTPUT_JOURNAL] = &sink_journal_ops,
                 [OUTPUT_JSON] = &sink_json_ops,
@@ -141,7 +143,8 @@ int session_start(struct session *s, const struct config *c)
         int r;
 
         s->target = c->target;
-        r = kernel_env_plan(c->mode, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error, sizeof(s->error));
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error,
+                            sizeof(s->error));
         if (r < 0)
                 return r;
         r = queue_new(c->queue_size, &s->queue);
@@ -149,11 +152,9 @@ int session_start(struct session *s, const struct config *c)
                 set_error(s, "allocating a %zu-byte queue", c->queue_size);
                 return r;
         }
-        r = probe_compile(&params, &s->probe);
-        if (r < 0) {
-                set_error(s, "compiling the BPF program failed (clang's messages are above)");
+        r = probe_compile(&params, &s->probe, s->error, sizeof(s->error));
+        if (r < 0)
                 return r;
-        }
         s->compile_s = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 
         /* Filter first (it excludes ourselves), buffers and threads second, attach last:
@@ -164,8 +165,7 @@ int session_start(struct session *s, const struct config *c)
         r = reader_new(s->queue, &s->counters, &s->reader);
         if (r < 0)
                 return r;
-        r = probe_open_buffers(s->probe, c->perf_buffer_pages, c->wakeup_events, reader_on_event, reader_on_lost,
-                               s->reader);
+        r = probe_open_buffers(s->probe, c->perf_buffer_pages, c->wakeup_events, reader_on_event, s->reader);
         if (r < 0) {
                 set_error(s, "%s", probe_error(s->probe));
                 return r;
@@ -201,8 +201,6 @@ int session_start(struct session *s, const struct config *c)
                 return r;
         }
         r = probe_attach(s->probe);
-        if (r == 0)
-                r = probe_release_compiler(s->probe);
         if (r < 0)
                 set_error(s, "%s", probe_error(s->probe));
         return r;
@@ -227,7 +225,7 @@ static void refresh_counters(struct session *s)
 
         if (s->probe && probe_read_stats(s->probe, stats) == 0) {
                 atomic_store(&s->counters.filtered, stats[OPEN_STAT_FILTERED]);
-                atomic_store(&s->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL]);
+                atomic_store(&s->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL] + stats[OPEN_STAT_BUFFER_FULL]);
         }
 }
 
@@ -252,10 +250,11 @@ void session_describe(struct session *s, char *buf, size_t size)
 
         probe_timings(s->probe, &load_ns, &attach_ns);
         snprintf(buf, size,
-                 "tracing opens with %s on %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
+                 "tracing opens with %s on %s through %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
                  "writing to %s",
-                 probe_mode_names[probe_mode(s->probe)], probe_attach_points(s->probe), s->compile_s,
-                 (double)load_ns / 1e9, (double)attach_ns / 1e9, output_target_names[s->target]);
+                 probe_mode_names[probe_mode(s->probe)], probe_attach_points(s->probe),
+                 probe_buffer_description(s->probe), s->compile_s, (double)load_ns / 1e9, (double)attach_ns / 1e9,
+                 output_target_names[s->target]);
 }
 
 const char *session_journal_note(const struct session *s)

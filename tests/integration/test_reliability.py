@@ -115,7 +115,8 @@ class ReliabilityTest(DaemonTestCase):
         print(figures)
         self.assertEqual(written + lost + undelivered, generated, figures)
         self.assertEqual(status, (written, lost, undelivered), "STATUS agrees with the journal")
-        self.assertLessEqual(rss_after, rss_before * 1.10, figures)
+        # 10%, or 1 MB where the whole daemon is a few MB (the writer's first allocations)
+        self.assertLessEqual(rss_after, max(rss_before * 1.10, rss_before + 1024), figures)
         self.assertEqual(d.stop(), 0)
 
     def test_journald_going_away(self):

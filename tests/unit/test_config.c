@@ -62,6 +62,8 @@ static void test_every_key(void **state)
                                    "; also a comment\n"
                                    "[Probe]\n"
                                    "Mode = tracepoint\n"
+                                   "Buffer=perf\n"
+                                   "RingBufferSize=1M\n"
                                    "PerfBufferPages=64\r\n"
                                    "WakeupEvents=8\n"
                                    "MaxInFlight=4096\n"
@@ -89,6 +91,8 @@ static void test_every_key(void **state)
         assert_int_equal(parse(text, &c, &e), 0);
         assert_int_equal(e.n, 0);
         assert_int_equal(c.mode, PROBE_MODE_TRACEPOINT);
+        assert_int_equal(c.buffer, PROBE_BUFFER_PERF);
+        assert_int_equal(c.ring_buffer_size, 1u << 20);
         assert_int_equal(c.perf_buffer_pages, 64);
         assert_int_equal(c.wakeup_events, 8);
         assert_int_equal(c.max_in_flight, 4096);
@@ -143,15 +147,20 @@ static void test_bad_values_all_reported(void **state)
                 "test.conf:4: PerfBufferPages=2048: must be a power of two from 2 to 1024",
                 "test.conf:5: PerfBufferPages=1: must be a power of two from 2 to 1024",
                 "test.conf:6: MaxInFlight=12x: must be a whole number from 64 to 1048576",
-                "test.conf:8: FailedOnly=maybe: not a boolean (use yes or no)",
-                "test.conf:9: PIDs=-4: not a process id",
-                "test.conf:10: UIDs=no-such-user-here: not a user name or numeric user id",
-                "test.conf:11: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
+                "test.conf:7: RingBufferSize=3M: must be a power-of-two size from 64K to 256M (bytes, or with K, M or "
+                "G)",
+                "test.conf:8: RingBufferSize=512M: must be a power-of-two size from 64K to 256M (bytes, or with K, M "
+                "or G)",
+                "test.conf:9: Buffer=mmap: must be auto, ring or perf",
+                "test.conf:11: FailedOnly=maybe: not a boolean (use yes or no)",
+                "test.conf:12: PIDs=-4: not a process id",
+                "test.conf:13: UIDs=no-such-user-here: not a user name or numeric user id",
+                "test.conf:14: Commands=averyveryverylongname: longer than 15 bytes, the kernel's limit for a command "
                 "name",
-                "test.conf:12: Access=read: must be any or write",
-                "test.conf:14: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
-                "test.conf:15: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
-                "test.conf:16: Target=syslog: must be journal, json or text",
+                "test.conf:15: Access=read: must be any or write",
+                "test.conf:17: Priority=loud: must be a syslog priority, 0-7 or emerg…debug",
+                "test.conf:18: QueueSize=1K: must be a size from 64K to 1G (bytes, or with K, M or G)",
+                "test.conf:19: Target=syslog: must be journal, json or text",
         };
 
         (void)state;
@@ -161,6 +170,9 @@ static void test_bad_values_all_reported(void **state)
                       "PerfBufferPages=2048\n"
                       "PerfBufferPages=1\n"
                       "MaxInFlight=12x\n"
+                      "RingBufferSize=3M\n"
+                      "RingBufferSize=512M\n"
+                      "Buffer=mmap\n"
                       "[Filter]\n"
                       "FailedOnly=maybe\n"
                       "PIDs=-4\n"

@@ -20,6 +20,22 @@ static const struct kernel_features no_kprobes = {
         .tp_openat2 = true,
 };
 
+static void test_buffer_auto_is_ring_where_the_kernel_has_it(void **state)
+{
+        struct kernel_features with_ring = debian, without_ring = debian;
+        struct probe_plan p = { 0 };
+
+        (void)state;
+        with_ring.ringbuf = true;
+        assert_int_equal(probe_plan_choose_buffer(PROBE_BUFFER_AUTO, &with_ring, &p), 0);
+        assert_int_equal(p.buffer, PROBE_BUFFER_RING);
+        assert_int_equal(probe_plan_choose_buffer(PROBE_BUFFER_AUTO, &without_ring, &p), 0);
+        assert_int_equal(p.buffer, PROBE_BUFFER_PERF);
+        assert_int_equal(probe_plan_choose_buffer(PROBE_BUFFER_PERF, &with_ring, &p), 0);
+        assert_int_equal(p.buffer, PROBE_BUFFER_PERF);
+        assert_int_equal(probe_plan_choose_buffer(PROBE_BUFFER_RING, &without_ring, &p), -EOPNOTSUPP);
+}
+
 static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)
 {
         struct probe_plan p;
@@ -80,6 +96,7 @@ static void test_explicit_modes_fail_clearly(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_buffer_auto_is_ring_where_the_kernel_has_it),
                 cmocka_unit_test(test_auto_prefers_kprobe_and_keeps_fallback),
                 cmocka_unit_test(test_auto_without_kprobes_uses_tracepoints),
                 cmocka_unit_test(test_old_kernel_uses_do_sys_open),
