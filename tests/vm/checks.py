@@ -317,7 +317,8 @@ def run_integration_suites():
     kernel under systemd as PID 1; Mode=auto must pick kprobes (OPENSNOOPD_TEST_EXPECT_MODE)."""
     build = "/var/tmp/opensnoopd-build"
     os.makedirs(os.path.join(build, "tests"), exist_ok=True)
-    shutil.copy(os.path.join(IN, "opensnoopd"), os.path.join(build, "opensnoopd"))
+    for binary in ("opensnoopd", "opensnoopd-compile"):  # the daemon finds its compiler beside it
+        shutil.copy(os.path.join(IN, binary), os.path.join(build, binary))
     shutil.copy(os.path.join(IN, "opener"), os.path.join(build, "tests", "opener"))
     env = dict(os.environ, OPENSNOOPD_BUILD=build, OPENSNOOPD_TEST_EXPECT_MODE="kprobe", PYTHONUNBUFFERED="1",
                PYTHONDONTWRITEBYTECODE="1")
