@@ -41,7 +41,7 @@ int main(int argc, char **argv)
         strcpy(ev.comm, "openloop");
         strcpy(ev.path, "/tmp/opensnoopd-bench/file");
         ev.path_len = (unsigned short)strlen(ev.path);
-        if (fields_from_event(&f, &ev, &o) < 0)
+        if (fields_from_event(&f, &ev, NULL, &o) < 0)
                 return 1;
         /* identify these entries, so the run can be told apart in the journal */
         memcpy(f.buf + f.used, "OPEN_BENCH=ceiling", 18);
