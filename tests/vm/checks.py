@@ -24,8 +24,8 @@ import purge_checks  # noqa: E402  (the package's install and purge checks)
 harness.OPENER = "/usr/local/bin/opener"
 OUT = sys.argv[1]
 # The suites' flood and loads run for as long as on any machine; only their
-# rates differ under emulation. Together the two suites must end within this.
-SUITES_TIMEOUT = int(os.environ.get("OPENSNOOPD_VM_SUITES_TIMEOUT", "1080"))
+# rates differ under emulation. Together the suites must end within this.
+SUITES_TIMEOUT = int(os.environ.get("OPENSNOOPD_VM_SUITES_TIMEOUT", "1500"))
 EXPOSURE_LIMIT = 3.0
 CONF = "/etc/opensnoopd/opensnoopd.conf"
 UNIT = "_SYSTEMD_UNIT=opensnoopd.service"
