@@ -110,6 +110,8 @@ class JournalNamespace:
             f.write(self.CONFIG)
         binary = next(p for p in ("/lib/systemd/systemd-journald", "/usr/lib/systemd/systemd-journald")
                       if os.path.exists(p))
+        if getattr(self, "log", None):  # a restart (the journald-going-away test) replaces it
+            self.log.close()
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([binary, self.name], stdin=subprocess.DEVNULL, stdout=self.log,
                                      stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
@@ -156,6 +158,8 @@ class JournalNamespace:
 
     def close(self):
         self.stop()
+        if getattr(self, "log", None):
+            self.log.close()
         self.remove_files()
 
 

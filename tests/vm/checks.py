@@ -345,7 +345,9 @@ def run_integration_suites():
         with open(log_path) as f:
             text = f.read()
         ran = re.search(r"^Ran (\d+) tests? in", text, re.M)
-        verdict = text.strip().splitlines()[-1] if text.strip() else ""
+        # unittest's verdict is the first line after "Ran N tests" (warnings printed at exit may follow it)
+        after = [l for l in text[ran.end():].splitlines()[1:] if l.strip()] if ran else []
+        verdict = after[0].strip() if after else ""
         passed = rc == 0 and ran and verdict == "OK"  # "OK (skipped=N)" is not a pass here
         figures[suite] = {"tests": int(ran.group(1)) if ran else None, "seconds": round(took), "result": verdict}
         check(f"integration suite {suite} in kprobe mode under systemd: "
