@@ -57,11 +57,6 @@ int sink_write_loss(struct sink *s, const struct loss_report *report)
         return s->ops->write_loss(s, report);
 }
 
-bool sink_reachable(struct sink *s)
-{
-        return !s->ops->reachable || s->ops->reachable(s);
-}
-
 void sink_flush(struct sink *s)
 {
         if (s->ops->flush)

@@ -29,8 +29,7 @@ struct sink_ops {
         void (*header)(struct sink *s); /* once, before the first event; NULL: none */
         int (*write_event)(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
         int (*write_loss)(struct sink *s, const struct loss_report *report);
-        bool (*reachable)(struct sink *s); /* NULL: always */
-        void (*flush)(struct sink *s);     /* NULL: nothing buffered */
+        void (*flush)(struct sink *s); /* NULL: nothing buffered */
 };
 
 extern const struct sink_ops sink_journal_ops; /* sink_journal.c: sd_journal_sendv() */
@@ -74,7 +73,6 @@ void sink_header(struct sink *s);
 /* ctx: what the stages before the sink found out (fields.h); never NULL. */
 int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
 int sink_write_loss(struct sink *s, const struct loss_report *report);
-bool sink_reachable(struct sink *s);
 void sink_flush(struct sink *s);
 
 /* From the next event on (a reload). Any thread. */
