@@ -11,10 +11,14 @@
  * -D values set by user space (src/probe.c):
  *   OPENSNOOPD_KPROBE          compile the do_sys_openat2/do_sys_open pair
  *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
- *   OPENSNOOPD_TP_OPEN, _TP_OPENAT, _TP_OPENAT2
+ *   OPENSNOOPD_TP_OPEN, _TP_OPENAT, _TP_OPENAT2, _TP_CREAT
  *                              compile the syscall tracepoints that exist
- *   OPENSNOOPD_STASH_ENTRIES   opens in flight at once, machine-wide
- *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2
+ *   OPENSNOOPD_TP_OPEN_BY_HANDLE_AT
+ *                              ... and open_by_handle_at's, which no kprobe on
+ *                              do_sys_openat2 sees: attached in both modes
+ *   OPENSNOOPD_TASK_STASH      keep opens in flight in task-local storage (5.11+)
+ *   OPENSNOOPD_STASH_ENTRIES   without it: opens in flight at once, machine-wide
+ *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2, _NR_CREAT
  *                              syscall numbers, to name the syscall in kprobe mode
  *   OPENSNOOPD_X86_64          the kernel is x86-64 (pt_regs layout is known)
  *   OPENSNOOPD_RINGBUF_PAGES   submit to one BPF ring buffer of this many pages
@@ -46,10 +50,65 @@ struct stash {
         __u32 mode;
         __s32 dirfd;
         __u8 syscall;
+        __u8 in_flight; /* task storage: set at entry, cleared at return */
 };
 
+#ifdef OPENSNOOPD_TASK_STASH
+/*
+ * Opens in flight are kept with the task itself (task-local storage, 5.11+),
+ * not in a table: no user's blocked opens can fill it for everyone else, and
+ * nothing is left behind when a return is never seen (a kretprobe has a
+ * bounded number of instances; past it, returns go unseen): the thread's
+ * next open overwrites it, its exit frees it.
+ */
+struct task_struct;
+BPF_TASK_STORAGE(stash, struct stash);
+
+static __always_inline int stash_put(__u32 tid, const struct stash *s)
+{
+        struct stash *t = stash.task_storage_get(bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+        if (!t)
+                return -1;
+        *t = *s;
+        t->in_flight = 1;
+        return 0;
+}
+
+static __always_inline struct stash *stash_take(__u32 tid)
+{
+        struct stash *t = stash.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+
+        return t && t->in_flight ? t : NULL;
+}
+
+static __always_inline void stash_drop(__u32 tid)
+{
+        struct stash *t = stash.task_storage_get(bpf_get_current_task_btf(), 0, 0);
+
+        if (t)
+                t->in_flight = 0;
+}
+#else
+/* Kernels before 5.11: a table of opens in flight, MaxInFlight= entries machine-wide. */
 BPF_HASH(stash, __u32, struct stash, OPENSNOOPD_STASH_ENTRIES);
-/* The record is built here; the slack takes the absolute path's bounded copies (see walk_to_root()). */
+
+static __always_inline int stash_put(__u32 tid, const struct stash *s)
+{
+        return stash.update(&tid, s) == 0 ? 0 : -1;
+}
+
+static __always_inline struct stash *stash_take(__u32 tid)
+{
+        return stash.lookup(&tid);
+}
+
+static __always_inline void stash_drop(__u32 tid)
+{
+        stash.delete(&tid);
+}
+#endif
+/* The record is built here; the slack takes the absolute path's bounded copies (see add_abs_path()). */
 struct scratch_event {
         struct open_event e;
         char slack[OPEN_PATH_MAX];
@@ -93,18 +152,18 @@ static __always_inline int allowed(int include_only, __u8 *verdict)
 }
 
 /*
- * The path as an LPM trie key, in a per-CPU scratch buffer (260 bytes do not
- * belong on the stack): the absolute path where the open was relative and
- * the kernel side built one, else the path as passed.
+ * A path as an LPM trie key, in a per-CPU scratch buffer (260 bytes do not
+ * belong on the stack): the path as passed, or (absolute) the absolute path
+ * the kernel side built, which follows it in e->path.
  */
-static __always_inline struct filter_prefix_key *path_key(struct open_event *e)
+static __always_inline struct filter_prefix_key *path_key(struct open_event *e, int absolute)
 {
         __u32 zero = 0, len = e->path_len, start = 0;
         struct filter_prefix_key *key = prefix_scratch.lookup(&zero);
 
         if (!key)
                 return NULL;
-        if (e->event_flags & OPEN_EVENT_ABS) {
+        if (absolute) {
                 start = e->path_len + 1;
                 len = e->abs_len;
         }
@@ -118,12 +177,28 @@ static __always_inline struct filter_prefix_key *path_key(struct open_event *e)
 /*
  * Path prefixes are matched in an LPM trie: the longest stored prefix of the
  * path decides, so PathPrefixes=/home and ExcludePathPrefixes=/home/cache
- * combine as an operator would expect. Matching is on bytes, as passed.
+ * combine as an operator would expect. Matching is on bytes. A relative
+ * path is matched by the absolute path the kernel side built. An absolute
+ * one that the walk of the opened file names differently (a symlink, "..",
+ * a name changed in memory during the call) is kept if either form passes:
+ * no name in user memory can then hide an open the filters keep, since it
+ * passes by what was opened, and a symlink the operator named by its link
+ * still matches.
  */
 static __always_inline int prefix_allowed(struct filter_settings *cfg, struct open_event *e)
 {
-        struct filter_prefix_key *key = path_key(e);
+        int has_abs = e->event_flags & OPEN_EVENT_ABS;
+        struct filter_prefix_key *key;
 
+        /* a relative path as passed says nothing of where it is: only its absolute form counts */
+        if (!has_abs || e->path[0] == '/') {
+                key = path_key(e, 0);
+                if (!key || allowed(cfg->active & FILTER_PREFIXES, filter_prefixes.lookup(key)))
+                        return 1;
+        }
+        if (!has_abs)
+                return 0;
+        key = path_key(e, 1);
         return !key || allowed(cfg->active & FILTER_PREFIXES, filter_prefixes.lookup(key));
 }
 
@@ -146,7 +221,7 @@ static __always_inline int self_noise_caused(struct open_event *e)
                 if (head != 0x2d646d6574737973ULL || tail != 0x006c616e72756f6aULL)
                         return 0;
         }
-        key = path_key(e);
+        key = path_key(e, 0);
         return key && self_noise.lookup(key) != NULL;
 }
 
@@ -186,11 +261,13 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
         s.mode = mode;
         s.dirfd = dirfd;
         s.syscall = syscall;
-        if (stash.update(&tid, &s) != 0)
+        if (stash_put(tid, &s) != 0)
                 count(OPEN_STAT_STASH_FULL);
         return 0;
 
 filtered:
+        /* an earlier open whose return went unseen must not pass for this one */
+        stash_drop(tid);
         count(OPEN_STAT_FILTERED);
         return 0;
 }
@@ -205,6 +282,11 @@ filtered:
  */
 struct walk_buf {
         char buf[OPEN_PATH_MAX * 2];
+        /* Where the path starts in buf. Kept here, not in a register: the verifier does not
+         * follow map memory, so every iteration starts in the same state whichever way the
+         * last one went, and it prunes them, rather than following each of 2^64 paths. */
+        __u32 pos;
+        __u32 arrived; /* the walk reached the root (same reason: not the loop counter) */
 };
 
 BPF_PERCPU_ARRAY(walk_scratch, struct walk_buf, 1);
@@ -238,7 +320,8 @@ static __always_inline int walk_to_root(struct walk_buf *w, struct where at, con
 {
         void *dentry = at.dentry, *vfsmnt = at.mnt;
         void *mount = (char *)vfsmnt - KOFF_MOUNT_MNT;
-        int pos = OPEN_PATH_MAX, i;
+        __u32 pos;
+        int i;
 #ifdef OPENSNOOPD_RENAME_LOCK
         __u32 seq_before = 0, seq_after = 0;
 
@@ -246,22 +329,22 @@ static __always_inline int walk_to_root(struct walk_buf *w, struct where at, con
 #endif
         if (!read_ptr(dentry, KOFF_DENTRY_HASH_PPREV) && read_ptr(dentry, KOFF_DENTRY_PARENT) != dentry)
                 *flags |= OPEN_EVENT_ABS_DELETED;
+        w->pos = OPEN_PATH_MAX;
+        w->arrived = 0;
         for (i = 0; i < OPEN_ABS_MAX_DEPTH; i++) {
                 void *parent, *name;
                 __u32 len = 0;
 
-                /* Forget pos's range (the masks below bound every access): each iteration then
-                 * starts in the same state whichever way the last one went, and the verifier
-                 * prunes it, rather than following 2^64 paths through the loop. */
-                asm volatile("" : "+r"(pos));
-                pos &= 2 * OPEN_PATH_MAX - 1;
-                if (dentry == root->dentry && vfsmnt == root->mnt)
+                if (dentry == root->dentry && vfsmnt == root->mnt) {
+                        w->arrived = 1;
                         break;
+                }
                 if (dentry == read_ptr(vfsmnt, KOFF_VFSMOUNT_ROOT)) {
                         void *up = read_ptr(mount, KOFF_MOUNT_PARENT);
 
                         if (!up || up == mount) {
                                 *flags |= OPEN_EVENT_ABS_UNREACHABLE;
+                                w->arrived = 1;
                                 break;
                         }
                         dentry = read_ptr(mount, KOFF_MOUNT_MOUNTPOINT);
@@ -272,20 +355,23 @@ static __always_inline int walk_to_root(struct walk_buf *w, struct where at, con
                 parent = read_ptr(dentry, KOFF_DENTRY_PARENT);
                 if (!parent || parent == dentry) {
                         *flags |= OPEN_EVENT_ABS_UNREACHABLE;
+                        w->arrived = 1;
                         break;
                 }
                 bpf_probe_read_kernel(&len, sizeof(len), (char *)dentry + KOFF_DENTRY_NAME + KOFF_QSTR_LEN);
                 name = read_ptr(dentry, KOFF_DENTRY_NAME + KOFF_QSTR_NAME);
-                if (len > 255 || (int)len + 1 > pos) {
+                pos = w->pos;
+                if (len > 255 || pos > OPEN_PATH_MAX || len + 1 > pos) {
                         *flags |= OPEN_EVENT_ABS_TOO_LONG;
                         return -1;
                 }
-                pos -= (int)len + 1;
+                pos -= len + 1;
                 bpf_probe_read_kernel(&w->buf[(pos + 1) & (OPEN_PATH_MAX - 1)], len & 255, name);
                 w->buf[pos & (OPEN_PATH_MAX - 1)] = '/';
+                w->pos = pos;
                 dentry = parent;
         }
-        if (i == OPEN_ABS_MAX_DEPTH) {
+        if (!w->arrived) {
                 *flags |= OPEN_EVENT_ABS_TOO_DEEP;
                 return -1;
         }
@@ -294,9 +380,10 @@ static __always_inline int walk_to_root(struct walk_buf *w, struct where at, con
         if ((seq_before & 1) || seq_before != seq_after)
                 *flags |= OPEN_EVENT_ABS_RENAMED;
 #endif
-        if (pos == OPEN_PATH_MAX) { /* the root itself */
-                pos--;
+        pos = w->pos;
+        if (pos >= OPEN_PATH_MAX) { /* the root itself */
                 w->buf[OPEN_PATH_MAX - 1] = '/';
+                return OPEN_PATH_MAX - 1;
         }
         return pos;
 }
@@ -388,7 +475,7 @@ static __always_inline int on_return(void *ctx, long result)
         long len;
         __u32 size;
 
-        s = stash.lookup(&tid);
+        s = stash_take(tid);
         if (!s)
                 return 0; /* missed entry: the probe was attached mid-open, or filtered */
         cfg = settings.lookup(&zero);
@@ -420,8 +507,12 @@ static __always_inline int on_return(void *ctx, long result)
         bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
         /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
-        len = bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path);
-        if (len < 0) {
+        len = s->path ? bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path) : 0;
+        if (!s->path) {
+                e->path[0] = '\0';
+                e->event_flags |= OPEN_EVENT_NO_PATH;
+                len = 1;
+        } else if (len < 0) {
                 e->path[0] = '\0';
                 e->event_flags |= OPEN_EVENT_PATH_FAULT;
                 len = 1;
@@ -433,7 +524,9 @@ static __always_inline int on_return(void *ctx, long result)
         }
         e->path_len = len - 1;
 #ifdef OPENSNOOPD_ABS_PATHS
-        if (len > 1 && e->path[0] != '/')
+        /* relative, by handle, or a successful open: the file the kernel opened, whatever the name
+         * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH) */
+        if ((len > 1 && e->path[0] != '/') || result >= 0)
                 add_abs_path(e, s->dirfd);
 #endif
 
@@ -473,7 +566,7 @@ static __always_inline int on_return(void *ctx, long result)
                 count(OPEN_STAT_BUFFER_FULL);
 #endif
 out:
-        stash.delete(&tid);
+        stash_drop(tid);
         return 0;
 }
 
@@ -512,6 +605,9 @@ static __always_inline void read_user_call(struct user_call *c, __u64 kernel_fla
                 c->syscall = OPEN_SYSCALL_OPEN;
                 bpf_probe_read_kernel(&arg, sizeof(arg), &regs->si); /* open(path, flags, mode) */
                 c->flags = (__u32)arg;
+        } else if (nr == OPENSNOOPD_NR_CREAT) {
+                c->syscall = OPEN_SYSCALL_CREAT; /* creat(path, mode): the flags are implied */
+                c->flags = O_CREAT | O_WRONLY | O_TRUNC;
         } else if (nr == OPENSNOOPD_NR_OPENAT) {
                 c->syscall = OPEN_SYSCALL_OPENAT;
                 bpf_probe_read_kernel(&arg, sizeof(arg), &regs->dx); /* openat(dfd, path, flags, mode) */
@@ -577,6 +673,32 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_openat)
+{
+        return on_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_CREAT
+TRACEPOINT_PROBE(syscalls, sys_enter_creat)
+{
+        return on_entry(args->pathname, O_CREAT | O_WRONLY | O_TRUNC, (__u32)args->mode, AT_FDCWD,
+                        OPEN_SYSCALL_CREAT);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_creat)
+{
+        return on_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_OPEN_BY_HANDLE_AT
+/* A file handle, not a path: the record names the file from the walk (OPEN_EVENT_ABS). */
+TRACEPOINT_PROBE(syscalls, sys_enter_open_by_handle_at)
+{
+        return on_entry(NULL, (__u32)args->flags, 0, (__s32)args->mountdirfd, OPEN_SYSCALL_OPEN_BY_HANDLE_AT);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_open_by_handle_at)
 {
         return on_return(args, args->ret);
 }

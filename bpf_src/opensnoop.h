@@ -22,29 +22,34 @@ enum open_syscall {
         OPEN_SYSCALL_OPEN = 1,
         OPEN_SYSCALL_OPENAT = 2,
         OPEN_SYSCALL_OPENAT2 = 3,
+        OPEN_SYSCALL_CREAT = 4,
+        OPEN_SYSCALL_OPEN_BY_HANDLE_AT = 5, /* no path: a file handle; OPEN_EVENT_ABS names the file */
 };
 
 /* Bits of open_event.event_flags. */
-#define OPEN_EVENT_PATH_FAULT     0x1 /* the path could not be read from user memory */
-#define OPEN_EVENT_PATH_TRUNCATED 0x2 /* the path filled the whole buffer */
+#define OPEN_EVENT_PATH_FAULT      0x1 /* the path could not be read from user memory */
+#define OPEN_EVENT_PATH_TRUNCATED  0x2 /* the path filled the whole buffer */
+#define OPEN_EVENT_NO_PATH         0x4 /* the call takes no path (open_by_handle_at) */
 /*
  * The absolute path of a relative open (OPEN_ABS_PATH), built in the kernel
  * by walking dentries and mounts up to the task's root: of the file opened,
  * or, for a failed open, of the directory it was relative to, joined with
  * the path as passed. It follows the path's NUL in path[], abs_len bytes
  * and a NUL; both fit in OPEN_PATH_MAX or the absolute path is left out.
+ * A successful open of an absolute path is walked too, and carries the
+ * walked path only where it differs from the path as passed (a symlink,
+ * "..", a name changed in memory during the call): the record names the file
+ * opened from the kernel's own data, never from user memory alone.
  */
-#define OPEN_EVENT_ABS            0x100  /* path[] holds the absolute path too */
-#define OPEN_EVENT_ABS_DELETED    0x200  /* the file or directory was unlinked: the path is where it was */
-#define OPEN_EVENT_ABS_TOO_DEEP   0x400  /* the walk stopped at OPEN_ABS_MAX_DEPTH steps: no OPEN_EVENT_ABS */
-#define OPEN_EVENT_ABS_TOO_LONG   0x800  /* it would not fit: no OPEN_EVENT_ABS */
-#define OPEN_EVENT_ABS_RENAMED    0x1000 /* a rename ran during the walk: the path may mix old and new names */
-#define OPEN_EVENT_ABS_UNREACHABLE \
-        0x2000 /* not below the task's root (another mount namespace, a detached
-                                           * mount): the path is from the top of what was reachable */
-#define OPEN_EVENT_ABS_NO_FILE \
-        0x4000 /* the new fd was gone from the table at return (closed by another
-                                           * thread): no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS             0x100  /* path[] holds the absolute path too */
+#define OPEN_EVENT_ABS_DELETED     0x200  /* the file or directory was unlinked: the path is where it was */
+#define OPEN_EVENT_ABS_TOO_DEEP    0x400  /* the walk stopped at OPEN_ABS_MAX_DEPTH steps: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_TOO_LONG    0x800  /* it would not fit: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_RENAMED     0x1000 /* a rename ran during the walk: the path may mix old and new names */
+/* Not below the task's root (a detached mount): the path is from the top of what was reachable. */
+#define OPEN_EVENT_ABS_UNREACHABLE 0x2000
+/* The fd was gone from the table when the walk looked (another thread closed it): no OPEN_EVENT_ABS. */
+#define OPEN_EVENT_ABS_NO_FILE     0x4000
 
 #define OPEN_ABS_MAX_DEPTH 64 /* dentries and mount crossings the walk takes at most */
 

@@ -49,7 +49,12 @@ int decode_record(const void *raw, size_t size, struct open_event *ev)
         ev->path[ev->path_len] = '\0';
         if (ev->event_flags & OPEN_EVENT_ABS)
                 ev->path[ev->path_len + 1 + ev->abs_len] = '\0';
-        else
+        /* The kernel side walks every successful open; the walk of an absolute path only says
+         * something when it names the file differently. */
+        if ((ev->event_flags & OPEN_EVENT_ABS) && ev->abs_len == ev->path_len &&
+            memcmp(ev->path, ev->path + ev->path_len + 1, ev->path_len) == 0)
+                ev->event_flags &= (uint16_t)~OPEN_EVENT_ABS;
+        if (!(ev->event_flags & OPEN_EVENT_ABS))
                 ev->abs_len = 0;
         ev->comm[OPEN_COMM_LEN - 1] = '\0';
         return 0;

@@ -19,7 +19,10 @@ int decode_size(const void *raw, size_t size);
 
 /*
  * Copies a record that decode_size() accepts into *ev (buffer data is not
- * aligned). The path is NUL-terminated at path_len whatever the bytes.
+ * aligned). The path is NUL-terminated at path_len whatever the bytes. An
+ * absolute path equal to the path as passed is dropped (OPEN_EVENT_ABS
+ * cleared): the kernel side walks every successful open, and the walk only
+ * tells something where it names the file differently.
  */
 int decode_record(const void *raw, size_t size, struct open_event *ev);
 

@@ -57,9 +57,34 @@ __attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, co
 }
 
 /*
+ * The path part of MESSAGE: "PATH"; where the kernel side built an absolute
+ * path, that one, as what was opened, then (as "PATH"); by handle, "ABS" (by
+ * handle) or (a file handle). Returns the bytes written.
+ */
+static size_t message_path(const struct open_event *ev, char *out, size_t room)
+{
+        const char *abs = ev->path + ev->path_len + 1;
+        size_t len = 0;
+
+        if (ev->event_flags & OPEN_EVENT_ABS)
+                len += escape_quoted(abs, ev->abs_len, out);
+        if (ev->event_flags & OPEN_EVENT_NO_PATH)
+                return len + (size_t)snprintf(out + len, room - len, len ? " (by handle)" : "(a file handle)");
+        if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
+                return len + (size_t)snprintf(out + len, room - len, "%s(unreadable path)", len ? " " : "");
+        if (!len)
+                return escape_quoted(ev->path, ev->path_len, out);
+        len += (size_t)snprintf(out + len, room - len, " (as ");
+        len += escape_quoted(ev->path, ev->path_len, out + len);
+        out[len++] = ')';
+        return len;
+}
+
+/*
  * MESSAGE=comm[pid] opened "PATH" FLAGS = FD, ... failed to open "PATH" FLAGS: ERRNO,
  * or ... was interrupted opening "PATH" FLAGS: ERESTARTSYS. The path is quoted, so
  * that no name can read as more of the sentence ("x; sshd[1] opened /etc/shadow").
+ * A relative path is shown by its absolute form first: "/srv/a/x" (as "../x").
  */
 static int add_message(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
                        const char *flags_text, const char *error_name)
@@ -75,13 +100,11 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
 
         escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
         n = snprintf(msg, room, "%s%s[%" PRIu32 "] %s ", prefix, comm, ev->pid, verb);
-        if (n < 0 || (size_t)n >= room || room - (size_t)n < ESCAPE_QUOTED_MAX((size_t)ev->path_len) + 128)
+        if (n < 0 || (size_t)n >= room ||
+            room - (size_t)n < ESCAPE_QUOTED_MAX((size_t)ev->path_len) + ESCAPE_QUOTED_MAX((size_t)ev->abs_len) + 128)
                 return -ENOBUFS;
         len = (size_t)n;
-        if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
-                path_len = (size_t)snprintf(msg + len, room - len, "(unreadable path)");
-        else
-                path_len = escape_quoted(ev->path, ev->path_len, msg + len);
+        path_len = message_path(ev, msg + len, room - len);
         len += path_len;
         if (ev->result >= 0)
                 n = snprintf(msg + len, room - len, " %s = %" PRId64, flags_text, (int64_t)ev->result);
@@ -173,7 +196,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         r |= add_bytes(f, "OPEN_COMM", ev->comm, strnlen(ev->comm, OPEN_COMM_LEN));
         if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
                 r |= add_string(f, "OPEN_PATH_UNREADABLE", "1");
-        else
+        else if (!(ev->event_flags & OPEN_EVENT_NO_PATH))
                 r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
         if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
                 r |= add_string(f, "OPEN_PATH_TRUNCATED", "1");

@@ -41,6 +41,21 @@ static bool has_tracepoint_pair(const char *name)
 }
 
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
+/*
+ * Task-local storage reaches kprobe and tracepoint programs in 5.11, with the
+ * kernel's BTF (bpf_get_current_task_btf()). No map of that type can be made
+ * to try it without BTF of our own, so the release decides.
+ */
+static bool has_task_storage(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+                return false;
+        return (major > 5 || (major == 5 && minor >= 11)) && exists("/sys/kernel/btf/vmlinux");
+}
+
 static bool has_ringbuf(void)
 {
         union bpf_attr attr;
@@ -66,7 +81,10 @@ int kernel_env_detect(struct kernel_features *f)
         f->tp_open = has_tracepoint_pair("open");
         f->tp_openat = has_tracepoint_pair("openat");
         f->tp_openat2 = has_tracepoint_pair("openat2");
+        f->tp_creat = has_tracepoint_pair("creat");
+        f->tp_open_by_handle_at = has_tracepoint_pair("open_by_handle_at");
         f->ringbuf = has_ringbuf();
+        f->task_storage = has_task_storage();
 
         ksyms = fopen("/proc/kallsyms", "re");
         if (!ksyms)

@@ -80,6 +80,10 @@ const char *open_syscall_name(unsigned syscall)
                 return "openat";
         case OPEN_SYSCALL_OPENAT2:
                 return "openat2";
+        case OPEN_SYSCALL_CREAT:
+                return "creat";
+        case OPEN_SYSCALL_OPEN_BY_HANDLE_AT:
+                return "open_by_handle_at";
         default:
                 return "unknown";
         }

@@ -19,6 +19,7 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
         else
                 return -ENOENT;
         plan->kprobe = true;
+        plan->tp_open_by_handle_at = f->tp_open_by_handle_at;
         return 0;
 }
 
@@ -32,6 +33,8 @@ static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *p
         plan->tp_open = f->tp_open;
         plan->tp_openat = true;
         plan->tp_openat2 = f->tp_openat2;
+        plan->tp_creat = f->tp_creat;
+        plan->tp_open_by_handle_at = f->tp_open_by_handle_at;
         return 0;
 }
 
@@ -39,7 +42,7 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 {
         int rk, rt;
 
-        *plan = (struct probe_plan){ 0 };
+        *plan = (struct probe_plan){ .task_stash = f->task_storage };
         switch (mode) {
         case PROBE_MODE_KPROBE:
                 return plan_kprobe(f, plan);

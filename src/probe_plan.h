@@ -22,7 +22,9 @@ struct kernel_features {
         bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
         bool sym_open;                       /* do_sys_open is */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
-        bool ringbuf;                        /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
+        bool tp_creat, tp_open_by_handle_at;
+        bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
+        bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
 };
 
 /*
@@ -34,8 +36,10 @@ struct probe_plan {
         bool kprobe;
         const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
         bool tracepoint;
-        bool tp_open, tp_openat, tp_openat2;
-        enum probe_buffer buffer; /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
+        bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
+        bool tp_open_by_handle_at;                     /* with either: no do_sys_open* call sees it */
+        enum probe_buffer buffer;                      /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
+        bool task_stash; /* opens in flight in task-local storage, not in a shared table */
 };
 
 /*

@@ -54,6 +54,10 @@ int queue_new(size_t capacity, struct queue **ret)
                 free(q);
                 return -ENOMEM;
         }
+        /* Small pages only: with transparent huge pages "always" (Debian's kernels), one record
+         * written across a 2 MiB boundary faults in 2 MiB that the release below never reaches
+         * (measured in the VM: the daemon's anonymous memory 0.3 → 2.3 MB after a flood). */
+        (void)madvise(q->ring, capacity, MADV_NOHUGEPAGE);
         pthread_mutex_init(&q->lock, NULL);
         /* The timed wait runs on CLOCK_MONOTONIC: a clock step must not stall it. */
         pthread_condattr_init(&attr);

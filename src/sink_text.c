@@ -19,7 +19,10 @@ static int text_write_event(struct sink *s, const struct open_event *ev, const s
         double t = ev->boot_ns >= s->start_boot_ns ? (double)(ev->boot_ns - s->start_boot_ns) / 1e9 : 0.0;
 
         escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
-        escape_for_display(ev->path, ev->path_len, path);
+        if ((ev->event_flags & OPEN_EVENT_NO_PATH) && (ev->event_flags & OPEN_EVENT_ABS))
+                escape_for_display(ev->path + ev->path_len + 1, ev->abs_len, path); /* by handle: what opened */
+        else
+                escape_for_display(ev->path, ev->path_len, path);
         fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s", t, comm, ev->pid,
                 (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
         /* a folded line says how many opens it stands for */

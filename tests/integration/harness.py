@@ -185,8 +185,8 @@ def detected_mode(stderr):
 
 
 def tracepoint_syscalls():
-    """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open)."""
-    return [s for s in ("open", "openat", "openat2")
+    """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open nor creat)."""
+    return [s for s in ("open", "openat", "openat2", "creat", "open_by_handle_at")
             if os.path.exists(f"/sys/kernel/tracing/events/syscalls/sys_enter_{s}")]
 
 

@@ -15,12 +15,24 @@
  * "create HEX...": the same with O_CREAT|O_WRONLY, mode 0600;
  * "at DIRHEX HEX...": openat() of each relative to an fd of that directory;
  * "gone-cwd NAME": makes DIR/NAME its working directory, removes it, and
- * opens "x" there (which fails).
+ * opens "x" there (which fails);
+ * "routes": creat() of DIR/by-creat, open_by_handle_at() of DIR/by-handle
+ * (made first) and of a handle the kernel rejects;
+ * "race N": N openat() of a name another thread keeps rewriting between
+ * DIR/a and DIR/b (both made first), each fd kept open; each line says
+ * which file the fd really is ("opened": "a" or "b", by inode) and what the
+ * name said right after the call ("after");
+ * "park N FIFO": N threads each open FIFO for reading, which blocks until a
+ * writer comes; prints {"parked":N} once all are started, then one line per
+ * open as each returns.
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +67,8 @@ static long do_open(const char *syscall_name, int dirfd, const char *path, int f
                 r = syscall(SYS_open, path, flags, mode);
         } else if (strcmp(syscall_name, "openat") == 0) {
                 r = syscall(SYS_openat, dirfd, path, flags, mode);
+        } else if (strcmp(syscall_name, "creat") == 0) {
+                r = syscall(SYS_creat, path, mode);
         } else {
                 struct open_how how = { .flags = (uint64_t)flags, .mode = mode };
 
@@ -181,6 +195,131 @@ static long distinct(const char *dir, long n)
         return done;
 }
 
+static char race_name[4096];
+static size_t race_flip_at; /* the byte that tells a from b */
+static atomic_bool race_done;
+
+static void *race_writer(void *arg)
+{
+        (void)arg;
+        while (!atomic_load_explicit(&race_done, memory_order_relaxed)) {
+                *(volatile char *)&race_name[race_flip_at] = 'b';
+                *(volatile char *)&race_name[race_flip_at] = 'a';
+        }
+        return NULL;
+}
+
+static void scenario_race(const char *dir, long n)
+{
+        struct stat a, b, st;
+        char path[4096];
+        pthread_t writer;
+
+        snprintf(path, sizeof(path), "%s/a", dir);
+        close(open(path, O_CREAT | O_WRONLY, 0600));
+        stat(path, &a);
+        snprintf(path, sizeof(path), "%s/b", dir);
+        close(open(path, O_CREAT | O_WRONLY, 0600));
+        stat(path, &b);
+        snprintf(race_name, sizeof(race_name), "%s/a", dir);
+        race_flip_at = strlen(dir) + 1;
+        pthread_create(&writer, NULL, race_writer, NULL);
+        for (long i = 0; i < n; i++) {
+                long fd = syscall(SYS_openat, AT_FDCWD, race_name, O_RDONLY, 0);
+                char after = race_name[race_flip_at];
+
+                if (fd < 0 || fstat((int)fd, &st) < 0)
+                        continue;
+                printf("{\"fd\":%ld,\"opened\":\"%s\",\"after\":\"%c\"}\n", fd,
+                       st.st_ino == a.st_ino   ? "a"
+                       : st.st_ino == b.st_ino ? "b"
+                                               : "?",
+                       after);
+        }
+        atomic_store(&race_done, true);
+        pthread_join(writer, NULL);
+}
+
+static const char *park_fifo;
+
+static void *park_one(void *arg)
+{
+        long fd = syscall(SYS_openat, AT_FDCWD, park_fifo, O_RDONLY, 0);
+
+        (void)arg;
+        return (void *)fd;
+}
+
+static void scenario_park(long n, const char *fifo)
+{
+        pthread_attr_t attr;
+        pthread_t *threads = calloc((size_t)n, sizeof(*threads));
+        long started = 0, opened = 0;
+
+        park_fifo = fifo;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 64 << 10);
+        for (long i = 0; i < n && threads; i++)
+                if (pthread_create(&threads[i], &attr, park_one, NULL) == 0)
+                        started++;
+        printf("{\"parked\":%ld}\n", started);
+        fflush(stdout);
+        for (long i = 0; i < started; i++) {
+                void *fd;
+
+                pthread_join(threads[i], &fd);
+                opened += (long)fd >= 0;
+        }
+        printf("{\"opened\":%ld}\n", opened);
+        free(threads);
+}
+
+/* open_by_handle_at() of DIR/by-handle, and of the same handle made invalid. */
+static void scenario_routes(const char *dir)
+{
+        struct {
+                struct file_handle h;
+                unsigned char bytes[MAX_HANDLE_SZ];
+        } handle = { .h.handle_bytes = MAX_HANDLE_SZ };
+        char path[4096];
+        int mount_id, mount_fd, fd;
+        int64_t before, after;
+        long r;
+
+        snprintf(path, sizeof(path), "%s/by-creat", dir);
+        r = do_open("creat", AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        if (r >= 0)
+                close((int)r);
+        snprintf(path, sizeof(path), "%s/by-handle", dir);
+        fd = open(path, O_CREAT | O_WRONLY, 0600); /* reported as an openat like any other */
+        printf("{\"syscall\":\"openat\",\"dirfd\":%d,\"flags\":%d,\"mode\":384,\"result\":%d,"
+               "\"before_us\":0,\"after_us\":%lld,\"path_hex\":\"",
+               AT_FDCWD, O_CREAT | O_WRONLY, fd, (long long)realtime_us());
+        print_hex(path);
+        printf("\"}\n");
+        close(fd);
+        mount_fd = open(dir, O_RDONLY | O_DIRECTORY);
+        if (name_to_handle_at(AT_FDCWD, path, &handle.h, &mount_id, 0) < 0 || mount_fd < 0)
+                return;
+        for (int bad = 0; bad < 2; bad++) {
+                if (bad)
+                        handle.h.handle_type = -1; /* no file system knows this type */
+                before = realtime_us();
+                r = syscall(SYS_open_by_handle_at, mount_fd, &handle.h, O_RDONLY);
+                if (r < 0)
+                        r = -errno;
+                after = realtime_us();
+                printf("{\"syscall\":\"open_by_handle_at\",\"dirfd\":%d,\"flags\":%d,\"mode\":0,\"result\":%ld,"
+                       "\"before_us\":%lld,\"after_us\":%lld,\"path_hex\":\"\",\"file_hex\":\"",
+                       mount_fd, O_RDONLY, r, (long long)before, (long long)after);
+                print_hex(path);
+                printf("\"}\n");
+                if (r >= 0)
+                        close((int)r);
+        }
+        close(mount_fd);
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 4) {
@@ -225,6 +364,12 @@ int main(int argc, char **argv)
                                 close((int)fd);
                 }
                 close(dfd);
+        } else if (strcmp(argv[3], "park") == 0 && argc == 6) {
+                scenario_park(strtol(argv[4], NULL, 10), argv[5]);
+        } else if (strcmp(argv[3], "race") == 0 && argc == 5) {
+                scenario_race(argv[2], strtol(argv[4], NULL, 10));
+        } else if (strcmp(argv[3], "routes") == 0) {
+                scenario_routes(argv[2]);
         } else if (strcmp(argv[3], "gone-cwd") == 0 && argc == 5) {
                 char dir[4096];
 

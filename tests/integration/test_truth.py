@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+"""What was opened, not what the name in memory says: a thread rewrites the
+name between DIR/a and DIR/b while another opens it, so the name the kernel
+copied and the one left in memory when the call returns often differ. Every
+record must name the file the fd really is (by inode, from the opener), by
+OPEN_ABS_PATH where the walk of the opened file differs from OPEN_PATH; and a
+path filter must keep every open of the file it names."""
+
+import json
+import os
+import subprocess
+import unittest
+
+from harness import OPENER, DaemonTestCase, count_entries, field, journal, run_opener, wait_journal
+
+OPENS_PER_RUN = 1000  # each fd stays open: below the default limit of 1024
+RUNS = 5
+PARKED = 300  # blocked opens of an ordinary user: far more than MaxInFlight=64 below
+
+
+class TruthTest(DaemonTestCase):
+    def race(self, comm):
+        """Runs the racing opener until some records would have named the wrong file
+        (at most RUNS times); returns [(pid, fd, truth path)]."""
+        opens, raced = [], 0
+        for _ in range(RUNS):
+            header, records = run_opener(comm, self.workdir, "race", str(OPENS_PER_RUN))
+            opens += [(header["pid"], r["fd"], os.path.join(self.workdir, r["opened"])) for r in records]
+            raced += sum(r["opened"] != r["after"] for r in records)
+            if raced >= 5:
+                break
+        self.assertGreater(raced, 0, "the writer never changed the name during a call: nothing was tested")
+        return opens
+
+    def named(self, comm):
+        """{(pid, fd): the file each record names}."""
+        self.sentinel(comm)
+        return {(int(field(e, "OPEN_PID")), int(field(e, "OPEN_FD"))): field(e, "OPEN_ABS_PATH") or field(e, "OPEN_PATH")
+                for e in journal(f"OPEN_COMM={comm}", f"OPEN_SYSCALL=openat")
+                if field(e, "OPEN_FD") is not None and field(e, "OPEN_PATH").startswith(self.workdir + "/")}
+
+    def test_a_rewritten_name_cannot_name_another_file(self):
+        comm = self.unique("race")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        if "absolute paths on" not in d.stderr():
+            self.skipTest("SKIPPED LOUDLY: no absolute paths here (the kernel has no BTF): " + d.stderr()[-300:])
+        opens = self.race(comm)
+        named = self.named(comm)
+        wrong = [(pid, fd, truth, named.get((pid, fd))) for pid, fd, truth in opens if named.get((pid, fd)) != truth]
+        self.assertEqual(wrong, [], f"{len(wrong)} of {len(opens)} records name another file than was opened")
+        self.assertEqual(d.stop(), 0)
+
+    def test_a_rewritten_name_cannot_escape_a_path_filter(self):
+        comm = self.unique("racef")
+        a = os.path.join(self.workdir, "a")
+        d = self.start(f"[Filter]\nCommands={comm}\nPathPrefixes={a} {self.workdir}/sentinel-\n")
+        if "absolute paths on" not in d.stderr():
+            self.skipTest("SKIPPED LOUDLY: no absolute paths here (the kernel has no BTF): " + d.stderr()[-300:])
+        opens = self.race(comm)
+        named = self.named(comm)
+        missing = [(pid, fd) for pid, fd, truth in opens if truth == a and named.get((pid, fd)) != a]
+        self.assertEqual(missing, [], f"{len(missing)} opens of {a} were not recorded as opens of it")
+        self.assertEqual(d.stop(), 0)
+
+
+
+class InFlightTest(DaemonTestCase):
+    def test_an_ordinary_users_blocked_opens_hide_no_one_elses(self):
+        """An ordinary user parks PARKED threads in blocking FIFO opens; meanwhile every
+        other open is recorded, and when a writer comes, every parked open is too."""
+        comm, other = self.unique("park"), self.unique("other")
+        d = self.start(f"[Probe]\nMaxInFlight=64\n[Filter]\nCommands={comm} {other}\n")
+        public = os.path.join(self.workdir, "public")
+        os.mkdir(public)
+        os.chmod(self.workdir, 0o755)
+        os.chmod(public, 0o777)
+        fifo = os.path.join(public, "fifo")
+        os.mkfifo(fifo, 0o666)
+        parker = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER, comm,
+                                   public, "park", str(PARKED), fifo], stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(json.loads(parker.stdout.readline())["uid"], 65534)  # the header: nobody
+            self.assertEqual(json.loads(parker.stdout.readline()), {"parked": PARKED})
+            _, records = run_opener(other, self.workdir, "fields")  # while they are parked
+            self.assertEqual(len(wait_journal([f"OPEN_COMM={other}"], len(records), timeout=60)), len(records),
+                             self.describe())
+            writer = os.open(fifo, os.O_WRONLY)  # lets every parked open through
+            os.close(writer)
+            self.assertEqual(json.loads(parker.stdout.readline()), {"opened": PARKED})
+        finally:
+            parker.kill()
+            parker.wait()
+            parker.stdout.close()
+        self.sentinel(comm)
+        self.assertEqual(count_entries(f"OPEN_COMM={comm}", f"OPEN_PATH={fifo}"), PARKED, d.latest_status())
+        self.assertEqual(d.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
