@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "uid_losses.h"
+
 /*
  * What happened to every open that was traced, shared by the reader, the
  * writer and the session. Every traced open ends in exactly one of: written,
@@ -16,12 +18,13 @@
  */
 struct counters {
         _Atomic uint64_t written;
-        _Atomic uint64_t lost_malformed; /* records user space could not decode */
-        _Atomic uint64_t lost_kernel;    /* in-flight table or buffer full (from the stats map) */
-        _Atomic uint64_t undelivered;    /* queue full, refused by the sink, or left at shutdown */
-        _Atomic uint64_t suppressed;     /* of written: dropped by journald's rate limit */
-        _Atomic uint64_t filtered;       /* dropped by the in-kernel filter (from the stats map) */
-        _Atomic int sink_down;           /* the sink (journald) is unreachable right now */
+        _Atomic uint64_t lost_malformed;      /* records user space could not decode */
+        _Atomic uint64_t lost_kernel;         /* in-flight table or buffer full (from the stats map) */
+        _Atomic uint64_t undelivered;         /* queue full, refused by the sink, or left at shutdown */
+        _Atomic uint64_t suppressed;          /* of written: dropped by journald's rate limit */
+        _Atomic uint64_t filtered;            /* dropped by the in-kernel filter (from the stats map) */
+        _Atomic int sink_down;                /* the sink (journald) is unreachable right now */
+        struct uid_losses undelivered_by_uid; /* of undelivered: those the queue refused, by user */
 };
 
 static inline uint64_t counters_lost(struct counters *c)

@@ -71,9 +71,10 @@ struct loss_report {
         uint64_t lost;        /* never reached opensnoopd */
         uint64_t undelivered; /* reached it, could not be written */
         uint64_t suppressed;  /* written, then dropped by journald's rate limit */
+        char by_uid[256];     /* of undelivered, refused by the queue: "UID:N ...", most first; or "" */
 };
 
-/* A loss report: OPEN_LOST=, OPEN_UNDELIVERED=, OPEN_SUPPRESSED= (zero counts are left out). */
+/* A loss report: OPEN_LOST=, OPEN_UNDELIVERED=, OPEN_SUPPRESSED= (zero counts are left out), OPEN_UNDELIVERED_UIDS=. */
 int fields_loss_report(struct fields *f, const struct loss_report *report);
 
 /* The value of field i, after "NAME=": *len receives its length. */

@@ -10,13 +10,21 @@
 #include <sys/mman.h>
 #include <time.h>
 
-/* Records are a uint32_t length and the bytes, at 8-byte boundaries. A length
- * of WRAP means "the rest of the ring is unused: continue at offset 0". */
+/* Records are a uint32_t length, a uint32_t owner and the bytes, at 8-byte
+ * boundaries. A length of WRAP means "the rest of the ring is unused:
+ * continue at offset 0". */
 #define WRAP          UINT32_MAX
 #define HEADER        sizeof(uint64_t)
 /* After a flood has touched this much of the ring, give the pages back once it
  * drains, so the daemon's memory returns to where it was. */
 #define RELEASE_ABOVE (1u << 20)
+/* Owners whose share is kept track of at once; a further one is not held to its share. */
+#define OWNERS        32
+
+struct owner_share {
+        uint32_t owner;
+        size_t bytes; /* 0: the slot is free */
+};
 
 struct queue {
         pthread_mutex_t lock;
@@ -30,6 +38,7 @@ struct queue {
         size_t touched; /* bytes of the ring written since the pages were last given back */
         bool closed;
         bool consumer_waiting;
+        struct owner_share shares[OWNERS];
 };
 
 static size_t record_size(size_t len)
@@ -84,6 +93,35 @@ static void put_length(struct queue *q, size_t at, uint32_t len)
         memcpy(q->ring + at, &len, sizeof(len));
 }
 
+static void put_owner(struct queue *q, size_t at, uint32_t owner)
+{
+        memcpy(q->ring + at + sizeof(uint32_t), &owner, sizeof(owner));
+}
+
+static uint32_t get_owner(const struct queue *q, size_t at)
+{
+        uint32_t owner;
+
+        memcpy(&owner, q->ring + at + sizeof(uint32_t), sizeof(owner));
+        return owner;
+}
+
+/* The owner's slot, a free one for it, or NULL when all are taken by others. */
+static struct owner_share *share_of(struct queue *q, uint32_t owner)
+{
+        struct owner_share *free_slot = NULL;
+
+        for (size_t i = 0; i < OWNERS; i++) {
+                if (q->shares[i].bytes && q->shares[i].owner == owner)
+                        return &q->shares[i];
+                if (!q->shares[i].bytes && !free_slot)
+                        free_slot = &q->shares[i];
+        }
+        if (free_slot)
+                free_slot->owner = owner;
+        return free_slot;
+}
+
 static uint32_t get_length(const struct queue *q, size_t at)
 {
         uint32_t len;
@@ -94,7 +132,13 @@ static uint32_t get_length(const struct queue *q, size_t at)
 
 int queue_push(struct queue *q, const void *data, size_t len)
 {
+        return queue_push_owned(q, data, len, QUEUE_NO_OWNER);
+}
+
+int queue_push_owned(struct queue *q, const void *data, size_t len, uint32_t owner)
+{
         size_t need = record_size(len), to_end;
+        struct owner_share *share = NULL;
         int r = 0;
 
         if (need > q->capacity / 2 || len >= WRAP)
@@ -103,6 +147,13 @@ int queue_push(struct queue *q, const void *data, size_t len)
         if (q->closed) {
                 r = -ESHUTDOWN;
                 goto out;
+        }
+        if (owner != QUEUE_NO_OWNER) {
+                share = share_of(q, owner);
+                if (share && share->bytes + need > q->capacity / 4 * 3) {
+                        r = -EDQUOT;
+                        goto out;
+                }
         }
         to_end = q->capacity - q->tail;
         if (to_end < need) {
@@ -120,7 +171,10 @@ int queue_push(struct queue *q, const void *data, size_t len)
                 goto out;
         }
         put_length(q, q->tail, (uint32_t)len);
+        put_owner(q, q->tail, owner);
         memcpy(q->ring + q->tail + HEADER, data, len);
+        if (share)
+                share->bytes += need;
         if (q->tail + need > q->touched)
                 q->touched = q->tail + need;
         q->tail = (q->tail + need) % q->capacity;
@@ -181,10 +235,17 @@ void queue_pop(struct queue *q)
 {
         pthread_mutex_lock(&q->lock);
         if (q->count > 0) {
+                uint32_t owner;
                 size_t need;
 
                 skip_wrap(q);
                 need = record_size(get_length(q, q->head));
+                owner = get_owner(q, q->head);
+                for (size_t i = 0; i < OWNERS && owner != QUEUE_NO_OWNER; i++)
+                        if (q->shares[i].bytes && q->shares[i].owner == owner) {
+                                q->shares[i].bytes -= need;
+                                break;
+                        }
                 q->head = (q->head + need) % q->capacity;
                 q->used -= need;
                 q->count--;

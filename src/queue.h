@@ -3,6 +3,7 @@
 #define OPENSNOOPD_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A bounded queue of byte records between one producer (the perf reader) and
@@ -19,6 +20,14 @@ struct queue *queue_free(struct queue *q);
 
 /* 0, -EMSGSIZE (can never fit), -ENOSPC (full now), -ESHUTDOWN (closed). */
 int queue_push(struct queue *q, const void *data, size_t len);
+
+/*
+ * The same, for a record of owner (the user whose open it is): no owner may
+ * hold more than three quarters of the queue, so that one user's flood
+ * leaves room for everyone else's opens; past that, -EDQUOT.
+ */
+#define QUEUE_NO_OWNER UINT32_MAX /* queue_push(): held to no share */
+int queue_push_owned(struct queue *q, const void *data, size_t len, uint32_t owner);
 
 /*
  * Waits up to timeout_ms for a record and points *data at it, valid until

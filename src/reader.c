@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode.h"
 
@@ -35,13 +37,18 @@ void reader_on_event(void *reader, void *raw, int size)
 {
         struct reader *r = reader;
         int n = size > 0 ? decode_size(raw, (size_t)size) : -EBADMSG;
+        uint32_t uid;
 
         if (n < 0) {
                 atomic_fetch_add(&r->c->lost_malformed, 1);
                 return;
         }
-        if (queue_push(r->q, raw, (size_t)n) < 0)
+        memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
+        /* the user's share: one user's flood cannot fill the queue for everyone (queue.h) */
+        if (queue_push_owned(r->q, raw, (size_t)n, uid) < 0) {
                 atomic_fetch_add(&r->c->undelivered, 1);
+                uid_losses_add(&r->c->undelivered_by_uid, uid);
+        }
 }
 
 static void *reader_main(void *arg)

@@ -61,6 +61,7 @@ int session_new(struct session **ret)
 
         if (!s)
                 return -ENOMEM;
+        uid_losses_init(&s->counters.undelivered_by_uid);
         *ret = s;
         return 0;
 }
@@ -307,9 +308,9 @@ static void settle_suppressed(struct session *s)
         journal_watch_settle(s->watch, s->sink, SUPPRESSION_WAIT_MS);
         s->watch = journal_watch_free(s->watch);
         writer_reported(s->writer, &said);
-        news = (struct loss_report){ counters_lost(&s->counters) - said.lost,
-                                     atomic_load(&s->counters.undelivered) - said.undelivered,
-                                     atomic_load(&s->counters.suppressed) - said.suppressed };
+        news = (struct loss_report){ .lost = counters_lost(&s->counters) - said.lost,
+                                     .undelivered = atomic_load(&s->counters.undelivered) - said.undelivered,
+                                     .suppressed = atomic_load(&s->counters.suppressed) - said.suppressed };
         if (news.lost || news.undelivered || news.suppressed)
                 (void)sink_write_loss(s->sink, &news);
 }
@@ -361,6 +362,7 @@ struct session *session_free(struct session *s)
         s->enrich = enrich_free(s->enrich);
         s->sink = sink_free(s->sink);
         s->queue = queue_free(s->queue);
+        uid_losses_done(&s->counters.undelivered_by_uid);
         free(s);
         return NULL;
 }

@@ -21,8 +21,9 @@ struct writer {
         pthread_t thread;
         bool started;
         bool joined;
-        _Atomic uint64_t stop_deadline_ns; /* 0: running */
-        struct loss_report reported;       /* totals already reported */
+        _Atomic uint64_t stop_deadline_ns;      /* 0: running */
+        struct loss_report reported;            /* totals already reported */
+        struct uid_loss_counts reported_by_uid; /* the same, by user */
         uint64_t last_report_ns;
 };
 
@@ -38,17 +39,24 @@ static void sleep_ms(int ms)
 static void report_losses(struct writer *w, bool force)
 {
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
-        struct loss_report total = { counters_lost(w->c), atomic_load(&w->c->undelivered),
-                                     atomic_load(&w->c->suppressed) };
-        struct loss_report news = { total.lost - w->reported.lost, total.undelivered - w->reported.undelivered,
-                                    total.suppressed - w->reported.suppressed };
+        struct loss_report total = { .lost = counters_lost(w->c),
+                                     .undelivered = atomic_load(&w->c->undelivered),
+                                     .suppressed = atomic_load(&w->c->suppressed) };
+        struct loss_report news = { .lost = total.lost - w->reported.lost,
+                                    .undelivered = total.undelivered - w->reported.undelivered,
+                                    .suppressed = total.suppressed - w->reported.suppressed };
+        struct uid_loss_counts by_uid;
 
         if ((news.lost == 0 && news.undelivered == 0 && news.suppressed == 0) ||
             (!force && now - w->last_report_ns < REPORT_INTERVAL_NS))
                 return;
         w->last_report_ns = now;
-        if (sink_write_loss(w->sink, &news) == 0)
+        uid_losses_snapshot(&w->c->undelivered_by_uid, &by_uid);
+        uid_losses_format_news(&by_uid, &w->reported_by_uid, news.by_uid, sizeof(news.by_uid));
+        if (sink_write_loss(w->sink, &news) == 0) {
                 w->reported = total;
+                w->reported_by_uid = by_uid;
+        }
 }
 
 static bool past_deadline(struct writer *w)

@@ -11,11 +11,21 @@ import os
 import subprocess
 import unittest
 
-from harness import OPENER, DaemonTestCase, count_entries, field, journal, run_opener, wait_journal
+from harness import (JOURNAL, LOSS_MESSAGE_ID, OPENER, DaemonTestCase, count_entries, field, journal,
+                     opens_reported, parse_status, run_opener, wait_journal, wait_until)
 
 OPENS_PER_RUN = 1000  # each fd stays open: below the default limit of 1024
 RUNS = 5
 PARKED = 300  # blocked opens of an ordinary user: far more than MaxInFlight=64 below
+
+
+def public_dir(workdir):
+    """A directory in workdir where an ordinary user may make files."""
+    public = os.path.join(workdir, "public")
+    os.mkdir(public)
+    os.chmod(workdir, 0o755)
+    os.chmod(public, 0o777)
+    return public
 
 
 class TruthTest(DaemonTestCase):
@@ -70,10 +80,7 @@ class InFlightTest(DaemonTestCase):
         other open is recorded, and when a writer comes, every parked open is too."""
         comm, other = self.unique("park"), self.unique("other")
         d = self.start(f"[Probe]\nMaxInFlight=64\n[Filter]\nCommands={comm} {other}\n")
-        public = os.path.join(self.workdir, "public")
-        os.mkdir(public)
-        os.chmod(self.workdir, 0o755)
-        os.chmod(public, 0o777)
+        public = public_dir(self.workdir)
         fifo = os.path.join(public, "fifo")
         os.mkfifo(fifo, 0o666)
         parker = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER, comm,
@@ -93,6 +100,39 @@ class InFlightTest(DaemonTestCase):
             parker.stdout.close()
         self.sentinel(comm)
         self.assertEqual(count_entries(f"OPEN_COMM={comm}", f"OPEN_PATH={fifo}"), PARKED, d.latest_status())
+        self.assertEqual(d.stop(), 0)
+
+
+
+class FairShareTest(DaemonTestCase):
+    def test_one_users_flood_leaves_room_for_the_others(self):
+        """journald is away, so the queue (64 KiB) fills: an ordinary user floods it, root
+        opens a few files meanwhile. Every one of root's opens is written once journald is
+        back; the flood's excess is undelivered, counted, and named by uid."""
+        flood, mine = self.unique("flood"), self.unique("mine")
+        d = self.start(f"[Filter]\nCommands={flood} {mine}\n[Output]\nQueueSize=64K\n")
+        public = public_dir(self.workdir)
+        try:
+            JOURNAL.stop()  # the tests' own journald, never the host's
+            out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER, flood,
+                                  public, "burst", "20000"], stdout=subprocess.PIPE, text=True, check=True).stdout
+            generated = opens_reported(out)
+            self.assertTrue(wait_until(lambda: parse_status(d.latest_status()).get("undelivered", 0) > 0, 60),
+                            "the queue overflowed: " + d.latest_status())
+            _, records = run_opener(mine, self.workdir, "fields")
+        finally:
+            JOURNAL.start()
+        self.assertEqual(len(wait_journal([f"OPEN_COMM={mine}"], len(records), timeout=120)), len(records),
+                         "root's opens were all written: " + d.latest_status())
+        self.sentinel(mine)
+        written = count_entries(f"OPEN_COMM={flood}")
+        by_uid = {}
+        for e in journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={d.pid}"):
+            for pair in (field(e, "OPEN_UNDELIVERED_UIDS") or "").split():
+                uid, n = pair.split(":")
+                by_uid[uid] = by_uid.get(uid, 0) + int(n)
+        self.assertEqual(by_uid, {"65534": generated - written}, f"generated {generated}, written {written}")
+        self.assertGreater(generated - written, 0)
         self.assertEqual(d.stop(), 0)
 
 

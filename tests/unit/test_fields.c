@@ -175,17 +175,20 @@ static void test_empty_and_unreadable_path(void **state)
 static void test_loss_report(void **state)
 {
         (void)state;
-        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 12, 0, 0 }), 0);
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .lost = 12 }), 0);
         assert_field("MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
         assert_field("OPEN_LOST", "12");
         assert_field("PRIORITY", "4");
         assert_null(field("OPEN_UNDELIVERED", &(size_t){ 0 }));
-        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 0, 5, 0 }), 0);
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .undelivered = 5 }), 0);
         assert_field("OPEN_UNDELIVERED", "5");
         assert_null(field("OPEN_LOST", &(size_t){ 0 }));
         assert_null(field("OPEN_SUPPRESSED", &(size_t){ 0 }));
-        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ 0, 0, 7 }), 0);
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .suppressed = 7 }), 0);
         assert_field("OPEN_SUPPRESSED", "7");
+        assert_null(field("OPEN_UNDELIVERED_UIDS", &(size_t){ 0 }));
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .undelivered = 9, .by_uid = "1000:8 0:1" }), 0);
+        assert_field("OPEN_UNDELIVERED_UIDS", "1000:8 0:1");
 }
 
 /* A folded entry: the first open's fields, plus how many it stands for and when. */

@@ -4,6 +4,7 @@
 #include <pthread.h>
 
 #include "queue.h"
+#include "uid_losses.h"
 
 static void test_fifo_and_full(void **state)
 {
@@ -107,9 +108,64 @@ static void test_threads_lose_nothing_silently(void **state)
         assert_null(queue_free(NULL));
 }
 
+/* One owner holds at most three quarters of the queue; the others' records still fit. */
+static void test_one_owner_leaves_room_for_the_others(void **state)
+{
+        struct queue *q;
+        const void *data;
+        size_t len;
+        int pushed = 0;
+
+        (void)state;
+        assert_int_equal(queue_new(1024, &q), 0); /* 64 records of 16 bytes */
+        while (queue_push_owned(q, "flood", 5, 1000) == 0)
+                pushed++;
+        assert_int_equal(pushed, 48); /* 768 bytes: three quarters */
+        assert_int_equal(queue_push_owned(q, "flood", 5, 1000), -EDQUOT);
+        for (int i = 0; i < 16; i++)
+                assert_int_equal(queue_push_owned(q, "root", 4, 0), 0);
+        assert_int_equal(queue_push_owned(q, "root", 4, 0), -ENOSPC); /* full, not over its share */
+        /* what the writer takes gives the flooder its room back */
+        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+        queue_pop(q);
+        assert_int_equal(queue_push_owned(q, "flood", 5, 1000), 0);
+        assert_int_equal(queue_push(q, "any", 3), -ENOSPC);
+        queue_free(q);
+}
+
+static void test_uid_losses_name_the_flooder_first(void **state)
+{
+        struct uid_losses u;
+        struct uid_loss_counts then = { 0 }, now;
+        char buf[256];
+
+        (void)state;
+        uid_losses_init(&u);
+        for (int i = 0; i < 5; i++)
+                uid_losses_add(&u, 65534);
+        uid_losses_add(&u, 0);
+        uid_losses_snapshot(&u, &now);
+        uid_losses_format_news(&now, &then, buf, sizeof(buf));
+        assert_string_equal(buf, "65534:5 0:1");
+        then = now;
+        uid_losses_add(&u, 0);
+        for (uint32_t uid = 1; uid <= UID_LOSSES_MAX; uid++)
+                uid_losses_add(&u, 100000 + uid); /* past the named users: counted together */
+        uid_losses_snapshot(&u, &now);
+        uid_losses_format_news(&now, &then, buf, sizeof(buf));
+        assert_int_equal(strncmp(buf, "0:1 100001:1 ", 13), 0);
+        assert_non_null(strstr(buf, " other:2"));
+        then = now;
+        uid_losses_format_news(&now, &then, buf, sizeof(buf));
+        assert_string_equal(buf, "");
+        uid_losses_done(&u);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_one_owner_leaves_room_for_the_others),
+                cmocka_unit_test(test_uid_losses_name_the_flooder_first),
                 cmocka_unit_test(test_fifo_and_full),
                 cmocka_unit_test(test_wraps_around),
                 cmocka_unit_test(test_threads_lose_nothing_silently),
