@@ -128,6 +128,12 @@ static int apply_filter(struct session *s, const struct config *c)
 
         if (r < 0)
                 return r;
+        if (!s->enrich && (c->filter.units.n || c->filter.exclude_units.n)) {
+                /* no cgroup path to match: every open would be recorded, and silently */
+                filter_maps_done(&maps);
+                set_error(s, "applying Units= and ExcludeUnits=: they need a cgroup2 mount, and there is none");
+                return -ENOMEDIUM;
+        }
         /* the new unit lists, and no verdict of the old ones, before the kernel acts on the new settings */
         r = unit_filter_set(s->units, &c->filter);
         if (r < 0) {
@@ -179,6 +185,9 @@ int session_start(struct session *s, const struct config *c)
         r = unit_filter_new(&(struct unit_verdict_store){ store_verdict, clear_verdicts, s->probe }, &s->units);
         if (r < 0)
                 return r;
+        /* no cgroup2 mount (or none we can read): entries carry no attribution, and Units= cannot be used */
+        if (enrich_new(&s->enrich) < 0)
+                s->enrich = NULL;
         /* Filter first (it excludes ourselves), buffers and threads second, attach last:
          * no open is missed or mis-filtered between the steps. */
         r = apply_filter(s, c);
@@ -195,9 +204,6 @@ int session_start(struct session *s, const struct config *c)
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
                 return r;
-        /* no cgroup2 mount (or none we can read): entries carry no attribution, nothing else changes */
-        if (enrich_new(&s->enrich) < 0)
-                s->enrich = NULL;
         r = pipeline_new(s->sink, s->enrich, &s->counters,
                          &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by }, &s->pipeline);
         if (r < 0)

@@ -9,9 +9,10 @@ filter_cgroups map; the later ones are decided there (the map is checked)."""
 import os
 import signal
 import struct
+import subprocess
 import unittest
 
-from harness import field, journal, wait_journal
+from harness import DAEMON, field, journal, wait_journal
 from test_attribution import CgroupTestCase
 from test_edges import map_of
 
@@ -118,6 +119,17 @@ class UnitFilterTest(CgroupTestCase):
         self.assertEqual(self.count(files["skip"]), 1)
         self.assertEqual(self.verdicts(d).get(self.cgroup_id(keep)), EXCLUDE)
         self.assertEqual(d.stop(), 0)
+
+    def test_refused_without_cgroup2(self):
+        """No cgroup2 mount, no path to match: refused, rather than every open silently recorded."""
+        config = os.path.join(self.workdir, "units.conf")
+        with open(config, "w") as f:
+            f.write(f"[Filter]\nUnits=x-{self.tag}.service\n")
+        run = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+                              'umount -l "$0" && exec "$@"', self.mount, DAEMON, "-c", config, "--output=text",
+                              "--duration=1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertIn("Units= and ExcludeUnits=: they need a cgroup2 mount, and there is none", run.stderr)
 
 
 if __name__ == "__main__":
