@@ -22,6 +22,12 @@
  *                              buffer per CPU
  *   OPENSNOOPD_WAKEUP_EVENTS   ring buffer: wake the reader every this many
  *                              records per CPU (the perf buffers do it themselves)
+ *   OPENSNOOPD_ABS_PATHS       build the absolute path of relative opens; with it
+ *                              KOFF_*, the offsets of the fields the walk reads in
+ *                              this kernel's structures (src/kernel_layout.c, from
+ *                              its BTF: the headers libbcc compiles against may be
+ *                              another kernel's), and OPENSNOOPD_RENAME_LOCK, the
+ *                              address of the kernel's rename seqlock, if known
  */
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
 #ifdef OPENSNOOPD_KPROBE
@@ -40,11 +46,17 @@ struct stash {
         __u32 mode;
         __s32 dirfd;
         __u8 syscall;
-        __u8 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from on_entry */
+        __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from on_entry */
 };
 
 BPF_HASH(stash, __u32, struct stash, OPENSNOOPD_STASH_ENTRIES);
-BPF_PERCPU_ARRAY(scratch, struct open_event, 1);
+/* The record is built here; the slack takes the absolute path's bounded copies (see walk_to_root()). */
+struct scratch_event {
+        struct open_event e;
+        char slack[OPEN_PATH_MAX];
+};
+
+BPF_PERCPU_ARRAY(scratch, struct scratch_event, 1);
 BPF_PERCPU_ARRAY(stats, __u64, OPEN_STAT_MAX);
 BPF_ARRAY(settings, struct filter_settings, 1);
 BPF_HASH(filter_pids, __u32, __u8, FILTER_MAX_PIDS);
@@ -82,18 +94,26 @@ static __always_inline int allowed(int include_only, __u8 *verdict)
         return !include_only || (verdict && *verdict == FILTER_INCLUDE);
 }
 
-/* The path as an LPM trie key, in a per-CPU scratch buffer (260 bytes do not belong on the stack). */
+/*
+ * The path as an LPM trie key, in a per-CPU scratch buffer (260 bytes do not
+ * belong on the stack): the absolute path where the open was relative and
+ * the kernel side built one, else the path as passed.
+ */
 static __always_inline struct filter_prefix_key *path_key(struct open_event *e)
 {
-        __u32 zero = 0, len = e->path_len;
+        __u32 zero = 0, len = e->path_len, start = 0;
         struct filter_prefix_key *key = prefix_scratch.lookup(&zero);
 
         if (!key)
                 return NULL;
+        if (e->event_flags & OPEN_EVENT_ABS) {
+                start = e->path_len + 1;
+                len = e->abs_len;
+        }
         if (len > sizeof(key->data))
                 len = sizeof(key->data);
         key->prefixlen = len * 8;
-        bpf_probe_read_kernel(&key->data, sizeof(key->data), &e->path);
+        bpf_probe_read_kernel(&key->data, sizeof(key->data), &e->path[start & (OPEN_PATH_MAX - 1)]);
         return key;
 }
 
@@ -187,12 +207,193 @@ filtered:
         return 0;
 }
 
+#ifdef OPENSNOOPD_ABS_PATHS
+/*
+ * The absolute path, walked from a dentry and its mount up to the task's
+ * root the way the kernel's d_path() does, but bounded and without its
+ * locks: names are read as they are; a rename during the walk is detected
+ * with the rename seqlock where its address is known. Fields are read at
+ * the offsets user space found in this kernel's BTF.
+ */
+struct walk_buf {
+        char buf[OPEN_PATH_MAX * 2];
+};
+
+BPF_PERCPU_ARRAY(walk_scratch, struct walk_buf, 1);
+
+static __always_inline void *read_ptr(const void *base, long offset)
+{
+        void *value = NULL;
+
+        bpf_probe_read_kernel(&value, sizeof(value), (const char *)base + offset);
+        return value;
+}
+
+struct where {
+        void *dentry;
+        void *mnt; /* struct vfsmount *, inside a struct mount */
+};
+
+static __always_inline void read_path(struct where *w, const void *path)
+{
+        w->dentry = read_ptr(path, KOFF_PATH_DENTRY);
+        w->mnt = read_ptr(path, KOFF_PATH_MNT);
+}
+
+/*
+ * Writes the path of at, as seen from root, into w->buf so that it ends just
+ * before w->buf[OPEN_PATH_MAX], and returns where it starts. Names are
+ * written right to left; every offset is masked so the verifier can see it
+ * stays inside the buffer.
+ */
+static __always_inline int walk_to_root(struct walk_buf *w, struct where at, const struct where *root, __u16 *flags)
+{
+        void *dentry = at.dentry, *vfsmnt = at.mnt;
+        void *mount = (char *)vfsmnt - KOFF_MOUNT_MNT;
+        int pos = OPEN_PATH_MAX, i;
+#ifdef OPENSNOOPD_RENAME_LOCK
+        __u32 seq_before = 0, seq_after = 0;
+
+        bpf_probe_read_kernel(&seq_before, sizeof(seq_before), (void *)OPENSNOOPD_RENAME_LOCK);
+#endif
+        if (!read_ptr(dentry, KOFF_DENTRY_HASH_PPREV) && read_ptr(dentry, KOFF_DENTRY_PARENT) != dentry)
+                *flags |= OPEN_EVENT_ABS_DELETED;
+        for (i = 0; i < OPEN_ABS_MAX_DEPTH; i++) {
+                void *parent, *name;
+                __u32 len = 0;
+
+                /* Forget pos's range (the masks below bound every access): each iteration then
+                 * starts in the same state whichever way the last one went, and the verifier
+                 * prunes it, rather than following 2^64 paths through the loop. */
+                asm volatile("" : "+r"(pos));
+                pos &= 2 * OPEN_PATH_MAX - 1;
+                if (dentry == root->dentry && vfsmnt == root->mnt)
+                        break;
+                if (dentry == read_ptr(vfsmnt, KOFF_VFSMOUNT_ROOT)) {
+                        void *up = read_ptr(mount, KOFF_MOUNT_PARENT);
+
+                        if (!up || up == mount) {
+                                *flags |= OPEN_EVENT_ABS_UNREACHABLE;
+                                break;
+                        }
+                        dentry = read_ptr(mount, KOFF_MOUNT_MOUNTPOINT);
+                        mount = up;
+                        vfsmnt = (char *)up + KOFF_MOUNT_MNT;
+                        continue;
+                }
+                parent = read_ptr(dentry, KOFF_DENTRY_PARENT);
+                if (!parent || parent == dentry) {
+                        *flags |= OPEN_EVENT_ABS_UNREACHABLE;
+                        break;
+                }
+                bpf_probe_read_kernel(&len, sizeof(len), (char *)dentry + KOFF_DENTRY_NAME + KOFF_QSTR_LEN);
+                name = read_ptr(dentry, KOFF_DENTRY_NAME + KOFF_QSTR_NAME);
+                if (len > 255 || (int)len + 1 > pos) {
+                        *flags |= OPEN_EVENT_ABS_TOO_LONG;
+                        return -1;
+                }
+                pos -= (int)len + 1;
+                bpf_probe_read_kernel(&w->buf[(pos + 1) & (OPEN_PATH_MAX - 1)], len & 255, name);
+                w->buf[pos & (OPEN_PATH_MAX - 1)] = '/';
+                dentry = parent;
+        }
+        if (i == OPEN_ABS_MAX_DEPTH) {
+                *flags |= OPEN_EVENT_ABS_TOO_DEEP;
+                return -1;
+        }
+#ifdef OPENSNOOPD_RENAME_LOCK
+        bpf_probe_read_kernel(&seq_after, sizeof(seq_after), (void *)OPENSNOOPD_RENAME_LOCK);
+        if ((seq_before & 1) || seq_before != seq_after)
+                *flags |= OPEN_EVENT_ABS_RENAMED;
+#endif
+        if (pos == OPEN_PATH_MAX) { /* the root itself */
+                pos--;
+                w->buf[OPEN_PATH_MAX - 1] = '/';
+        }
+        return pos;
+}
+
+/* The file behind a new fd, from the task's fd table; 0 if it is not there (any more). */
+static __always_inline int file_of_fd(void *task, long fd, struct where *at)
+{
+        void *fdt = read_ptr(read_ptr(task, KOFF_TASK_FILES), KOFF_FILES_FDT);
+        __u32 max_fds = 0;
+        void *file;
+
+        bpf_probe_read_kernel(&max_fds, sizeof(max_fds), (char *)fdt + KOFF_FDT_MAX_FDS);
+        if (fd < 0 || fd >= max_fds)
+                return 0;
+        file = read_ptr(read_ptr(fdt, KOFF_FDT_FD), fd * sizeof(void *));
+        if (!file)
+                return 0;
+        read_path(at, (char *)file + KOFF_FILE_PATH);
+        return at->dentry && at->mnt;
+}
+
+/*
+ * A relative open's absolute path, after the path's NUL in e->path: the
+ * file's, if it was opened; else its directory's joined with the path as
+ * passed. Sets OPEN_EVENT_ABS when it is there.
+ */
+static __always_inline void add_abs_path(struct open_event *e, __s32 dirfd)
+{
+        void *task = (void *)bpf_get_current_task();
+        void *fs = read_ptr(task, KOFF_TASK_FS);
+        struct where root, at;
+        struct walk_buf *w;
+        __u32 zero = 0, abs_len, start = e->path_len + 1;
+        int pos;
+
+        w = walk_scratch.lookup(&zero);
+        if (!w || !fs)
+                return;
+        read_path(&root, (char *)fs + KOFF_FS_ROOT);
+        if (e->result >= 0) {
+                if (!file_of_fd(task, e->result, &at)) {
+                        e->event_flags |= OPEN_EVENT_ABS_NO_FILE;
+                        return;
+                }
+        } else if (dirfd == AT_FDCWD) {
+                read_path(&at, (char *)fs + KOFF_FS_PWD);
+        } else if (!file_of_fd(task, dirfd, &at)) {
+                e->event_flags |= OPEN_EVENT_ABS_NO_FILE;
+                return;
+        }
+        pos = walk_to_root(w, at, &root, &e->event_flags);
+        if (pos < 0 || pos >= OPEN_PATH_MAX)
+                return;
+        abs_len = OPEN_PATH_MAX - pos;
+        if (e->result < 0) {
+                /* the directory, a slash unless it is "/", the path as passed */
+                __u32 tail = OPEN_PATH_MAX;
+
+                if (abs_len > 1) {
+                        w->buf[OPEN_PATH_MAX] = '/';
+                        tail++;
+                        abs_len++;
+                }
+                bpf_probe_read_kernel(&w->buf[tail], e->path_len & (OPEN_PATH_MAX - 1), e->path);
+                abs_len += e->path_len;
+        }
+        if (start + abs_len + 1 > OPEN_PATH_MAX) {
+                e->event_flags |= OPEN_EVENT_ABS_TOO_LONG;
+                return;
+        }
+        bpf_probe_read_kernel(&e->path[start & (OPEN_PATH_MAX - 1)], abs_len & (OPEN_PATH_MAX - 1),
+                              &w->buf[pos & (OPEN_PATH_MAX - 1)]);
+        e->path[(start + abs_len) & (OPEN_PATH_MAX * 2 - 1)] = '\0';
+        e->abs_len = abs_len;
+        e->event_flags |= OPEN_EVENT_ABS;
+}
+#endif
+
 /* The open has returned: finish the event, apply the late filters, submit. */
 static __always_inline int on_return(void *ctx, long result)
 {
         __u64 pid_tgid = bpf_get_current_pid_tgid();
         __u32 tid = (__u32)pid_tgid, zero = 0;
         struct filter_settings *cfg;
+        struct scratch_event *scratch_event;
         struct open_event *e;
         struct stash *s;
         __u64 uid_gid;
@@ -203,9 +404,10 @@ static __always_inline int on_return(void *ctx, long result)
         if (!s)
                 return 0; /* missed entry: the probe was attached mid-open, or filtered */
         cfg = settings.lookup(&zero);
-        e = scratch.lookup(&zero);
-        if (!cfg || !e)
+        scratch_event = scratch.lookup(&zero);
+        if (!cfg || !scratch_event)
                 goto out;
+        e = &scratch_event->e;
 
         if ((cfg->active & FILTER_FAILED_ONLY) && result >= 0) {
                 count(OPEN_STAT_FILTERED);
@@ -225,6 +427,7 @@ static __always_inline int on_return(void *ctx, long result)
         e->dirfd = s->dirfd;
         e->syscall = s->syscall;
         e->event_flags = s->event_flags;
+        e->abs_len = 0;
         e->reserved = 0;
         bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
@@ -241,6 +444,10 @@ static __always_inline int on_return(void *ctx, long result)
                 e->event_flags |= OPEN_EVENT_PATH_TRUNCATED;
         }
         e->path_len = len - 1;
+#ifdef OPENSNOOPD_ABS_PATHS
+        if (len > 1 && e->path[0] != '/')
+                add_abs_path(e, s->dirfd);
+#endif
 
         if (((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) || self_noise_caused(e)) {
                 count(OPEN_STAT_FILTERED);
@@ -248,8 +455,14 @@ static __always_inline int on_return(void *ctx, long result)
         }
 
         size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
+        if (e->event_flags & OPEN_EVENT_ABS)
+                size += e->abs_len + 1; /* add_abs_path() kept it within path[] */
         if (size > sizeof(*e))
                 size = sizeof(*e);
+        /* A bound the verifier can see (the clamp above is lost in a register copy); the empty asm
+         * keeps the compiler from dropping it as a no-op, which it is: size <= sizeof(*e). */
+        asm volatile("" : "+r"(size));
+        size &= 2 * OPEN_PATH_MAX - 1;
                 /* Both fail, rather than block, when the buffer is full: counting each failure here
          * makes the loss count exact, with no lost-sample record to wait for. */
 #ifdef OPENSNOOPD_RINGBUF_PAGES

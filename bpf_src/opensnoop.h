@@ -29,6 +29,26 @@ enum open_syscall {
 #define OPEN_EVENT_PATH_TRUNCATED 0x2 /* the path filled the whole buffer */
 /* Units=/ExcludeUnits= are on and the kernel has no verdict for this cgroup yet: user space decides. */
 #define OPEN_EVENT_UNIT_UNDECIDED 0x80
+/*
+ * The absolute path of a relative open (OPEN_ABS_PATH), built in the kernel
+ * by walking dentries and mounts up to the task's root: of the file opened,
+ * or, for a failed open, of the directory it was relative to, joined with
+ * the path as passed. It follows the path's NUL in path[], abs_len bytes
+ * and a NUL; both fit in OPEN_PATH_MAX or the absolute path is left out.
+ */
+#define OPEN_EVENT_ABS            0x100  /* path[] holds the absolute path too */
+#define OPEN_EVENT_ABS_DELETED    0x200  /* the file or directory was unlinked: the path is where it was */
+#define OPEN_EVENT_ABS_TOO_DEEP   0x400  /* the walk stopped at OPEN_ABS_MAX_DEPTH steps: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_TOO_LONG   0x800  /* it would not fit: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_RENAMED    0x1000 /* a rename ran during the walk: the path may mix old and new names */
+#define OPEN_EVENT_ABS_UNREACHABLE \
+        0x2000 /* not below the task's root (another mount namespace, a detached
+                                           * mount): the path is from the top of what was reachable */
+#define OPEN_EVENT_ABS_NO_FILE \
+        0x4000 /* the new fd was gone from the table at return (closed by another
+                                           * thread): no OPEN_EVENT_ABS */
+
+#define OPEN_ABS_MAX_DEPTH 64 /* dentries and mount crossings the walk takes at most */
 
 /*
  * One open, as the kernel side submits it. Only the first
@@ -44,14 +64,15 @@ struct open_event {
         __u32 tid;
         __u32 uid;
         __u32 gid;
-        __u32 mode;     /* creation mode, meaningful with O_CREAT or O_TMPFILE */
-        __s32 dirfd;    /* directory fd for relative paths, AT_FDCWD (-100) for open() */
-        __u16 path_len; /* bytes of path[] before its NUL */
-        __u8 syscall;   /* enum open_syscall */
-        __u8 event_flags;
-        __u32 reserved; /* zero; keeps path[] 8-byte aligned */
+        __u32 mode;        /* creation mode, meaningful with O_CREAT or O_TMPFILE */
+        __s32 dirfd;       /* directory fd for relative paths, AT_FDCWD (-100) for open() */
+        __u16 path_len;    /* bytes of path[] before its NUL */
+        __u16 abs_len;     /* with OPEN_EVENT_ABS: bytes of the absolute path after the path's NUL */
+        __u16 event_flags; /* OPEN_EVENT_* */
+        __u8 syscall;      /* enum open_syscall */
+        __u8 reserved;     /* zero; keeps path[] 8-byte aligned */
         char comm[OPEN_COMM_LEN];
-        char path[OPEN_PATH_MAX]; /* NUL-terminated */
+        char path[OPEN_PATH_MAX]; /* NUL-terminated; then the absolute path, see OPEN_EVENT_ABS */
 };
 
 #define OPEN_EVENT_HEADER_SIZE 80 /* offsetof(struct open_event, path) */

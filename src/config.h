@@ -32,6 +32,7 @@ struct config {
         unsigned wakeup_events;
         unsigned max_in_flight;
         char *kernel_source;         /* NULL: /lib/modules/$(uname -r)/build */
+        bool absolute_paths;         /* OPEN_ABS_PATH for relative opens */
         struct filter_config filter; /* [Filter] */
         /* [Output] */
         enum output_target target;

@@ -14,7 +14,7 @@ _Static_assert(offsetof(struct open_event, path) == OPEN_EVENT_HEADER_SIZE,
 
 int decode_size(const void *raw, size_t size)
 {
-        uint16_t path_len;
+        uint16_t path_len, abs_len, flags;
         int64_t result;
         size_t need;
 
@@ -27,6 +27,13 @@ int decode_size(const void *raw, size_t size)
         if (result < RESULT_MIN)
                 return -EBADMSG;
         need = OPEN_EVENT_HEADER_SIZE + (size_t)path_len + 1;
+        memcpy(&flags, (const char *)raw + offsetof(struct open_event, event_flags), sizeof(flags));
+        if (flags & OPEN_EVENT_ABS) {
+                memcpy(&abs_len, (const char *)raw + offsetof(struct open_event, abs_len), sizeof(abs_len));
+                if (abs_len == 0 || (size_t)path_len + 1 + abs_len + 1 > OPEN_PATH_MAX)
+                        return -EBADMSG;
+                need += (size_t)abs_len + 1;
+        }
         if (size < need)
                 return -EBADMSG;
         return (int)need;
@@ -40,6 +47,10 @@ int decode_record(const void *raw, size_t size, struct open_event *ev)
                 return n;
         memcpy(ev, raw, (size_t)n);
         ev->path[ev->path_len] = '\0';
+        if (ev->event_flags & OPEN_EVENT_ABS)
+                ev->path[ev->path_len + 1 + ev->abs_len] = '\0';
+        else
+                ev->abs_len = 0;
         ev->comm[OPEN_COMM_LEN - 1] = '\0';
         return 0;
 }

@@ -23,4 +23,10 @@ int decode_size(const void *raw, size_t size);
  */
 int decode_record(const void *raw, size_t size, struct open_event *ev);
 
+/* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */
+static inline size_t open_event_path_bytes(const struct open_event *ev)
+{
+        return ev->path_len + ((ev->event_flags & OPEN_EVENT_ABS) ? 1 + (size_t)ev->abs_len : 0);
+}
+
 #endif

@@ -109,6 +109,37 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
         return 0;
 }
 
+/*
+ * OPEN_ABS_PATH= for a relative open, as the kernel side walked it;
+ * OPEN_ABS_PATH_DELETED=1 when the file or directory was unlinked; and
+ * OPEN_ABS_PATH_INCOMPLETE= when the walk gave no path, or a partial one.
+ */
+static int add_abs_path(struct fields *f, const struct open_event *ev)
+{
+        static const struct {
+                uint16_t flag;
+                const char *why;
+        } incomplete[] = {
+                { OPEN_EVENT_ABS_TOO_DEEP, "too-deep" },
+                { OPEN_EVENT_ABS_TOO_LONG, "too-long" },
+                { OPEN_EVENT_ABS_NO_FILE, "fd-gone" },
+                { OPEN_EVENT_ABS_UNREACHABLE, "unreachable" },
+                { OPEN_EVENT_ABS_RENAMED, "renamed-during-walk" },
+        };
+        int r = 0;
+
+        if (ev->event_flags & OPEN_EVENT_ABS)
+                r |= add_bytes(f, "OPEN_ABS_PATH", ev->path + ev->path_len + 1, ev->abs_len);
+        if (ev->event_flags & OPEN_EVENT_ABS_DELETED)
+                r |= add_string(f, "OPEN_ABS_PATH_DELETED", "1");
+        for (size_t i = 0; i < sizeof(incomplete) / sizeof(incomplete[0]); i++)
+                if (ev->event_flags & incomplete[i].flag) {
+                        r |= add_string(f, "OPEN_ABS_PATH_INCOMPLETE", incomplete[i].why);
+                        break;
+                }
+        return r;
+}
+
 /* CLOCK_BOOTTIME → CLOCK_REALTIME in µs; wraps rather than overflows on a nonsense clock value. */
 static int64_t realtime_usec(uint64_t boot_ns, const struct fields_options *o)
 {
@@ -146,6 +177,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
                 r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
         if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
                 r |= add_string(f, "OPEN_PATH_TRUNCATED", "1");
+        r |= add_abs_path(f, ev);
         r |= add_format(f, "OPEN_FLAGS", "0x%" PRIx64, (uint64_t)ev->flags);
         r |= add_string(f, "OPEN_FLAGS_TEXT", flags_text);
         if (open_flags_use_mode(ev->flags))

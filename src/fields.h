@@ -14,8 +14,12 @@
 #define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
 #define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
 
-#define FIELDS_MAX 32
-/* Room for every value: the path twice (raw, and escaped in MESSAGE), the cgroup's path and names, the rest. */
+#define FIELDS_MAX 40
+/*
+ * Room for every value: the path and its absolute form (together at most
+ * OPEN_PATH_MAX), the path escaped in MESSAGE, the cgroup's path and names,
+ * the rest.
+ */
 #define FIELDS_BUF_SIZE                                                                                 \
         (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + OPEN_PATH_MAX + \
          sizeof(struct cgroup_names) + 2048)

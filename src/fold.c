@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
+
 const char *const coalesce_by_names[] = { "process", "command", NULL };
 
 struct fold_entry {
@@ -19,7 +21,7 @@ struct fold_entry {
         bool in_table; /* false once closed early: still pending, no longer matched */
         size_t bytes;
         unsigned char head[OPEN_EVENT_HEADER_SIZE]; /* the first open, without its path */
-        char path[];                                /* path_len bytes and a NUL */
+        char path[];                                /* open_event_path_bytes() and a NUL */
 };
 
 struct fold {
@@ -113,7 +115,7 @@ static uint64_t key_hash(const struct fold *f, const struct open_event *ev)
         h = mix(h, &ev->uid, sizeof(ev->uid));
         h = mix(h, &ev->flags, sizeof(ev->flags));
         h = mix(h, &out, sizeof(out));
-        return mix(h, ev->path, ev->path_len);
+        return mix(h, ev->path, open_event_path_bytes(ev));
 }
 
 static bool key_equal(const struct fold *f, const struct fold_entry *e, const struct open_event *ev)
@@ -129,7 +131,8 @@ static bool key_equal(const struct fold *f, const struct fold_entry *e, const st
         }
         return a.uid == ev->uid && a.gid == ev->gid && a.flags == ev->flags && a.mode == ev->mode &&
                outcome(&a) == outcome(ev) && a.syscall == ev->syscall && a.event_flags == ev->event_flags &&
-               a.path_len == ev->path_len && memcmp(e->path, ev->path, ev->path_len) == 0;
+               a.path_len == ev->path_len && a.abs_len == ev->abs_len &&
+               memcmp(e->path, ev->path, open_event_path_bytes(ev)) == 0;
 }
 
 static struct fold_entry **bucket_of(struct fold *f, uint64_t hash)
@@ -187,7 +190,7 @@ static int add_pid(struct fold *f, struct fold_entry *e, uint32_t pid)
 
 static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash, uint64_t now_ns)
 {
-        size_t bytes = sizeof(struct fold_entry) + ev->path_len + 1;
+        size_t bytes = sizeof(struct fold_entry) + open_event_path_bytes(ev) + 1;
         struct fold_entry *e;
         int r;
 
@@ -202,7 +205,7 @@ static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash,
         e->first_ns = e->last_ns = ev->boot_ns;
         e->bytes = bytes;
         memcpy(e->head, ev, OPEN_EVENT_HEADER_SIZE);
-        memcpy(e->path, ev->path, ev->path_len);
+        memcpy(e->path, ev->path, open_event_path_bytes(ev));
         f->bytes += bytes;
         if (f->by == COALESCE_BY_COMMAND) {
                 r = add_pid(f, e, ev->pid);
@@ -262,8 +265,9 @@ bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct 
         if (!e || e->deadline_ns > now_ns)
                 return false;
         memcpy(ev, e->head, OPEN_EVENT_HEADER_SIZE);
-        memcpy(ev->path, e->path, ev->path_len);
+        memcpy(ev->path, e->path, open_event_path_bytes(ev));
         ev->path[ev->path_len] = '\0';
+        ev->path[open_event_path_bytes(ev)] = '\0';
         *info = (struct open_fold){
                 .count = e->count,
                 .first_ns = e->first_ns,

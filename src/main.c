@@ -180,10 +180,13 @@ static int print_bpf(const struct config *c)
         struct probe_params params = { .max_in_flight = c->max_in_flight,
                                        .wakeup_events = c->wakeup_events,
                                        .ring_buffer_size = c->ring_buffer_size };
+        struct kernel_layout layout;
         char why[512];
         bool mounted;
         int r;
 
+        if (c->absolute_paths && kernel_layout_load(&layout, why, sizeof(why)) == 0)
+                params.layout = &layout;
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &mounted, why, sizeof(why));
         if (r < 0) {
                 log_error("%s", why);

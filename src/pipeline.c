@@ -68,7 +68,7 @@ static bool unit_filtered(struct pipeline *p, int resolved)
 
         if (!(ev->event_flags & OPEN_EVENT_UNIT_UNDECIDED))
                 return false;
-        ev->event_flags &= (__u8)~OPEN_EVENT_UNIT_UNDECIDED;
+        ev->event_flags = (__u16)(ev->event_flags & ~OPEN_EVENT_UNIT_UNDECIDED);
         /* unresolved (the cgroup is gone): recorded; an audit trail errs on the side of recording */
         return p->units &&
                unit_filter_decide(p->units, ev->cgroup_id, resolved == 0 ? p->who.cgroup : NULL) == FILTER_EXCLUDE;

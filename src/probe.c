@@ -26,7 +26,7 @@
 #include "handoff.h"
 #include "kernel_env.h"
 
-#define MAX_CFLAGS        16
+#define MAX_CFLAGS        48
 #define MAX_MAPS          16
 #define MAX_PROGS         8
 #define MAX_LINKS         6
@@ -126,6 +126,13 @@ static int build_cflags(const struct probe_params *params, char **out)
         for (int i = 0; i < n; i++)
                 if (!out[i])
                         return -ENOMEM;
+        if (params->layout) {
+                int m = kernel_layout_cflags(params->layout, out + n, MAX_CFLAGS - 1 - n);
+
+                if (m < 0)
+                        return m;
+                n += m;
+        }
         return n;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "filter_maps.h"
+#include "kernel_layout.h"
 #include "opensnoop.h"
 #include "probe_plan.h"
 
@@ -24,8 +25,9 @@ typedef void (*probe_event_fn)(void *cookie, void *raw, int size);
 struct probe_params {
         struct probe_plan plan; /* attach points, and plan.buffer: PROBE_BUFFER_RING or _PERF */
         unsigned max_in_flight;
-        unsigned wakeup_events;  /* the ring buffer's; perf buffers take theirs in probe_open_buffers() */
-        size_t ring_buffer_size; /* bytes, a power of two: the ring buffer's size, if plan.buffer is ring */
+        unsigned wakeup_events;             /* the ring buffer's; perf buffers take theirs in probe_open_buffers() */
+        size_t ring_buffer_size;            /* bytes, a power of two: the ring buffer's size, if plan.buffer is ring */
+        const struct kernel_layout *layout; /* absolute paths are built with it; NULL: none are */
 };
 
 /* The program text as libbcc will compile it, preceded by its -D flags as a comment. */

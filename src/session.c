@@ -15,6 +15,7 @@
 #include "filter_maps.h"
 #include "journal_watch.h"
 #include "kernel_env.h"
+#include "kernel_layout.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "queue.h"
@@ -40,6 +41,7 @@ struct session {
         double compile_s;
         char last_status[512];
         char journal_note[512];
+        char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];
 };
 
@@ -148,6 +150,29 @@ static int apply_filter(struct session *s, const struct config *c)
         return r;
 }
 
+/*
+ * The layout the absolute-path walk needs, if AbsolutePaths= is on. A kernel
+ * without BTF still traces, without OPEN_ABS_PATH: the startup line says so.
+ */
+static int session_layout(struct session *s, const struct config *c, struct kernel_layout *layout)
+{
+        char why[200];
+        int r;
+
+        if (!c->absolute_paths) {
+                snprintf(s->abs_paths, sizeof(s->abs_paths), "off");
+                return -ENODATA;
+        }
+        r = kernel_layout_load(layout, why, sizeof(why));
+        if (r < 0)
+                snprintf(s->abs_paths, sizeof(s->abs_paths), "off (%s)", why);
+        else
+                snprintf(s->abs_paths, sizeof(s->abs_paths), "on%s",
+                         layout->rename_lock ? ""
+                                             : " (renames during a walk go unnoticed: no rename_lock in kallsyms)");
+        return r;
+}
+
 int session_start(struct session *s, const struct config *c)
 {
         struct probe_params params = { .max_in_flight = c->max_in_flight,
@@ -165,9 +190,13 @@ int session_start(struct session *s, const struct config *c)
                 .start_boot_ns = clock_ns(CLOCK_BOOTTIME),
         };
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+        struct kernel_layout layout;
         int r;
 
         s->target = c->target;
+        r = session_layout(s, c, &layout);
+        if (r == 0)
+                params.layout = &layout;
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error,
                             sizeof(s->error));
         if (r < 0)
@@ -280,10 +309,10 @@ void session_describe(struct session *s, char *buf, size_t size)
         probe_timings(s->probe, &load_ns, &attach_ns);
         snprintf(buf, size,
                  "tracing opens with %s on %s through %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
-                 "writing to %s",
+                 "absolute paths %s, writing to %s",
                  probe_mode_names[probe_mode(s->probe)], probe_attach_points(s->probe),
                  probe_buffer_description(s->probe), s->compile_s, (double)load_ns / 1e9, (double)attach_ns / 1e9,
-                 output_target_names[s->target]);
+                 s->abs_paths, output_target_names[s->target]);
 }
 
 const char *session_journal_note(const struct session *s)

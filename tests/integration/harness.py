@@ -246,10 +246,12 @@ def own_cgroup_id():
     return os.stat(roots[0] + path[0]).st_ino
 
 
-def check_open_entries(header, records, entries, daemon_pid=None):
+def check_open_entries(header, records, entries, daemon_pid=None, directory=None):
     """Compares journal entries with what the opener did. Returns a list of
     problems, empty when every open has exactly one entry and every field of it
-    is right."""
+    is right. With directory (the opener's, when the daemon builds absolute
+    paths), a relative open's OPEN_ABS_PATH is checked too: the fields
+    scenario opens relative to an fd of that directory."""
     problems = []
     cgroup = own_cgroup_id()
     by_key = {}
@@ -291,6 +293,9 @@ def check_open_entries(header, records, entries, daemon_pid=None):
             want_tail = ": " + name
         relative = path and not path.startswith(b"/") and r["dirfd"] != -100
         expect(f"{where} OPEN_DIRFD", field(e, "OPEN_DIRFD"), str(r["dirfd"]) if relative else None)
+        if directory is not None:
+            want = os.path.realpath(directory).encode() + b"/" + path if path and path[:1] != b"/" else None
+            expect(f"{where} OPEN_ABS_PATH", field_bytes(e, "OPEN_ABS_PATH"), want)
         ts = int(field(e, "OPEN_TIMESTAMP_USEC") or 0)
         if not r["before_us"] - 5000 <= ts <= r["after_us"] + 5000:
             problems.append(f"{where} OPEN_TIMESTAMP_USEC {ts} outside [{r['before_us']}, {r['after_us']}]")

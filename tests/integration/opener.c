@@ -12,7 +12,10 @@
  * as many as it can in SECS seconds; both print how many they attempted
  * (each is one event); "distinct N": N opens of missing DIR/d0, DIR/d1, ….
  * "paths HEX...": openat() of each hex-encoded path;
- * "create HEX...": the same with O_CREAT|O_WRONLY, mode 0600.
+ * "create HEX...": the same with O_CREAT|O_WRONLY, mode 0600;
+ * "at DIRHEX HEX...": openat() of each relative to an fd of that directory;
+ * "gone-cwd NAME": makes DIR/NAME its working directory, removes it, and
+ * opens "x" there (which fails).
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
@@ -149,7 +152,8 @@ static long burst(const char *dir, long n, double seconds)
                         break;
                 if (n < 0 && (done & 1023) == 0) {
                         clock_gettime(CLOCK_MONOTONIC, &now);
-                        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >= seconds)
+                        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
+                            seconds)
                                 break;
                 }
                 int fd = open(path, O_RDONLY | O_CREAT, 0600);
@@ -206,6 +210,28 @@ int main(int argc, char **argv)
                         if (fd >= 0)
                                 close((int)fd);
                 }
+        } else if (strcmp(argv[3], "at") == 0 && argc >= 5) {
+                static char path[8192];
+                int dfd;
+
+                if (from_hex(argv[4], path, sizeof(path)) < 0 || (dfd = open(path, O_RDONLY | O_DIRECTORY)) < 0)
+                        return 2;
+                for (int i = 5; i < argc; i++) {
+                        if (from_hex(argv[i], path, sizeof(path)) < 0)
+                                return 2;
+                        long fd = do_open("openat", dfd, path, O_RDONLY, 0);
+
+                        if (fd >= 0)
+                                close((int)fd);
+                }
+                close(dfd);
+        } else if (strcmp(argv[3], "gone-cwd") == 0 && argc == 5) {
+                char dir[4096];
+
+                snprintf(dir, sizeof(dir), "%s/%s", argv[2], argv[4]);
+                if (mkdir(dir, 0755) < 0 || chdir(dir) < 0 || rmdir(dir) < 0)
+                        return 2;
+                do_open("openat", AT_FDCWD, "x", O_RDONLY, 0);
         } else {
                 fprintf(stderr, "opener: unknown scenario '%s'\n", argv[3]);
                 return 2;

@@ -14,14 +14,19 @@ from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, chec
 
 class FieldsTest(DaemonTestCase):
     def check_entries(self, header, records, entries, daemon_pid=None):
-        """Every open the opener made has exactly one entry, and every field is right."""
-        self.assertEqual(check_open_entries(header, records, entries, daemon_pid), [], self.describe())
+        """Every open the opener made has exactly one entry, and every field is right (OPEN_ABS_PATH
+        too where the daemon builds absolute paths: its startup line says so)."""
+        absolute = all("absolute paths on" in d.stderr() for d in self.daemons)
+        self.assertEqual(check_open_entries(header, records, entries, daemon_pid,
+                                            directory=self.workdir if absolute else None), [], self.describe())
 
     def test_every_field_of_every_kind_of_open(self):
         d = self.start()
         comm = self.unique("fields")
         header, records = run_opener(comm, self.workdir, "fields")
         self.assertEqual(len(records), 10)
+        # where the kernel has BTF, absolute paths are on by default, and checked below
+        self.assertEqual("absolute paths on" in d.stderr(), os.path.exists("/sys/kernel/btf/vmlinux"), d.stderr())
         entries = wait_journal([f"OPEN_COMM={comm}"], len(records))
         self.check_entries(header, records, entries, daemon_pid=d.pid)
         # the newline path: exact bytes in OPEN_PATH, escaped in MESSAGE
@@ -131,8 +136,14 @@ class FilterTest(DaemonTestCase):
         d = self.start(f"[Filter]\nCommands={a} {b}\nPathPrefixes={self.workdir}/\n"
                        f"ExcludePathPrefixes={self.workdir}/new\nFailedOnly=no\n")
         _, records = run_opener(a, self.workdir, "fields")
-        # kept: absolute paths under workdir except new\nline; relative and empty paths do not match
-        kept = [r for r in records if bytes.fromhex(r["path_hex"]).startswith(self.workdir.encode() + b"/")
+        # kept: paths under workdir except new\nline. A relative one (the fields scenario's is
+        # relative to an fd of workdir) matches by its absolute path, when the kernel side builds
+        # one (the startup line says); the empty path never matches.
+        absolute = "absolute paths on" in d.stderr()
+
+        def as_matched(path):
+            return self.workdir.encode() + b"/" + path if absolute and path and path[:1] != b"/" else path
+        kept = [r for r in records if as_matched(bytes.fromhex(r["path_hex"])).startswith(self.workdir.encode() + b"/")
                 and b"/new" not in bytes.fromhex(r["path_hex"])]
         marker_a = self.sentinel(a)  # under workdir, not under new: kept
         entries = journal(f"OPEN_COMM={a}")

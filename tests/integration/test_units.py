@@ -14,7 +14,7 @@ import unittest
 
 from harness import DAEMON, field, journal, wait_journal
 from test_attribution import CgroupTestCase
-from test_edges import map_of
+from test_edges import Child, map_of
 
 INCLUDE, EXCLUDE = 1, 2
 
@@ -118,6 +118,24 @@ class UnitFilterTest(CgroupTestCase):
         self.assertEqual(self.count(files["keep"]), 1, "keep-*.service is no longer listed")
         self.assertEqual(self.count(files["skip"]), 1)
         self.assertEqual(self.verdicts(d).get(self.cgroup_id(keep)), EXCLUDE)
+        self.assertEqual(d.stop(), 0)
+
+    def test_user_space_verdict_keeps_the_absolute_path(self):
+        """A relative open decided in user space keeps what the kernel found (OPEN_ABS_PATH): the
+        undecided mark is the only flag user space clears."""
+        t = self.tag
+        d = self.start(f"[Filter]\nUnits=rel-{t}.service\nCommands={self.comm}\n")
+        cgroup = self.cgroup(f"/test.slice/rel-{t}.service")
+        path = self.file("relative")
+        child = Child(self.comm, f"import os; os.chdir({self.workdir!r}); open({os.path.basename(path)!r}).close()")
+        with open(os.path.join(self.mount, cgroup.lstrip("/"), "cgroup.procs"), "w") as f:
+            f.write(str(child.pid))
+        child.go()
+        child.finish()
+        self.sentinel_in(cgroup)
+        entries = journal(f"OPEN_PATH={os.path.basename(path)}", f"OPEN_COMM={self.comm}")
+        self.assertEqual(len(entries), 1)
+        self.assertEqual(field(entries[0], "OPEN_ABS_PATH"), path)
         self.assertEqual(d.stop(), 0)
 
     def test_refused_without_cgroup2(self):

@@ -93,6 +93,40 @@ static void test_path_is_terminated_at_path_len(void **state)
         assert_string_equal(ev.path, "/abc");
 }
 
+/* A relative open's record: "../g", NUL, its absolute path "/srv/g", NUL. */
+static size_t make_abs_record(unsigned char *buf, uint16_t abs_len, uint16_t flags)
+{
+        size_t n = make_record(buf, OPEN_EVENT_HEADER_SIZE + 64, "../g", 4, 0);
+
+        memcpy(buf + offsetof(struct open_event, abs_len), &abs_len, sizeof(abs_len));
+        memcpy(buf + offsetof(struct open_event, event_flags), &flags, sizeof(flags));
+        memcpy(buf + n, "/srv/g", 7);
+        return n + 7;
+}
+
+static void test_absolute_path_follows_the_path(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 64];
+        static struct open_event ev;
+        size_t n = make_abs_record(buf, 6, OPEN_EVENT_ABS);
+
+        (void)state;
+        assert_int_equal(decode_size(buf, n), OPEN_EVENT_HEADER_SIZE + 5 + 7);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
+        assert_string_equal(ev.path, "../g");
+        assert_string_equal(ev.path + ev.path_len + 1, "/srv/g");
+        assert_int_equal(open_event_path_bytes(&ev), 4 + 1 + 6);
+        /* cut short, empty, or past OPEN_PATH_MAX: malformed */
+        assert_int_equal(decode_size(buf, n - 1), -EBADMSG);
+        assert_int_equal(decode_size(buf, make_abs_record(buf, 0, OPEN_EVENT_ABS)), -EBADMSG);
+        assert_int_equal(decode_size(buf, make_abs_record(buf, OPEN_PATH_MAX - 5, OPEN_EVENT_ABS)), -EBADMSG);
+        /* without the flag, abs_len means nothing */
+        n = make_abs_record(buf, 6, 0);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
+        assert_int_equal(ev.abs_len, 0);
+        assert_int_equal(open_event_path_bytes(&ev), 4);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -101,6 +135,7 @@ int main(void)
                 cmocka_unit_test(test_rejects_malformed),
                 cmocka_unit_test(test_rejects_results_no_syscall_returns),
                 cmocka_unit_test(test_path_is_terminated_at_path_len),
+                cmocka_unit_test(test_absolute_path_follows_the_path),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -320,12 +320,41 @@ static void test_attribution(void **state)
         assert_field("OPEN_CGROUP_ID", "77");
 }
 
+static void test_absolute_path(void **state)
+{
+        size_t len;
+
+        (void)state;
+        make_event("cat", "../g\0/srv/g", 11, O_RDONLY, 3);
+        ev.path_len = 4;
+        ev.abs_len = 6;
+        ev.event_flags = OPEN_EVENT_ABS;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("OPEN_PATH", "../g");
+        assert_field("OPEN_ABS_PATH", "/srv/g");
+        assert_null(field("OPEN_ABS_PATH_DELETED", &len));
+        assert_null(field("OPEN_ABS_PATH_INCOMPLETE", &len));
+
+        ev.event_flags = OPEN_EVENT_ABS | OPEN_EVENT_ABS_DELETED | OPEN_EVENT_ABS_RENAMED;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("OPEN_ABS_PATH", "/srv/g");
+        assert_field("OPEN_ABS_PATH_DELETED", "1");
+        assert_field("OPEN_ABS_PATH_INCOMPLETE", "renamed-during-walk");
+
+        /* a walk that gave up: no path, only why */
+        ev.event_flags = OPEN_EVENT_ABS_TOO_DEEP;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_null(field("OPEN_ABS_PATH", &len));
+        assert_field("OPEN_ABS_PATH_INCOMPLETE", "too-deep");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_successful_open),
                 cmocka_unit_test(test_failed_open),
                 cmocka_unit_test(test_attribution),
+                cmocka_unit_test(test_absolute_path),
                 cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),

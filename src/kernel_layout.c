@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+#include "kernel_layout.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+        const char *type; /* struct name */
+        const char *path; /* member, with dots into named members; anonymous unions are looked through */
+        const char *macro;
+} members[KOFF_COUNT] = {
+        [KOFF_TASK_FS] = { "task_struct", "fs", "KOFF_TASK_FS" },
+        [KOFF_TASK_FILES] = { "task_struct", "files", "KOFF_TASK_FILES" },
+        [KOFF_FS_ROOT] = { "fs_struct", "root", "KOFF_FS_ROOT" },
+        [KOFF_FS_PWD] = { "fs_struct", "pwd", "KOFF_FS_PWD" },
+        [KOFF_PATH_MNT] = { "path", "mnt", "KOFF_PATH_MNT" },
+        [KOFF_PATH_DENTRY] = { "path", "dentry", "KOFF_PATH_DENTRY" },
+        [KOFF_FILES_FDT] = { "files_struct", "fdt", "KOFF_FILES_FDT" },
+        [KOFF_FDT_FD] = { "fdtable", "fd", "KOFF_FDT_FD" },
+        [KOFF_FDT_MAX_FDS] = { "fdtable", "max_fds", "KOFF_FDT_MAX_FDS" },
+        [KOFF_FILE_PATH] = { "file", "f_path", "KOFF_FILE_PATH" },
+        [KOFF_DENTRY_PARENT] = { "dentry", "d_parent", "KOFF_DENTRY_PARENT" },
+        [KOFF_DENTRY_NAME] = { "dentry", "d_name", "KOFF_DENTRY_NAME" },
+        [KOFF_DENTRY_HASH] = { "dentry", "d_hash.pprev", "KOFF_DENTRY_HASH_PPREV" },
+        [KOFF_QSTR_LEN] = { "qstr", "len", "KOFF_QSTR_LEN" },
+        [KOFF_QSTR_NAME] = { "qstr", "name", "KOFF_QSTR_NAME" },
+        [KOFF_MOUNT_MNT] = { "mount", "mnt", "KOFF_MOUNT_MNT" },
+        [KOFF_MOUNT_PARENT] = { "mount", "mnt_parent", "KOFF_MOUNT_PARENT" },
+        [KOFF_MOUNT_MOUNTPOINT] = { "mount", "mnt_mountpoint", "KOFF_MOUNT_MOUNTPOINT" },
+        [KOFF_VFSMOUNT_ROOT] = { "vfsmount", "mnt_root", "KOFF_VFSMOUNT_ROOT" },
+};
+
+/* The struct or union behind a type id, through typedefs and qualifiers; NULL if it is neither. */
+static const struct btf_type *composite(const struct btf *btf, __u32 id, __u32 *resolved)
+{
+        int r = btf__resolve_type(btf, id);
+        const struct btf_type *t;
+
+        if (r < 0)
+                return NULL;
+        t = btf__type_by_id(btf, (__u32)r);
+        if (!t || !btf_is_composite(t))
+                return NULL;
+        if (resolved)
+                *resolved = (__u32)r;
+        return t;
+}
+
+/* Byte offset of the member called name in t, looking into anonymous members; -ENOENT if none. */
+static long find_member(const struct btf *btf, const struct btf_type *t, const char *name, size_t name_len,
+                        __u32 *member_type)
+{
+        const struct btf_member *m = btf_members(t);
+
+        for (int i = 0; i < btf_vlen(t); i++, m++) {
+                const char *mname = btf__name_by_offset(btf, m->name_off);
+                __u32 bits = btf_member_bit_offset(t, (__u32)i);
+
+                if (mname && *mname) {
+                        if (strlen(mname) == name_len && memcmp(mname, name, name_len) == 0) {
+                                *member_type = m->type;
+                                return bits % 8 ? -EINVAL : (long)(bits / 8);
+                        }
+                } else {
+                        const struct btf_type *inner = composite(btf, m->type, NULL);
+                        long off = inner ? find_member(btf, inner, name, name_len, member_type) : -ENOENT;
+
+                        if (off >= 0)
+                                return (long)(bits / 8) + off;
+                }
+        }
+        return -ENOENT;
+}
+
+static long member_offset(const struct btf *btf, const char *type, const char *path)
+{
+        int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+        const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, (__u32)id);
+        long total = 0;
+
+        while (t) {
+                size_t len = strcspn(path, ".");
+                __u32 member_type;
+                long off = find_member(btf, t, path, len, &member_type);
+
+                if (off < 0)
+                        return off;
+                total += off;
+                if (!path[len])
+                        return total;
+                path += len + 1;
+                t = composite(btf, member_type, NULL);
+        }
+        return -ENOENT;
+}
+
+/* rename_lock's address: kernels list data symbols in kallsyms only with CONFIG_KALLSYMS_ALL. */
+static unsigned long rename_lock_address(void)
+{
+        FILE *f = fopen("/proc/kallsyms", "re");
+        unsigned long address = 0, a;
+        char line[256], type, name[128];
+
+        if (!f)
+                return 0;
+        while (fgets(line, sizeof(line), f))
+                if (sscanf(line, "%lx %c %127s", &a, &type, name) == 3 && strcmp(name, "rename_lock") == 0) {
+                        address = a;
+                        break;
+                }
+        fclose(f);
+        return address;
+}
+
+int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
+{
+        struct btf *btf = btf__load_vmlinux_btf();
+        int r = 0;
+
+        if (!btf) {
+                r = -errno;
+                snprintf(why, why_size, "the kernel's BTF (/sys/kernel/btf/vmlinux) cannot be read: %s", strerror(-r));
+                return r;
+        }
+        for (int i = 0; i < KOFF_COUNT; i++) {
+                long off = member_offset(btf, members[i].type, members[i].path);
+
+                if (off < 0) {
+                        snprintf(why, why_size, "the kernel's BTF has no struct %s member %s", members[i].type,
+                                 members[i].path);
+                        r = -ENOENT;
+                        break;
+                }
+                l->offset[i] = off;
+        }
+        btf__free(btf);
+        if (r == 0)
+                l->rename_lock = rename_lock_address();
+        return r;
+}
+
+int kernel_layout_cflags(const struct kernel_layout *l, char **out, int max)
+{
+        int n = 0;
+
+        if (max < KOFF_COUNT + 2)
+                return -ENOBUFS;
+        out[n++] = strdup("-DOPENSNOOPD_ABS_PATHS");
+        for (int i = 0; i < KOFF_COUNT; i++)
+                if (asprintf(&out[n++], "-D%s=%ld", members[i].macro, l->offset[i]) < 0)
+                        out[n - 1] = NULL;
+        if (l->rename_lock && asprintf(&out[n++], "-DOPENSNOOPD_RENAME_LOCK=0x%lxUL", l->rename_lock) < 0)
+                out[n - 1] = NULL;
+        for (int i = 0; i < n; i++)
+                if (!out[i])
+                        return -ENOMEM;
+        return n;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef OPENSNOOPD_KERNEL_LAYOUT_H
+#define OPENSNOOPD_KERNEL_LAYOUT_H
+
+#include <stddef.h>
+
+/*
+ * Where the fields the kernel side walks to build an absolute path (a task's
+ * working directory and root, its fd table, dentries, mounts) sit in this
+ * kernel's structures, read from its own BTF (/sys/kernel/btf/vmlinux).
+ * They reach the BPF program as -D constants, so the walk is right on the
+ * running kernel whichever headers libbcc compiled against (here, headers
+ * of another kernel version are the norm, not the exception).
+ */
+enum kernel_offset {
+        KOFF_TASK_FS,          /* task_struct.fs */
+        KOFF_TASK_FILES,       /* task_struct.files */
+        KOFF_FS_ROOT,          /* fs_struct.root */
+        KOFF_FS_PWD,           /* fs_struct.pwd */
+        KOFF_PATH_MNT,         /* path.mnt */
+        KOFF_PATH_DENTRY,      /* path.dentry */
+        KOFF_FILES_FDT,        /* files_struct.fdt */
+        KOFF_FDT_FD,           /* fdtable.fd */
+        KOFF_FDT_MAX_FDS,      /* fdtable.max_fds */
+        KOFF_FILE_PATH,        /* file.f_path */
+        KOFF_DENTRY_PARENT,    /* dentry.d_parent */
+        KOFF_DENTRY_NAME,      /* dentry.d_name */
+        KOFF_DENTRY_HASH,      /* dentry.d_hash: its pprev is NULL once the dentry is unlinked */
+        KOFF_QSTR_LEN,         /* qstr.len */
+        KOFF_QSTR_NAME,        /* qstr.name */
+        KOFF_MOUNT_MNT,        /* mount.mnt: the vfsmount inside it */
+        KOFF_MOUNT_PARENT,     /* mount.mnt_parent */
+        KOFF_MOUNT_MOUNTPOINT, /* mount.mnt_mountpoint */
+        KOFF_VFSMOUNT_ROOT,    /* vfsmount.mnt_root */
+        KOFF_COUNT,
+};
+
+struct kernel_layout {
+        long offset[KOFF_COUNT];   /* bytes */
+        unsigned long rename_lock; /* its address, from /proc/kallsyms; 0 if not listed there */
+};
+
+/* Fills l from the running kernel; on failure why says what was missing, in one line. */
+int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size);
+
+/* The -D flags the BPF program takes from l (OPENSNOOPD_ABS_PATHS and the KOFF_ values), into out[0..max). */
+int kernel_layout_cflags(const struct kernel_layout *l, char **out, int max);
+
+#endif
