@@ -50,7 +50,8 @@ struct stash {
         __u32 mode;
         __s32 dirfd;
         __u8 syscall;
-        __u8 in_flight; /* task storage: set at entry, cleared at return */
+        __u8 in_flight;    /* task storage: set at entry, cleared at return */
+        __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from on_entry */
 };
 
 #ifdef OPENSNOOPD_TASK_STASH
@@ -121,6 +122,7 @@ BPF_HASH(filter_pids, __u32, __u8, FILTER_MAX_PIDS);
 BPF_HASH(filter_uids, __u32, __u8, FILTER_MAX_UIDS);
 BPF_HASH(filter_comms, struct filter_comm_key, __u8, FILTER_MAX_COMMS);
 BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXES);
+BPF_TABLE("lru_hash", __u64, __u8, filter_cgroups, FILTER_MAX_CGROUPS);
 BPF_LPM_TRIE(self_noise, struct filter_prefix_key, __u8, FILTER_MAX_SELF_NOISE);
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
 #ifdef OPENSNOOPD_RINGBUF_PAGES
@@ -255,6 +257,16 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
         }
         if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(flags))
                 goto filtered;
+        if (cfg->active & (FILTER_UNITS | FILTER_EXCLUDE_UNITS)) {
+                /* a cgroup user space has seen is decided here; a new one, by user space (see opensnoop.h) */
+                __u64 cgroup_id = bpf_get_current_cgroup_id();
+                __u8 *verdict = filter_cgroups.lookup(&cgroup_id);
+
+                if (!verdict)
+                        s.event_flags = OPEN_EVENT_UNIT_UNDECIDED;
+                else if (*verdict != FILTER_INCLUDE)
+                        goto filtered;
+        }
 
         s.path = path;
         s.flags = flags;
@@ -501,7 +513,7 @@ static __always_inline int on_return(void *ctx, long result)
         e->mode = s->mode;
         e->dirfd = s->dirfd;
         e->syscall = s->syscall;
-        e->event_flags = 0;
+        e->event_flags = s->event_flags;
         e->abs_len = 0;
         e->reserved = 0;
         bpf_get_current_comm(&e->comm, sizeof(e->comm));

@@ -30,6 +30,8 @@ enum open_syscall {
 #define OPEN_EVENT_PATH_FAULT      0x1 /* the path could not be read from user memory */
 #define OPEN_EVENT_PATH_TRUNCATED  0x2 /* the path filled the whole buffer */
 #define OPEN_EVENT_NO_PATH         0x4 /* the call takes no path (open_by_handle_at) */
+/* Units=/ExcludeUnits= are on and the kernel has no verdict for this cgroup yet: user space decides. */
+#define OPEN_EVENT_UNIT_UNDECIDED 0x80
 /*
  * The absolute path of a relative open (OPEN_ABS_PATH), built in the kernel
  * by walking dentries and mounts up to the task's root: of the file opened,
@@ -103,6 +105,10 @@ enum open_stat {
 #define FILTER_PREFIX_MAX     255  /* bytes; an LPM trie key holds at most 256 */
 #define FILTER_MAX_SELF_NOISE 4    /* prefixes in self_noise */
 
+/* Units= and ExcludeUnits= together (matched in user space); cgroups with a cached verdict (an LRU). */
+#define FILTER_MAX_UNITS   256
+#define FILTER_MAX_CGROUPS 16384
+
 /* Bits of filter_settings.active. */
 #define FILTER_PIDS          0x01  /* only pids marked FILTER_INCLUDE */
 #define FILTER_UIDS          0x02  /* only uids marked FILTER_INCLUDE */
@@ -114,8 +120,10 @@ enum open_stat {
 #define FILTER_WRITE_ONLY    0x80  /* only opens that may write */
 #define FILTER_EXCLUDE_PIDS  0x100 /* filter_pids holds FILTER_EXCLUDE entries */
 #define FILTER_EXCLUDE_UIDS  0x200 /* filter_uids holds FILTER_EXCLUDE entries */
+#define FILTER_UNITS         0x400 /* only cgroups whose filter_cgroups verdict is FILTER_INCLUDE */
+#define FILTER_EXCLUDE_UNITS 0x800 /* ExcludeUnits= is set: filter_cgroups may say FILTER_EXCLUDE */
 
-/* Values of filter_pids, filter_uids, filter_comms and filter_prefixes. */
+/* Values of filter_pids, filter_uids, filter_comms, filter_prefixes and filter_cgroups. */
 #define FILTER_INCLUDE 1
 #define FILTER_EXCLUDE 2
 
@@ -131,6 +139,14 @@ struct filter_settings {
  * (/proc/<daemon>/comm, cgroup, ...; /run/systemd/units/log-extra-fields:<unit>)
  * and PID 1 reading /proc/<daemon>/ on each notification. Same key as
  * filter_prefixes; values are FILTER_EXCLUDE.
+ */
+
+/*
+ * filter_cgroups: cgroup id (bpf_get_current_cgroup_id()) -> the verdict of
+ * Units= and ExcludeUnits= on that cgroup, written by user space once it has
+ * resolved the cgroup's path (ids are never reused while the system runs, so
+ * a verdict never goes stale). An id not in it goes to user space with
+ * OPEN_EVENT_UNIT_UNDECIDED.
  */
 
 struct filter_comm_key {

@@ -293,3 +293,8 @@ int cgroup_names_from_path(const char *path, struct cgroup_names *ret)
         container_id_of(path, ret->container_id);
         return 0;
 }
+
+bool cgroup_unit_name_valid(const char *name)
+{
+        return name && unit_name_valid((struct part){ name, strlen(name) }, NAME_PLAIN | NAME_INSTANCE);
+}

@@ -2,6 +2,8 @@
 #ifndef OPENSNOOPD_CGROUP_NAMES_H
 #define OPENSNOOPD_CGROUP_NAMES_H
 
+#include <stdbool.h>
+
 /*
  * Who made an open, read from the path of its cgroup v2 (relative to the
  * cgroup2 root, "/system.slice/nginx.service"): the unit of the system
@@ -52,5 +54,8 @@ struct cgroup_names {
  * cgroup path, so it is not one.
  */
 int cgroup_names_from_path(const char *path, struct cgroup_names *ret);
+
+/* systemd's unit_name_is_valid() for a plain or instance name ("foo.service", "foo@bar.service"). */
+bool cgroup_unit_name_valid(const char *name);
 
 #endif

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cgroup_names.h"
 #include "ini.h"
 #include "opensnoop.h"
 #include "trusted_file.h"
+#include "unit_match.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
 
@@ -558,12 +560,7 @@ static const struct value_type type_uids = { parse_uids, ids_equal, print_ids, c
 
 static void clear_words(void *field)
 {
-        struct str_list *l = field;
-
-        for (size_t i = 0; i < l->n; i++)
-                free(l->v[i]);
-        free(l->v);
-        *l = (struct str_list){ 0 };
+        str_list_clear(field);
 }
 
 static int add_word(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
@@ -603,14 +600,7 @@ static int parse_words(struct parse_ctx *p, const struct config_key *k, const ch
 
 static bool words_equal(const void *a, const void *b)
 {
-        const struct str_list *la = a, *lb = b;
-
-        if (la->n != lb->n)
-                return false;
-        for (size_t i = 0; i < la->n; i++)
-                if (strcmp(la->v[i], lb->v[i]) != 0)
-                        return false;
-        return true;
+        return str_list_equal(a, b);
 }
 
 /* A word as split_words() reads it back: quoted when it holds white space or quotes. */
@@ -646,6 +636,32 @@ static void print_words(FILE *f, const void *field, const struct config_key *k)
 
 static const struct value_type type_words = { parse_words, words_equal, print_words, clear_words };
 
+/* ---- lists of systemd unit names ---- */
+
+static int add_unit(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
+{
+        int r = unit_name_check(word);
+
+        if (r == -EMEDIUMTYPE)
+                error_at(p,
+                         "%s=%s: this unit type has no cgroup; name a .service, .scope, .slice, .socket, .mount or "
+                         ".swap unit",
+                         k->name, word);
+        else if (r < 0)
+                error_at(p,
+                         "%s=%.40s: not a unit name; write one as systemctl shows it (\"nginx.service\", "
+                         "\"user.slice\", \"getty@tty1.service\")",
+                         k->name, word);
+        return r < 0 ? -EINVAL : add_word(p, k, list, word);
+}
+
+static int parse_units(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
+{
+        return split_words(p, k, value, field, clear_words, add_unit);
+}
+
+static const struct value_type type_units = { parse_units, words_equal, print_words, clear_words };
+
 /* ---- the keys ---- */
 
 #define KEY(sec, key, value_type, member, ...)                                                                     \
@@ -677,6 +693,9 @@ static const struct config_key keys[] = {
             .max_len = FILTER_PREFIX_MAX),
         KEY("Filter", "ExcludePathPrefixes", type_words, filter.exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
             .max_len = FILTER_PREFIX_MAX),
+        KEY("Filter", "Units", type_units, filter.units, .max = FILTER_MAX_UNITS, .max_len = CGROUP_UNIT_NAME_MAX - 1),
+        KEY("Filter", "ExcludeUnits", type_units, filter.exclude_units, .max = FILTER_MAX_UNITS,
+            .max_len = CGROUP_UNIT_NAME_MAX - 1),
         KEY("Filter", "FailedOnly", type_bool, filter.failed_only),
         KEY("Filter", "Access", type_choice, filter.access, .choices = access_filter_names),
         KEY("Output", "Target", type_choice, target, .restart_only = true, .choices = output_target_names),
@@ -850,6 +869,7 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
                     FILTER_MAX_COMMS);
         check_words(&s.ctx, "PathPrefixes", &c->filter.path_prefixes, "ExcludePathPrefixes",
                     &c->filter.exclude_path_prefixes, FILTER_MAX_PREFIXES);
+        check_words(&s.ctx, "Units", &c->filter.units, "ExcludeUnits", &c->filter.exclude_units, FILTER_MAX_UNITS);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 

@@ -12,7 +12,7 @@
  * What happened to every open that was traced, shared by the reader, the
  * writer and the session. Every traced open ends in exactly one of: written,
  * lost (never reached user space), undelivered (reached us, could not be
- * written). Counts are of opens, not of entries: a folded entry counts its
+ * written), filtered_user (reached us undecided for Units=, then dropped). Counts are of opens, not of entries: a folded entry counts its
  * OPEN_COUNT. suppressed is a part of written: entries journald took and
  * then dropped under its rate limit ("Suppressed N messages").
  */
@@ -23,9 +23,16 @@ struct counters {
         _Atomic uint64_t undelivered;         /* queue full, refused by the sink, or left at shutdown */
         _Atomic uint64_t suppressed;          /* of written: dropped by journald's rate limit */
         _Atomic uint64_t filtered;            /* dropped by the in-kernel filter (from the stats map) */
+        _Atomic uint64_t filtered_user;       /* dropped by Units=/ExcludeUnits= in user space (a new cgroup's first opens) */
         _Atomic int sink_down;                /* the sink (journald) is unreachable right now */
         struct uid_losses undelivered_by_uid; /* of undelivered: those the queue refused, by user */
 };
+
+/* Every open a filter dropped, in the kernel or (Units=, a cgroup's first opens) in user space. */
+static inline uint64_t counters_filtered(struct counters *c)
+{
+        return atomic_load(&c->filtered) + atomic_load(&c->filtered_user);
+}
 
 static inline uint64_t counters_lost(struct counters *c)
 {

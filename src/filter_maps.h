@@ -24,12 +24,18 @@ struct str_list {
         size_t n;
 };
 
+/* Lists of words: free every word (the list is then empty), compare, copy (0 or -ENOMEM). */
+void str_list_clear(struct str_list *l);
+bool str_list_equal(const struct str_list *a, const struct str_list *b);
+int str_list_copy(const struct str_list *from, struct str_list *to);
+
 /* The [Filter] section of the configuration, as parsed (config.c owns its memory). */
 struct filter_config {
         struct id_list pids, exclude_pids;
         struct id_list uids, exclude_uids;
         struct str_list commands, exclude_commands;
         struct str_list path_prefixes, exclude_path_prefixes;
+        struct str_list units, exclude_units; /* decided by unit_filter.c, cached in filter_cgroups */
         bool failed_only;
         enum access_filter access;
 };

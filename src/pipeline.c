@@ -11,7 +11,8 @@
 struct pipeline {
         struct sink *sink;
         struct counters *c;
-        struct enrich *enrich; /* NULL: no cgroup2 mount, no attribution */
+        struct enrich *enrich;     /* NULL: no cgroup2 mount, no attribution */
+        struct unit_filter *units; /* NULL: Units= is decided in the kernel only */
         struct attribution who;
         struct fold *fold;
         bool folding;
@@ -53,6 +54,24 @@ struct pipeline *pipeline_free(struct pipeline *p)
         fold_free(p->fold);
         free(p);
         return NULL;
+}
+
+void pipeline_set_unit_filter(struct pipeline *p, struct unit_filter *units)
+{
+        p->units = units;
+}
+
+/* Units=/ExcludeUnits= on a cgroup the kernel had no verdict for: whether to drop the open. */
+static bool unit_filtered(struct pipeline *p, int resolved)
+{
+        struct open_event *ev = &p->event;
+
+        if (!(ev->event_flags & OPEN_EVENT_UNIT_UNDECIDED))
+                return false;
+        ev->event_flags = (__u16)(ev->event_flags & ~OPEN_EVENT_UNIT_UNDECIDED);
+        /* unresolved (the cgroup is gone): recorded; an audit trail errs on the side of recording */
+        return p->units &&
+               unit_filter_decide(p->units, ev->cgroup_id, resolved == 0 ? p->who.cgroup : NULL) == FILTER_EXCLUDE;
 }
 
 /* The last stages for one entry: enrich (who made the open), then the sink. */
@@ -103,8 +122,11 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
         }
         /* Resolve the cgroup now, while it surely exists: a folded entry is written
          * up to Coalesce= later, when a short-lived unit may be gone (it is cached). */
-        if (p->enrich)
-                (void)enrich_lookup(p->enrich, p->event.cgroup_id, &p->who);
+        r = p->enrich ? enrich_lookup(p->enrich, p->event.cgroup_id, &p->who) : -ENOMEDIUM;
+        if (unit_filtered(p, r)) {
+                atomic_fetch_add(&p->c->filtered_user, 1);
+                return 0;
+        }
         if (!p->folding) {
                 r = write_entry(p, &p->event, NULL);
                 if (r == -EAGAIN)

@@ -10,6 +10,7 @@
 #include "enrich.h"
 #include "fold.h"
 #include "sink.h"
+#include "unit_filter.h"
 
 /*
  * What the writer thread does with one queued record, stage by stage:
@@ -36,6 +37,13 @@ struct coalesce {
 int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, const struct coalesce *co,
                  struct pipeline **ret);
 struct pipeline *pipeline_free(struct pipeline *p);
+
+/*
+ * Before the writer starts: the records the kernel could not decide for
+ * Units=/ExcludeUnits= (OPEN_EVENT_UNIT_UNDECIDED) are decided by units,
+ * right after enrich, and those it drops are counted in counters->filtered_user.
+ */
+void pipeline_set_unit_filter(struct pipeline *p, struct unit_filter *units);
 
 /*
  * Runs one record through every stage, at now_ns (CLOCK_MONOTONIC). 0: the

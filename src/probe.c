@@ -422,13 +422,22 @@ fail:
         return n;
 }
 
-static int table_fd(struct probe *p, const char *name)
+/* Leaves p->error alone: callable from any thread. */
+static int find_map_fd(const struct probe *p, const char *name)
 {
         for (int i = 0; i < p->nmaps; i++)
                 if (strcmp(p->maps[i].name, name) == 0)
                         return p->maps[i].fd;
-        set_error(p, "finding map %s", name);
-        return -1;
+        return -ENOENT;
+}
+
+static int table_fd(struct probe *p, const char *name)
+{
+        int fd = find_map_fd(p, name);
+
+        if (fd < 0)
+                set_error(p, "finding map %s", name);
+        return fd < 0 ? -1 : fd;
 }
 
 static bool in_keys(const void *keys, size_t key_size, size_t n, const void *key)
@@ -935,6 +944,29 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
         if (p->return_event[0])
                 (void)kprobe_event_missed(p->return_event, &p->missed_returns);
         out[OPEN_STAT_STASH_FULL] += p->missed_returns;
+        return 0;
+}
+
+int probe_store_cgroup_verdict(struct probe *p, uint64_t cgroup_id, uint8_t verdict)
+{
+        int fd = find_map_fd(p, "filter_cgroups");
+
+        if (fd < 0)
+                return fd;
+        return bpf_map_update_elem(fd, &cgroup_id, &verdict, BPF_ANY) < 0 ? -errno : 0;
+}
+
+int probe_clear_cgroup_verdicts(struct probe *p)
+{
+        uint64_t key;
+        int fd = find_map_fd(p, "filter_cgroups");
+
+        if (fd < 0)
+                return fd;
+        /* only user space adds entries, under unit_filter's lock: this ends */
+        while (bpf_map_get_next_key(fd, NULL, &key) == 0)
+                if (bpf_map_delete_elem(fd, &key) < 0 && errno != ENOENT)
+                        return -errno;
         return 0;
 }
 

@@ -98,6 +98,14 @@ const char *probe_error(const struct probe *p);
 /* Sums the per-CPU counters of the stats map. */
 int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX]);
 
+/*
+ * The filter_cgroups map (Units=, see opensnoop.h), from any thread: these
+ * two leave probe_error() alone. Store: 0 or -errno (-E2BIG never: the map is
+ * an LRU and makes room). Clear: deletes every verdict; 0 or -errno.
+ */
+int probe_store_cgroup_verdict(struct probe *p, uint64_t cgroup_id, uint8_t verdict);
+int probe_clear_cgroup_verdicts(struct probe *p);
+
 /* Detaches, closes and frees everything; accepts NULL. */
 struct probe *probe_free(struct probe *p);
 

@@ -21,6 +21,7 @@
 #include "queue.h"
 #include "reader.h"
 #include "sink.h"
+#include "unit_filter.h"
 #include "writer.h"
 
 struct session {
@@ -31,6 +32,7 @@ struct session {
         struct sink *sink;
         struct enrich *enrich;
         struct pipeline *pipeline;
+        struct unit_filter *units; /* Units=/ExcludeUnits= for the cgroups the kernel has no verdict on */
         struct writer *writer;
         struct journal_watch *watch; /* journal: journald's own drops */
         enum output_target target;
@@ -108,6 +110,16 @@ static char *own_unit(void)
         return unit;
 }
 
+static int store_verdict(void *cookie, uint64_t cgroup_id, uint8_t verdict)
+{
+        return probe_store_cgroup_verdict(cookie, cgroup_id, verdict);
+}
+
+static int clear_verdicts(void *cookie)
+{
+        return probe_clear_cgroup_verdicts(cookie);
+}
+
 static int apply_filter(struct session *s, const struct config *c)
 {
         struct filter_maps maps;
@@ -119,6 +131,19 @@ static int apply_filter(struct session *s, const struct config *c)
 
         if (r < 0)
                 return r;
+        if (!s->enrich && (c->filter.units.n || c->filter.exclude_units.n)) {
+                /* no cgroup path to match: every open would be recorded, and silently */
+                filter_maps_done(&maps);
+                set_error(s, "applying Units= and ExcludeUnits=: they need a cgroup2 mount, and there is none");
+                return -ENOMEDIUM;
+        }
+        /* the new unit lists, and no verdict of the old ones, before the kernel acts on the new settings */
+        r = unit_filter_set(s->units, &c->filter);
+        if (r < 0) {
+                filter_maps_done(&maps);
+                set_error(s, "clearing the cached unit verdicts");
+                return r;
+        }
         r = probe_set_filter(s->probe, &maps);
         filter_maps_done(&maps);
         if (r < 0)
@@ -187,6 +212,12 @@ int session_start(struct session *s, const struct config *c)
                 return r;
         s->compile_s = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 
+        r = unit_filter_new(&(struct unit_verdict_store){ store_verdict, clear_verdicts, s->probe }, &s->units);
+        if (r < 0)
+                return r;
+        /* no cgroup2 mount (or none we can read): entries carry no attribution, and Units= cannot be used */
+        if (enrich_new(&s->enrich) < 0)
+                s->enrich = NULL;
         /* Filter first (it excludes ourselves), buffers and threads second, attach last:
          * no open is missed or mis-filtered between the steps. */
         r = apply_filter(s, c);
@@ -203,13 +234,11 @@ int session_start(struct session *s, const struct config *c)
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
                 return r;
-        /* no cgroup2 mount (or none we can read): entries carry no attribution, nothing else changes */
-        if (enrich_new(&s->enrich) < 0)
-                s->enrich = NULL;
         r = pipeline_new(s->sink, s->enrich, &s->counters,
                          &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by }, &s->pipeline);
         if (r < 0)
                 return r;
+        pipeline_set_unit_filter(s->pipeline, s->units);
         sink_header(s->sink);
         if (c->target == OUTPUT_JOURNAL) {
                 /* systemd sets $LOG_NAMESPACE with LogNamespace=: the journal we write to is that one */
@@ -353,12 +382,13 @@ struct session *session_free(struct session *s)
         if (s->writer_stuck)
                 return NULL;
         s->reader = reader_free(s->reader); /* it polls the probe */
-        s->probe = probe_free(s->probe);
         if (writer_stop(s->writer, SESSION_DRAIN_TIMEOUT_MS) == -ETIMEDOUT)
                 return NULL;
         s->writer = writer_free(s->writer);
+        s->probe = probe_free(s->probe); /* after the writer: it stores unit verdicts in the probe's map */
         s->watch = journal_watch_free(s->watch);
         s->pipeline = pipeline_free(s->pipeline);
+        s->units = unit_filter_free(s->units);
         s->enrich = enrich_free(s->enrich);
         s->sink = sink_free(s->sink);
         s->queue = queue_free(s->queue);

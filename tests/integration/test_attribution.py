@@ -21,7 +21,9 @@ def cgroup2_mount():
     return None
 
 
-class AttributionTest(DaemonTestCase):
+class CgroupTestCase(DaemonTestCase):
+    """Runs processes in cgroups it creates under the real cgroup2 mount, and removes them after."""
+
     def setUp(self):
         super().setUp()
         self.mount = cgroup2_mount()
@@ -56,6 +58,8 @@ class AttributionTest(DaemonTestCase):
         child.finish()
         return child.pid
 
+
+class AttributionTest(CgroupTestCase):
     def test_units_user_units_and_containers(self):
         tag = f"{os.getpid()}"
         container = ("%064x" % (os.getpid() * 7919 + 12345))[-64:]

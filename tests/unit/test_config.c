@@ -457,30 +457,38 @@ static void test_shared_maps_and_empty_words(void **state)
         }
 }
 
-/* What --check-config prints parses back to the same configuration, quotes and spaces included. */
-static void test_print_round_trip_of_awkward_words(void **state)
+/* What --check-config prints for c parses back to a configuration no different from c. */
+static void assert_print_round_trips(const struct config *c)
 {
-        struct config c, again;
+        struct config again;
         struct config_errors e;
         char restart[256], applied[256], *text = NULL;
         size_t size = 0;
-        FILE *f;
+        FILE *f = open_memstream(&text, &size);
+
+        config_print(c, f);
+        fclose(f);
+        assert_int_equal(parse(text, &again, &e), 0);
+        config_diff(c, &again, restart, sizeof(restart), applied, sizeof(applied));
+        assert_string_equal(restart, "");
+        assert_string_equal(applied, "");
+        free(text);
+        config_done(&again);
+}
+
+/* What --check-config prints parses back to the same configuration, quotes and spaces included. */
+static void test_print_round_trip_of_awkward_words(void **state)
+{
+        struct config c;
+        struct config_errors e;
 
         (void)state;
         assert_int_equal(parse("[Filter]\nPathPrefixes=\"/a b\" '/q\"uote' \"/both'\"'\"'\n", &c, &e), 0);
         assert_int_equal(c.filter.path_prefixes.n, 3);
         assert_string_equal(c.filter.path_prefixes.v[1], "/q\"uote");
         assert_string_equal(c.filter.path_prefixes.v[2], "/both'\"");
-        f = open_memstream(&text, &size);
-        config_print(&c, f);
-        fclose(f);
-        assert_int_equal(parse(text, &again, &e), 0);
-        config_diff(&c, &again, restart, sizeof(restart), applied, sizeof(applied));
-        assert_string_equal(restart, "");
-        assert_string_equal(applied, "");
-        free(text);
+        assert_print_round_trips(&c);
         config_done(&c);
-        config_done(&again);
 }
 
 /* UIDs= and ExcludeUIDs= take user names, resolved when the file is read. */
@@ -499,6 +507,49 @@ static void test_user_names(void **state)
         config_done(&c);
 }
 
+/* Units= and ExcludeUnits=: unit names with a cgroup, checked when read, printed back as read. */
+static void test_units(void **state)
+{
+        static const char *const expected[] = {
+                "test.conf:2: Units=multi-user.target: this unit type has no cgroup; name a .service, .scope, "
+                ".slice, .socket, .mount or .swap unit",
+                "test.conf:2: Units=nginx: not a unit name; write one as systemctl shows it (\"nginx.service\", "
+                "\"user.slice\", \"getty@tty1.service\")",
+                "test.conf:2: Units=getty@.service: not a unit name; write one as systemctl shows it "
+                "(\"nginx.service\", \"user.slice\", \"getty@tty1.service\")",
+                "test.conf:3: ExcludeUnits=\"\" cron.service: an empty word; write ExcludeUnits= alone to clear the "
+                "list",
+                "test.conf: 'cron.service' is in both Units= and ExcludeUnits=",
+        };
+        struct config c;
+        struct config_errors e;
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        (void)state;
+        assert_int_equal(parse("[Filter]\nUnits=system.slice getty@tty1.service\nExcludeUnits=cron.service "
+                               "session-3.scope\n",
+                               &c, &e),
+                         0);
+        assert_int_equal(c.filter.units.n, 2);
+        assert_string_equal(c.filter.units.v[1], "getty@tty1.service");
+        assert_int_equal(c.filter.exclude_units.n, 2);
+        assert_string_equal(c.filter.exclude_units.v[1], "session-3.scope");
+        f = open_memstream(&text, &size);
+        config_print(&c, f);
+        fclose(f);
+        assert_non_null(strstr(text, "Units=system.slice getty@tty1.service\n"));
+        assert_non_null(strstr(text, "ExcludeUnits=cron.service session-3.scope\n"));
+        free(text);
+        assert_print_round_trips(&c);
+        config_done(&c);
+
+        expect_errors("[Filter]\nUnits=multi-user.target nginx getty@.service cron.service\n"
+                      "ExcludeUnits=\"\" cron.service\n",
+                      5, expected);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -506,6 +557,7 @@ int main(void)
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_empty_value_resets_list),
                 cmocka_unit_test(test_user_names),
+                cmocka_unit_test(test_units),
                 cmocka_unit_test(test_unknown_key_and_section),
                 cmocka_unit_test(test_bad_values_all_reported),
                 cmocka_unit_test(test_syntax_errors),

@@ -103,6 +103,23 @@ static void test_excluded_ids_share_the_map_with_verdicts(void **state)
         filter_maps_done(&s);
 }
 
+/* Units= and ExcludeUnits= only switch the kernel's cgroup lookup on: their verdicts come from user space. */
+static void test_units_set_their_bits(void **state)
+{
+        struct filter_maps s;
+
+        (void)state;
+        build("[Filter]\nUnits=nginx.service\n", &s);
+        assert_int_equal(s.settings.active, FILTER_UNITS);
+        filter_maps_done(&s);
+        build("[Filter]\nExcludeUnits=cron.service\n", &s);
+        assert_int_equal(s.settings.active, FILTER_EXCLUDE_UNITS);
+        filter_maps_done(&s);
+        build("[Filter]\nUnits=system.slice\nExcludeUnits=cron.service\n", &s);
+        assert_int_equal(s.settings.active, FILTER_UNITS | FILTER_EXCLUDE_UNITS);
+        filter_maps_done(&s);
+}
+
 static void test_self_noise_of_a_unit(void **state)
 {
         static const char extra[] = "/run/systemd/units/log-extra-fields:opensnoopd.service";
@@ -124,6 +141,7 @@ int main(void)
                 cmocka_unit_test(test_comm_keys_are_padded_like_the_kernel),
                 cmocka_unit_test(test_excluded_ids_share_the_map_with_verdicts),
                 cmocka_unit_test(test_self_noise_of_a_unit),
+                cmocka_unit_test(test_units_set_their_bits),
                 cmocka_unit_test(test_prefix_keys),
         };
 
