@@ -12,7 +12,7 @@ import subprocess
 import unittest
 
 from harness import (JOURNAL, LOSS_MESSAGE_ID, OPENER, DaemonTestCase, count_entries, field, journal,
-                     opens_reported, parse_status, run_opener, wait_journal, wait_until)
+                     opens_reported, parse_status, record_figures, run_opener, wait_journal, wait_until)
 
 OPENS_PER_RUN = 1000  # each fd stays open: below the default limit of 1024
 RUNS = 5
@@ -40,6 +40,7 @@ class TruthTest(DaemonTestCase):
             if raced >= 5:
                 break
         self.assertGreater(raced, 0, "the writer never changed the name during a call: nothing was tested")
+        self.raced = raced
         return opens
 
     def named(self, comm):
@@ -57,6 +58,9 @@ class TruthTest(DaemonTestCase):
         opens = self.race(comm)
         named = self.named(comm)
         wrong = [(pid, fd, truth, named.get((pid, fd))) for pid, fd, truth in opens if named.get((pid, fd)) != truth]
+        record_figures("racing_writer", opens=len(opens), name_changed_during_call=self.raced,
+                       corrected_by_walk=sum(1 for e in journal(f"OPEN_COMM={comm}") if field(e, "OPEN_ABS_PATH")),
+                       wrong=len(wrong))
         self.assertEqual(wrong, [], f"{len(wrong)} of {len(opens)} records name another file than was opened")
         self.assertEqual(d.stop(), 0)
 
@@ -99,7 +103,10 @@ class InFlightTest(DaemonTestCase):
             parker.wait()
             parker.stdout.close()
         self.sentinel(comm)
-        self.assertEqual(count_entries(f"OPEN_COMM={comm}", f"OPEN_PATH={fifo}"), PARKED, d.latest_status())
+        parked = count_entries(f"OPEN_COMM={comm}", f"OPEN_PATH={fifo}")
+        record_figures("parked_opens", parked_by_nobody=PARKED, max_in_flight=64, others_recorded=len(records),
+                       others_made=len(records), parked_recorded=parked)
+        self.assertEqual(parked, PARKED, d.latest_status())
         self.assertEqual(d.stop(), 0)
 
 
@@ -131,6 +138,8 @@ class FairShareTest(DaemonTestCase):
             for pair in (field(e, "OPEN_UNDELIVERED_UIDS") or "").split():
                 uid, n = pair.split(":")
                 by_uid[uid] = by_uid.get(uid, 0) + int(n)
+        record_figures("fair_share", queue_bytes=65536, flood_by_nobody=generated, flood_written=written,
+                       undelivered_by_uid=by_uid, root_made=len(records), root_written=len(records))
         self.assertEqual(by_uid, {"65534": generated - written}, f"generated {generated}, written {written}")
         self.assertGreater(generated - written, 0)
         self.assertEqual(d.stop(), 0)

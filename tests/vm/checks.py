@@ -168,6 +168,22 @@ def main():
           harness.field(entries[0], "OPEN_COMM") == "cat",
           [{k: harness.field(e, k) for k in ("OPEN_COMM", "OPEN_CGROUP", "OPEN_UNIT")} for e in entries])
 
+    # Units=: only the units named, decided under real systemd, for units that start after the reload;
+    # and a relative open's OPEN_ABS_PATH, built in kprobe mode
+    inside, outside = f"probe-in-{os.getpid()}.service", f"probe-out-{os.getpid()}.service"
+    set_config(f"[Filter]\nUnits={inside}\n")
+    r = run("systemctl", "reload", "opensnoopd")
+    run("systemd-run", "--wait", "--quiet", f"--unit={outside}", "--working-directory=/etc", "cat", "hostname")
+    run("systemd-run", "--wait", "--quiet", f"--unit={inside}", "--working-directory=/etc", "cat", "hostname")
+    got_in = wait_journal([f"OPEN_UNIT={inside}", "OPEN_PATH=hostname"], 1, 60)
+    got_out = journal(f"OPEN_UNIT={outside}")  # it ran first: had it been kept, it would be in by now
+    check(f"Units={inside}: its relative open recorded with OPEN_ABS_PATH=/etc/hostname, {outside}'s not",
+          r.returncode == 0 and len(got_in) == 1 and harness.field(got_in[0], "OPEN_ABS_PATH") == "/etc/hostname"
+          and not got_out, [{k: harness.field(e, k) for k in ("OPEN_UNIT", "OPEN_PATH", "OPEN_ABS_PATH")}
+                            for e in got_in + got_out])
+    set_config("")
+    run("systemctl", "reload", "opensnoopd")
+
     # only root can write into the namespace; anyone can write into the system journal
     probe = ("import socket, sys\n"
              "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
@@ -327,7 +343,7 @@ def main():
 
 
 def run_integration_suites(names=("test_daemon", "test_reliability", "test_edges", "test_abs_path", "test_routes",
-                                  "test_truth")):
+                                  "test_truth", "test_units")):
     """tests/integration's suites, as ctest runs them on the host, here on Debian's
     kernel under systemd as PID 1; Mode=auto must pick kprobes (OPENSNOOPD_TEST_EXPECT_MODE)."""
     build = "/var/tmp/opensnoopd-build"
