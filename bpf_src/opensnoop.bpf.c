@@ -46,6 +46,7 @@
 
 struct stash {
         const char *path; /* user pointer, read on return when it is paged in */
+        const void *how;  /* openat2's struct open_how, if it was not paged in at entry: read on return */
         __u64 flags;
         __u32 mode;
         __s32 dirfd;
@@ -228,7 +229,14 @@ static __always_inline int self_noise_caused(struct open_event *e)
 }
 
 /* Decide what can be decided before the open runs; stash the rest. */
-static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd, __u8 syscall)
+/*
+ * how: openat2's struct open_how in user memory when it could not be read at
+ * entry (a page not yet faulted in, which a BPF program cannot do): its flags
+ * are then read on return, when the kernel has copied it, and the write-only
+ * filter waits until then.
+ */
+static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd, __u8 syscall,
+                                    const void *how)
 {
         __u64 pid_tgid = bpf_get_current_pid_tgid();
         __u32 pid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -255,7 +263,7 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
                 if (!allowed(cfg->active & FILTER_COMMS, filter_comms.lookup(&key)))
                         goto filtered;
         }
-        if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(flags))
+        if ((cfg->active & FILTER_WRITE_ONLY) && !how && !may_write(flags))
                 goto filtered;
         if (cfg->active & (FILTER_UNITS | FILTER_EXCLUDE_UNITS)) {
                 /* a cgroup user space has seen is decided here; a new one, by user space (see opensnoop.h) */
@@ -269,6 +277,7 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
         }
 
         s.path = path;
+        s.how = how;
         s.flags = flags;
         s.mode = mode;
         s.dirfd = dirfd;
@@ -543,6 +552,21 @@ static __always_inline int on_return(void *ctx, long result)
         e->dirfd = s->dirfd;
         e->syscall = s->syscall;
         e->event_flags = s->event_flags;
+        if (s->how) {
+                /* openat2's struct open_how, paged in by the kernel's copy by now (see on_entry()) */
+                struct {
+                        __u64 flags, mode, resolve;
+                } how = {};
+
+                if (bpf_probe_read_user(&how, sizeof(how), s->how) == 0) {
+                        e->flags = how.flags;
+                        e->mode = (__u32)how.mode;
+                }
+                if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(e->flags)) {
+                        count(OPEN_STAT_FILTERED);
+                        goto out;
+                }
+        }
         e->abs_len = 0;
         e->reserved = 0;
         bpf_get_current_comm(&e->comm, sizeof(e->comm));
@@ -677,7 +701,7 @@ int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename,
 
         bpf_probe_read_kernel(&h, sizeof(h), how);
         read_user_call(&c, h.flags);
-        return on_entry(filename, c.flags, (__u32)h.mode, dfd, c.syscall);
+        return on_entry(filename, c.flags, (__u32)h.mode, dfd, c.syscall, NULL);
 }
 #else
 int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename, int flags, umode_t mode)
@@ -685,7 +709,7 @@ int kprobe_open_entry(struct pt_regs *ctx, int dfd, const char __user *filename,
         struct user_call c;
 
         read_user_call(&c, (__u64)(__u32)flags);
-        return on_entry(filename, c.flags, mode, dfd, c.syscall);
+        return on_entry(filename, c.flags, mode, dfd, c.syscall, NULL);
 }
 #endif
 
@@ -698,7 +722,7 @@ int kprobe_open_return(struct pt_regs *ctx)
 #ifdef OPENSNOOPD_TP_OPEN
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
-        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, AT_FDCWD, OPEN_SYSCALL_OPEN);
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, AT_FDCWD, OPEN_SYSCALL_OPEN, NULL);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_open)
@@ -710,7 +734,8 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 #ifdef OPENSNOOPD_TP_OPENAT
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
-        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT);
+        return on_entry(args->filename, (__u32)args->flags, (__u32)args->mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT,
+                        NULL);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_openat)
@@ -723,7 +748,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
 TRACEPOINT_PROBE(syscalls, sys_enter_creat)
 {
         return on_entry(args->pathname, O_CREAT | O_WRONLY | O_TRUNC, (__u32)args->mode, AT_FDCWD,
-                        OPEN_SYSCALL_CREAT);
+                        OPEN_SYSCALL_CREAT, NULL);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_creat)
@@ -736,7 +761,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_creat)
 /* A file handle, not a path: the record names the file from the walk (OPEN_EVENT_ABS). */
 TRACEPOINT_PROBE(syscalls, sys_enter_open_by_handle_at)
 {
-        return on_entry(NULL, (__u32)args->flags, 0, (__s32)args->mountdirfd, OPEN_SYSCALL_OPEN_BY_HANDLE_AT);
+        return on_entry(NULL, (__u32)args->flags, 0, (__s32)args->mountdirfd, OPEN_SYSCALL_OPEN_BY_HANDLE_AT, NULL);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_open_by_handle_at)
@@ -750,8 +775,10 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
         struct open_how h = {};
 
-        bpf_probe_read_user(&h, sizeof(h), args->how);
-        return on_entry(args->filename, h.flags, (__u32)h.mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT2);
+        /* not paged in yet: read on return, once the kernel has copied it */
+        if (bpf_probe_read_user(&h, sizeof(h), args->how) != 0)
+                return on_entry(args->filename, 0, 0, (__s32)args->dfd, OPEN_SYSCALL_OPENAT2, args->how);
+        return on_entry(args->filename, h.flags, (__u32)h.mode, (__s32)args->dfd, OPEN_SYSCALL_OPENAT2, NULL);
 }
 
 TRACEPOINT_PROBE(syscalls, sys_exit_openat2)

@@ -22,6 +22,8 @@
  * DIR/a and DIR/b (both made first), each fd kept open; each line says
  * which file the fd really is ("opened": "a" or "b", by inode) and what the
  * name said right after the call ("after");
+ * "cold-how": openat2() of DIR/cold with its struct open_how (O_WRONLY|O_CREAT|
+ * O_TRUNC, 0640) in a page of a file mapping no one has touched yet;
  * "park N FIFO": N threads each open FIFO for reading, which blocks until a
  * writer comes; prints {"parked":N} once all are started, then one line per
  * open as each returns.
@@ -37,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -240,6 +243,31 @@ static void scenario_race(const char *dir, long n)
         pthread_join(writer, NULL);
 }
 
+/* openat2's struct open_how in a mapped page nothing has read or written: the kernel faults it in. */
+static void scenario_cold_how(const char *dir)
+{
+        struct open_how how = { .flags = O_WRONLY | O_CREAT | O_TRUNC, .mode = 0640 };
+        char path[4096];
+        void *page;
+        long r;
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/how.bin", dir);
+        fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600); /* reported like any other open */
+        if (fd < 0 || write(fd, &how, sizeof(how)) != (ssize_t)sizeof(how))
+                return;
+        page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        if (page == MAP_FAILED)
+                return;
+        snprintf(path, sizeof(path), "%s/cold", dir);
+        r = syscall(SYS_openat2, AT_FDCWD, path, page, sizeof(how));
+        printf("{\"syscall\":\"openat2\",\"result\":%ld,\"path_hex\":\"", r < 0 ? -errno : r);
+        print_hex(path);
+        printf("\"}\n");
+        munmap(page, 4096);
+}
+
 static const char *park_fifo;
 
 static void *park_one(void *arg)
@@ -364,6 +392,8 @@ int main(int argc, char **argv)
                                 close((int)fd);
                 }
                 close(dfd);
+        } else if (strcmp(argv[3], "cold-how") == 0) {
+                scenario_cold_how(argv[2]);
         } else if (strcmp(argv[3], "park") == 0 && argc == 6) {
                 scenario_park(strtol(argv[4], NULL, 10), argv[5]);
         } else if (strcmp(argv[3], "race") == 0 && argc == 5) {

@@ -51,6 +51,21 @@ class RoutesTest(DaemonTestCase):
                 self.assertIn("failed to open (a file handle)", field(e, "MESSAGE"))
         self.assertEqual(d.stop(), 0)
 
+    def test_openat2_flags_from_a_page_not_yet_touched(self):
+        """openat2's struct open_how in a mapped page no one has touched: the kernel faults
+        it in to copy it, a BPF program cannot. The record still has its flags and mode, and
+        Access=write keeps the open."""
+        comm = self.unique("coldhow")
+        d = self.start(f"[Filter]\nCommands={comm}\nAccess=write\n")
+        _, records = run_opener(comm, self.workdir, "cold-how")
+        [r] = [r for r in records if r["syscall"] == "openat2"]
+        self.assertGreaterEqual(r["result"], 0, records)
+        self.sentinel(comm, "create")
+        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=openat2")
+        self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_WRONLY|O_CREAT|O_TRUNC")
+        self.assertEqual(field(e, "OPEN_MODE"), "0640")
+        self.assertEqual(d.stop(), 0)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
