@@ -110,7 +110,7 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT2");
         if (plan->tracepoint && plan->tp_creat)
                 out[n++] = strdup("-DOPENSNOOPD_TP_CREAT");
-        if (plan->tp_open_by_handle_at)
+        if (plan->tracepoint && plan->tp_open_by_handle_at)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPEN_BY_HANDLE_AT");
         if (plan->buffer == PROBE_BUFFER_RING) {
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_RINGBUF_PAGES=%zu",
@@ -209,11 +209,7 @@ static int find_compiler(char *path, size_t size)
         return access(path, X_OK) == 0 ? 0 : -errno;
 }
 
-/*
- * The syscalls whose tracepoint pairs the plan compiles: in tracepoint mode
- * all that exist; open_by_handle_at's in kprobe mode too, since no kprobe on
- * do_sys_open* sees it.
- */
+/* The syscalls whose tracepoint pairs the plan compiles, for tracepoint mode: all that exist. */
 #define ROUTES 5
 static void routes(const struct probe_plan *plan, const char **names, bool *planned)
 {
@@ -225,7 +221,7 @@ static void routes(const struct probe_plan *plan, const char **names, bool *plan
         planned[1] = plan->tracepoint && plan->tp_openat;
         planned[2] = plan->tracepoint && plan->tp_openat2;
         planned[3] = plan->tracepoint && plan->tp_creat;
-        planned[4] = plan->tp_open_by_handle_at;
+        planned[4] = plan->tracepoint && plan->tp_open_by_handle_at;
 }
 
 /* The helper's arguments: the -D flags, then each program to load, "type:function". */
@@ -741,8 +737,8 @@ static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
         return attach_event(p, &attr, func, point);
 }
 
-/* The tracepoint pairs of the planned routes (all: tracepoint mode; open_by_handle_at's only: kprobe mode). */
-static int attach_tracepoint_pairs(struct probe *p, bool by_handle_only)
+/* The tracepoint pairs of the planned routes (tracepoint mode). */
+static int attach_tracepoint_pairs(struct probe *p)
 {
         const char *names[ROUTES];
         bool planned[ROUTES];
@@ -752,7 +748,7 @@ static int attach_tracepoint_pairs(struct probe *p, bool by_handle_only)
 
         routes(&p->plan, names, planned);
         for (size_t i = 0; i < ROUTES && r == 0; i++) {
-                if (!planned[i] || (by_handle_only && i != ROUTES - 1))
+                if (!planned[i])
                         continue;
                 snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", names[i]);
                 snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", names[i]);
@@ -771,7 +767,7 @@ static int attach_tracepoints(struct probe *p)
         int r;
 
         p->points[0] = '\0';
-        r = attach_tracepoint_pairs(p, false);
+        r = attach_tracepoint_pairs(p);
         if (r == 0)
                 p->mode = PROBE_MODE_TRACEPOINT;
         return r;
@@ -815,12 +811,13 @@ static int attach_kprobes(struct probe *p)
 
         if (r == 0)
                 r = attach_kprobe(p, "kprobe_open_entry", false);
+        /* Not open_by_handle_at's syscall tracepoints beside them: any syscall tracepoint sends
+         * every system call on the machine through the tracing path, and detaching them under
+         * load livelocked Debian's 6.1 kernel under emulation (both CPUs in syscall_trace_enter). */
         if (r == 0) {
                 snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
-                r = attach_tracepoint_pairs(p, true);
-        }
-        if (r == 0)
                 p->mode = PROBE_MODE_KPROBE;
+        }
         return r;
 }
 

@@ -19,7 +19,6 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
         else
                 return -ENOENT;
         plan->kprobe = true;
-        plan->tp_open_by_handle_at = f->tp_open_by_handle_at;
         return 0;
 }
 

@@ -37,7 +37,7 @@ struct probe_plan {
         const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
-        bool tp_open_by_handle_at;                     /* with either: no do_sys_open* call sees it */
+        bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
         enum probe_buffer buffer;                      /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash; /* opens in flight in task-local storage, not in a shared table */
 };

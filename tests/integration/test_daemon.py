@@ -110,10 +110,8 @@ class LifecycleTest(DaemonTestCase):
         if expected_mode():
             self.assertEqual(mode, expected_mode(), "the mode Mode=auto must pick on this kernel")
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
-        # a kprobe and a kretprobe on the open function and the tracepoint pair of open_by_handle_at,
-        # which no open function sees; or a tracepoint pair per open system call
-        by_handle = 2 * ("open_by_handle_at" in tracepoint_syscalls())
-        self.assertEqual(len(links), 2 + by_handle if mode == "kprobe" else 2 * len(tracepoint_syscalls()), links)
+        # a kprobe and a kretprobe on the open function, or a tracepoint pair per open system call
+        self.assertEqual(len(links), 2 if mode == "kprobe" else 2 * len(tracepoint_syscalls()), links)
         self.assertEqual(d.stop(signal.SIGINT), 0)
 
     def test_duration_stops_by_itself(self):

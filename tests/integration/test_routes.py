@@ -1,14 +1,13 @@
 # SPDX-License-Identifier: MIT
 """Every route to an open the daemon can see in the mode it runs in: creat()
-(through its tracepoint, or do_sys_open* in kprobe mode) and
-open_by_handle_at() (its tracepoints, in both modes), which takes no path: the
-record names the file the kernel opened (OPEN_ABS_PATH). The truth is what the
-opener did."""
+(through its tracepoint, or do_sys_open* in kprobe mode) and, in tracepoint
+mode, open_by_handle_at(), which takes no path: the record names the file the
+kernel opened (OPEN_ABS_PATH). The truth is what the opener did."""
 
 import os
 import unittest
 
-from harness import DaemonTestCase, field, field_bytes, journal, run_opener
+from harness import DaemonTestCase, detected_mode, field, field_bytes, journal, run_opener
 
 
 class RoutesTest(DaemonTestCase):
@@ -32,6 +31,12 @@ class RoutesTest(DaemonTestCase):
 
         by_handle = [r for r in records if r["syscall"] == "open_by_handle_at"]
         self.assertEqual([r["result"] >= 0 for r in by_handle], [True, False], records)
+        if detected_mode(d.stderr()) == "kprobe":
+            # no kprobe on do_sys_open* sees it, and its syscall tracepoints are not attached
+            # beside the kprobes (README): a gap of kprobe mode, named there
+            self.assertNotIn("open_by_handle_at", entries)
+            self.assertEqual(d.stop(), 0)
+            return
         got = sorted(entries["open_by_handle_at"], key=lambda e: int(field(e, "OPEN_TIMESTAMP_USEC")))
         self.assertEqual(len(got), 2)
         for r, e in zip(by_handle, got):
