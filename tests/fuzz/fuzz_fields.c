@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                     (memchr(v, '\n', len) || !utf8_is_valid(v, len)))
                         abort();
         }
-        if (!saw_path && !(ev.event_flags & OPEN_EVENT_PATH_FAULT))
+        if (!saw_path && !(ev.event_flags & (OPEN_EVENT_PATH_FAULT | OPEN_EVENT_NO_PATH))) /* by handle: no path */
                 abort();
         null = fopen("/dev/null", "w");
         sink_json_write_fields(null, &f);
