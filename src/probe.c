@@ -737,15 +737,16 @@ static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
         return attach_event(p, &attr, func, point);
 }
 
-/* The tracepoint pairs of the planned routes (tracepoint mode). */
-static int attach_tracepoint_pairs(struct probe *p)
+/* Tracepoint mode: the enter and exit tracepoints of every planned route. */
+static int attach_tracepoints(struct probe *p)
 {
         const char *names[ROUTES];
         bool planned[ROUTES];
         char exit_name[32], enter_name[32];
-        size_t len = strlen(p->points);
+        size_t len = 0;
         int r = 0;
 
+        p->points[0] = '\0';
         routes(&p->plan, names, planned);
         for (size_t i = 0; i < ROUTES && r == 0; i++) {
                 if (!planned[i])
@@ -759,15 +760,6 @@ static int attach_tracepoint_pairs(struct probe *p)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, "%ssyscalls:sys_*_%s",
                                                 len ? " " : "", names[i]);
         }
-        return r;
-}
-
-static int attach_tracepoints(struct probe *p)
-{
-        int r;
-
-        p->points[0] = '\0';
-        r = attach_tracepoint_pairs(p);
         if (r == 0)
                 p->mode = PROBE_MODE_TRACEPOINT;
         return r;
