@@ -45,14 +45,16 @@
 #include "opensnoop.h"
 
 struct stash {
-        const char *path; /* user pointer, read on return when it is paged in */
+        const char *path; /* user pointer, read on return when it is paged in; kernel memory with path_in_kernel */
         const void *how;  /* openat2's struct open_how, if it was not paged in at entry: read on return */
+        const void *file; /* the struct file opened, where no fd names it (exec): what the walk starts from */
         __u64 flags;
         __u32 mode;
         __s32 dirfd;
         __u8 syscall;
         __u8 in_flight;    /* task storage: set at entry, cleared at return */
-        __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from on_entry */
+        __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from filter_opener(); OPEN_EVENT_NO_FD ... */
+        __u8 path_in_kernel; /* path is the kernel's copy of the name (exec, io_uring) */
 };
 
 #ifdef OPENSNOOPD_TASK_STASH
@@ -228,25 +230,50 @@ static __always_inline int self_noise_caused(struct open_event *e)
         return key && self_noise.lookup(key) != NULL;
 }
 
-/* Decide what can be decided before the open runs; stash the rest. */
-/*
- * how: openat2's struct open_how in user memory when it could not be read at
- * entry (a page not yet faulted in, which a BPF program cannot do): its flags
- * are then read on return, when the kernel has copied it, and the write-only
- * filter waits until then.
- */
-static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd, __u8 syscall,
-                                    const void *how)
+/* A pointer in kernel memory; NULL where it cannot be read. */
+static __always_inline void *read_ptr(const void *base, long offset)
 {
-        __u64 pid_tgid = bpf_get_current_pid_tgid();
-        __u32 pid = pid_tgid >> 32, tid = (__u32)pid_tgid;
-        __u32 zero = 0;
-        struct filter_settings *cfg = settings.lookup(&zero);
-        struct stash s = {};
+        void *value = NULL;
 
-        if (!cfg || pid == cfg->self_pid)
-                return 0;
+        bpf_probe_read_kernel(&value, sizeof(value), (const char *)base + offset);
+        return value;
+}
 
+/*
+ * Who opened, where it is not the current task: an io_uring open completes
+ * in whichever of the process's threads (or io-wq workers) ran it, so the
+ * submitter is kept with the stash.
+ */
+struct who {
+        __u64 cgroup_id;
+        __u32 pid, tid, uid, gid;
+        char comm[OPEN_COMM_LEN];
+};
+
+static __always_inline void who_current(struct who *w)
+{
+        __u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid = bpf_get_current_uid_gid();
+
+        w->cgroup_id = bpf_get_current_cgroup_id();
+        w->pid = pid_tgid >> 32;
+        w->tid = (__u32)pid_tgid;
+        w->uid = (__u32)uid_gid;
+        w->gid = uid_gid >> 32;
+        bpf_get_current_comm(&w->comm, sizeof(w->comm));
+}
+
+/*
+ * The filters that need only the opener and the flags: 0 to go on (with
+ * OPEN_EVENT_UNIT_UNDECIDED in s->event_flags where user space decides the
+ * unit), -1 when filtered out (counted). The write-only filter waits for
+ * flags that are not known yet (s->how).
+ */
+static __always_inline int filter_opener(struct filter_settings *cfg, struct stash *s, const struct who *who)
+{
+        __u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+        if (pid == cfg->self_pid)
+                return -1; /* not counted: the daemon's own opens are not traced at all */
         if ((cfg->active & (FILTER_PIDS | FILTER_EXCLUDE_PIDS)) &&
             !allowed(cfg->active & FILTER_PIDS, filter_pids.lookup(&pid)))
                 goto filtered;
@@ -259,11 +286,14 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
         if (cfg->active & (FILTER_COMMS | FILTER_EXCLUDE_COMMS)) {
                 struct filter_comm_key key = {};
 
-                bpf_get_current_comm(&key.comm, sizeof(key.comm));
+                if (who)
+                        bpf_probe_read_kernel(&key.comm, sizeof(key.comm), who->comm);
+                else
+                        bpf_get_current_comm(&key.comm, sizeof(key.comm));
                 if (!allowed(cfg->active & FILTER_COMMS, filter_comms.lookup(&key)))
                         goto filtered;
         }
-        if ((cfg->active & FILTER_WRITE_ONLY) && !how && !may_write(flags))
+        if ((cfg->active & FILTER_WRITE_ONLY) && !s->how && !may_write(s->flags))
                 goto filtered;
         if (cfg->active & (FILTER_UNITS | FILTER_EXCLUDE_UNITS)) {
                 /* a cgroup user space has seen is decided here; a new one, by user space (see opensnoop.h) */
@@ -271,25 +301,46 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
                 __u8 *verdict = filter_cgroups.lookup(&cgroup_id);
 
                 if (!verdict)
-                        s.event_flags = OPEN_EVENT_UNIT_UNDECIDED;
+                        s->event_flags |= OPEN_EVENT_UNIT_UNDECIDED;
                 else if (*verdict != FILTER_INCLUDE)
                         goto filtered;
         }
+        return 0;
+filtered:
+        count(OPEN_STAT_FILTERED);
+        return -1;
+}
 
+/* Decide what can be decided before the open runs; stash the rest. */
+/*
+ * how: openat2's struct open_how in user memory when it could not be read at
+ * entry (a page not yet faulted in, which a BPF program cannot do): its flags
+ * are then read on return, when the kernel has copied it, and the write-only
+ * filter waits until then.
+ */
+static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, __s32 dirfd, __u8 syscall,
+                                    const void *how)
+{
+        __u32 tid = (__u32)bpf_get_current_pid_tgid();
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct stash s = {};
+
+        if (!cfg)
+                return 0;
         s.path = path;
         s.how = how;
         s.flags = flags;
         s.mode = mode;
         s.dirfd = dirfd;
         s.syscall = syscall;
+        if (filter_opener(cfg, &s, NULL) != 0) {
+                /* an earlier open whose return went unseen must not pass for this one */
+                stash_drop(tid);
+                return 0;
+        }
         if (stash_put(tid, &s) != 0)
                 count(OPEN_STAT_STASH_FULL);
-        return 0;
-
-filtered:
-        /* an earlier open whose return went unseen must not pass for this one */
-        stash_drop(tid);
-        count(OPEN_STAT_FILTERED);
         return 0;
 }
 
@@ -311,14 +362,6 @@ struct walk_buf {
 };
 
 BPF_PERCPU_ARRAY(walk_scratch, struct walk_buf, 1);
-
-static __always_inline void *read_ptr(const void *base, long offset)
-{
-        void *value = NULL;
-
-        bpf_probe_read_kernel(&value, sizeof(value), (const char *)base + offset);
-        return value;
-}
 
 struct where {
         void *dentry;
@@ -455,13 +498,21 @@ static __always_inline int file_of_fd(void *task, long fd, struct where *at)
         return at->dentry && at->mnt;
 }
 
+/* The open made an fd that names the file opened (not exec's, nor io_uring's fixed slot or unreported one). */
+static __always_inline int opened_fd(const struct open_event *e)
+{
+        return e->result >= 0 && !(e->event_flags & (OPEN_EVENT_NO_FD | OPEN_EVENT_RESULT_UNREPORTED));
+}
+
 /*
  * A relative open's absolute path, after the path's NUL in e->path: the
- * file's, if it was opened; else its directory's joined with the path as
- * passed. Sets OPEN_EVENT_ABS when it is there.
+ * file's, if it was opened (by its new fd, or s->file: exec's); else its
+ * directory's joined with the path as passed (a failure, or an io_uring open
+ * whose file no fd names). Sets OPEN_EVENT_ABS when it is there.
  */
-static __always_inline void add_abs_path(struct open_event *e, __s32 dirfd)
+static __always_inline void add_abs_path(struct open_event *e, const struct stash *s)
 {
+        __s32 dirfd = s->dirfd;
         void *task = (void *)bpf_get_current_task();
         void *fs = read_ptr(task, KOFF_TASK_FS);
         struct where root, at;
@@ -473,7 +524,11 @@ static __always_inline void add_abs_path(struct open_event *e, __s32 dirfd)
         if (!w || !fs)
                 return;
         read_path(&root, (char *)fs + KOFF_FS_ROOT);
-        if (e->result >= 0) {
+        if (s->file) {
+                read_path(&at, (char *)s->file + KOFF_FILE_PATH);
+                if (!at.dentry || !at.mnt)
+                        return;
+        } else if (opened_fd(e)) {
                 if (!file_of_fd(task, e->result, &at)) {
                         e->event_flags |= OPEN_EVENT_ABS_NO_FILE;
                         return;
@@ -488,7 +543,7 @@ static __always_inline void add_abs_path(struct open_event *e, __s32 dirfd)
         if (pos < 0 || pos >= OPEN_PATH_MAX)
                 return;
         abs_len = OPEN_PATH_MAX - pos;
-        if (e->result < 0) {
+        if (!s->file && !opened_fd(e)) {
                 /* the directory, a slash unless it is "/", the path as passed */
                 __u32 tail = OPEN_PATH_MAX;
 
@@ -512,42 +567,50 @@ static __always_inline void add_abs_path(struct open_event *e, __s32 dirfd)
 }
 #endif
 
-/* The open has returned: finish the event, apply the late filters, submit. */
-static __always_inline int on_return(void *ctx, long result)
+/*
+ * The open has returned: finish the event from the stash, apply the late
+ * filters, submit. who: the opener, if not the current task.
+ */
+static __always_inline int emit(void *ctx, const struct stash *s, long result, const struct who *who)
 {
-        __u64 pid_tgid = bpf_get_current_pid_tgid();
-        __u32 tid = (__u32)pid_tgid, zero = 0;
+        __u32 zero = 0;
         struct filter_settings *cfg;
         struct scratch_event *scratch_event;
         struct open_event *e;
-        struct stash *s;
-        __u64 uid_gid;
         long len;
         __u32 size;
 
-        s = stash_take(tid);
-        if (!s)
-                return 0; /* missed entry: the probe was attached mid-open, or filtered */
         cfg = settings.lookup(&zero);
         scratch_event = scratch.lookup(&zero);
         if (!cfg || !scratch_event)
-                goto out;
+                return 0;
         e = &scratch_event->e;
 
         if ((cfg->active & FILTER_FAILED_ONLY) && result >= 0) {
                 count(OPEN_STAT_FILTERED);
-                goto out;
+                return 0;
         }
 
         e->boot_ns = bpf_ktime_get_boot_ns();
-        e->cgroup_id = bpf_get_current_cgroup_id();
+        if (who) {
+                e->cgroup_id = who->cgroup_id;
+                e->pid = who->pid;
+                e->tid = who->tid;
+                e->uid = who->uid;
+                e->gid = who->gid;
+                bpf_probe_read_kernel(&e->comm, sizeof(e->comm), who->comm);
+        } else {
+                __u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid = bpf_get_current_uid_gid();
+
+                e->cgroup_id = bpf_get_current_cgroup_id();
+                e->pid = pid_tgid >> 32;
+                e->tid = (__u32)pid_tgid;
+                e->uid = (__u32)uid_gid;
+                e->gid = uid_gid >> 32;
+                bpf_get_current_comm(&e->comm, sizeof(e->comm));
+        }
         e->flags = s->flags;
         e->result = result;
-        e->pid = pid_tgid >> 32;
-        e->tid = tid;
-        uid_gid = bpf_get_current_uid_gid();
-        e->uid = (__u32)uid_gid;
-        e->gid = uid_gid >> 32;
         e->mode = s->mode;
         e->dirfd = s->dirfd;
         e->syscall = s->syscall;
@@ -564,15 +627,19 @@ static __always_inline int on_return(void *ctx, long result)
                 }
                 if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(e->flags)) {
                         count(OPEN_STAT_FILTERED);
-                        goto out;
+                        return 0;
                 }
         }
         e->abs_len = 0;
         e->reserved = 0;
-        bpf_get_current_comm(&e->comm, sizeof(e->comm));
 
         /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
-        len = s->path ? bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path) : 0;
+        if (!s->path)
+                len = 0;
+        else if (s->path_in_kernel)
+                len = bpf_probe_read_kernel_str(&e->path, sizeof(e->path), s->path);
+        else
+                len = bpf_probe_read_user_str(&e->path, sizeof(e->path), s->path);
         if (!s->path) {
                 e->path[0] = '\0';
                 e->event_flags |= OPEN_EVENT_NO_PATH;
@@ -590,14 +657,15 @@ static __always_inline int on_return(void *ctx, long result)
         e->path_len = len - 1;
 #ifdef OPENSNOOPD_ABS_PATHS
         /* relative, by handle, or a successful open: the file the kernel opened, whatever the name
-         * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH) */
-        if ((len > 1 && e->path[0] != '/') || result >= 0)
-                add_abs_path(e, s->dirfd);
+         * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH);
+         * an absolute name whose file no fd names is the kernel's copy already (io_uring) */
+        if ((len > 1 && e->path[0] != '/') || s->file || opened_fd(e))
+                add_abs_path(e, s);
 #endif
 
         if (((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) || self_noise_caused(e)) {
                 count(OPEN_STAT_FILTERED);
-                goto out;
+                return 0;
         }
 
         size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
@@ -630,7 +698,18 @@ static __always_inline int on_return(void *ctx, long result)
         if (events.perf_submit(ctx, e, size) != 0)
                 count(OPEN_STAT_BUFFER_FULL);
 #endif
-out:
+        return 0;
+}
+
+/* A system call's open has returned: its stash is the current thread's. */
+static __always_inline int on_return(void *ctx, long result)
+{
+        __u32 tid = (__u32)bpf_get_current_pid_tgid();
+        struct stash *s = stash_take(tid);
+
+        if (!s)
+                return 0; /* missed entry: the probe was attached mid-open, or filtered */
+        emit(ctx, s, result, NULL);
         stash_drop(tid);
         return 0;
 }
@@ -784,5 +863,173 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
 {
         return on_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_EXEC
+/*
+ * The program file execve() opened, after the exec succeeded: the name is
+ * the kernel's copy (bprm->filename) and the walk starts from the file the
+ * process now runs (mm->exe_file). A failed exec is not seen here. The comm
+ * is already the new program's.
+ */
+TRACEPOINT_PROBE(sched, sched_process_exec)
+{
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct stash s = {};
+
+        if (!cfg)
+                return 0;
+        s.flags = O_RDONLY;
+        s.dirfd = AT_FDCWD;
+        s.syscall = OPEN_SYSCALL_EXEC;
+        s.event_flags = OPEN_EVENT_NO_FD;
+        if (filter_opener(cfg, &s, NULL) != 0)
+                return 0;
+        s.path = (const char *)args + (args->data_loc_filename & 0xFFFF);
+        s.path_in_kernel = 1;
+#ifdef OPENSNOOPD_ABS_PATHS
+        s.file = read_ptr(read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM), KOFF_MM_EXE_FILE);
+#endif
+        return emit(args, &s, 0, NULL);
+}
+#endif
+
+#ifdef OPENSNOOPD_IO_URING
+/*
+ * io_uring's opens run in the kernel without a system call of their own.
+ * When a request is submitted (after its prep copied the name), the name,
+ * flags and opener are kept under the request's address; when it completes,
+ * the record is made with its result. The table is an LRU: opens parked in
+ * flight are pushed out by newer ones, and then recorded at completion
+ * without their name (OPEN_EVENT_PATH_UNSEEN), never dropped.
+ */
+struct uring_open {
+        struct stash s;
+        struct who who;
+        char path[OPEN_PATH_MAX];
+};
+
+BPF_TABLE("lru_hash", __u64, struct uring_open, uring_opens, OPENSNOOPD_IO_URING_ENTRIES);
+BPF_PERCPU_ARRAY(uring_scratch, struct uring_open, 1);
+
+#define REQ_F_CQE_SKIP (1ULL << 6) /* IOSQE_CQE_SKIP_SUCCESS_BIT: req->flags mirrors the sqe's flags */
+
+static __always_inline __u8 uring_syscall(__u8 opcode)
+{
+        if (opcode == OPENSNOOPD_IORING_OP_OPENAT)
+                return OPEN_SYSCALL_IO_URING_OPENAT;
+        if (opcode == OPENSNOOPD_IORING_OP_OPENAT2)
+                return OPEN_SYSCALL_IO_URING_OPENAT2;
+        return OPEN_SYSCALL_UNKNOWN;
+}
+
+#define PF_IO_WORKER 0x10 /* task_struct.flags: one of io_uring's threads (io-wq's workers, SQPOLL's) */
+
+/*
+ * The opener of an io_uring request: the current task, except that the
+ * threads io_uring runs requests on ("iou-wrk-PID", "iou-sqp-PID") are
+ * named by their process's main thread, as the program the user ran.
+ */
+static __always_inline void who_uring(struct who *w)
+{
+        void *task = (void *)bpf_get_current_task();
+        __u32 flags = 0;
+
+        who_current(w);
+        bpf_probe_read_kernel(&flags, sizeof(flags), (char *)task + KOFF_TASK_FLAGS);
+        if (flags & PF_IO_WORKER)
+                bpf_probe_read_kernel(&w->comm, sizeof(w->comm),
+                                      (char *)read_ptr(task, KOFF_TASK_GROUP_LEADER) + KOFF_TASK_COMM);
+}
+
+static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __u64 req_flags)
+{
+        __u32 zero = 0, file_slot = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct uring_open *u = uring_scratch.lookup(&zero);
+        __u8 syscall = uring_syscall(opcode);
+        __u64 key = (__u64)req;
+        const char *open = req; /* struct io_open is the request's first bytes (its cmd data) */
+        struct {
+                __u64 flags, mode, resolve;
+        } how = {};
+
+        if (syscall == OPEN_SYSCALL_UNKNOWN || !cfg || !u)
+                return 0;
+        __builtin_memset(&u->s, 0, sizeof(u->s));
+        bpf_probe_read_kernel(&how, sizeof(how), open + KOFF_IO_OPEN_HOW);
+        bpf_probe_read_kernel(&u->s.dirfd, sizeof(u->s.dirfd), open + KOFF_IO_OPEN_DFD);
+        bpf_probe_read_kernel(&file_slot, sizeof(file_slot), open + KOFF_IO_OPEN_FILE_SLOT);
+        u->s.flags = how.flags;
+        u->s.mode = (__u32)how.mode;
+        u->s.syscall = syscall;
+        if (file_slot)
+                u->s.event_flags = OPEN_EVENT_NO_FD;
+        who_uring(&u->who);
+        if (filter_opener(cfg, &u->s, &u->who) != 0)
+                return 0;
+        if (bpf_probe_read_kernel_str(u->path, sizeof(u->path),
+                                      read_ptr(read_ptr(open, KOFF_IO_OPEN_FILENAME), KOFF_FILENAME_NAME)) < 0)
+                u->path[0] = '\0';
+        u->s.path = u->path;
+        u->s.path_in_kernel = 1;
+        if (req_flags & REQ_F_CQE_SKIP) {
+                /* no completion comes for a success: record it now */
+                u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
+                emit(ctx, &u->s, 0, &u->who);
+                uring_opens.delete(&key);
+                return 0;
+        }
+        uring_opens.update(&key, u);
+        return 0;
+}
+
+static __always_inline int uring_completed(void *ctx, void *req, long result)
+{
+        __u64 key = (__u64)req;
+        struct uring_open *u = uring_opens.lookup(&key);
+        __u32 zero = 0, file_slot = 0;
+        struct filter_settings *cfg;
+        struct stash s = {};
+        struct who who;
+        __u8 opcode = 0;
+
+        if (u) {
+                u->s.path = u->path; /* the map value's own copy, wherever it was made */
+                emit(ctx, &u->s, result, &u->who);
+                uring_opens.delete(&key);
+                return 0;
+        }
+        /* not seen at submission: is it an open at all? */
+        bpf_probe_read_kernel(&opcode, sizeof(opcode), (const char *)req + KOFF_IO_KIOCB_OPCODE);
+        s.syscall = uring_syscall(opcode);
+        cfg = settings.lookup(&zero);
+        if (s.syscall == OPEN_SYSCALL_UNKNOWN || !cfg)
+                return 0;
+        bpf_probe_read_kernel(&file_slot, sizeof(file_slot), (const char *)req + KOFF_IO_OPEN_FILE_SLOT);
+        s.dirfd = AT_FDCWD;
+        s.event_flags = OPEN_EVENT_PATH_UNSEEN | (file_slot ? OPEN_EVENT_NO_FD : 0);
+        s.how = req; /* flags unknown: the write-only filter lets it through */
+        who_uring(&who);
+        if (filter_opener(cfg, &s, &who) != 0)
+                return 0;
+        s.how = NULL;
+        return emit(ctx, &s, result, &who);
+}
+
+#if OPENSNOOPD_IO_URING == 2 /* 5.19+ */
+TRACEPOINT_PROBE(io_uring, io_uring_submit_req)
+#else
+TRACEPOINT_PROBE(io_uring, io_uring_submit_sqe)
+#endif
+{
+        return uring_submitted(args, args->req, args->opcode, args->flags);
+}
+
+TRACEPOINT_PROBE(io_uring, io_uring_complete)
+{
+        return uring_completed(args, args->req, args->res);
 }
 #endif

@@ -24,14 +24,32 @@ enum open_syscall {
         OPEN_SYSCALL_OPENAT2 = 3,
         OPEN_SYSCALL_CREAT = 4,
         OPEN_SYSCALL_OPEN_BY_HANDLE_AT = 5, /* no path: a file handle; OPEN_EVENT_ABS names the file */
+        /* Opens no system call's probe sees (sched:sched_process_exec, io_uring's tracepoints): */
+        OPEN_SYSCALL_EXEC = 6,             /* the program file execve()/execveat() opened: OPEN_EVENT_NO_FD */
+        OPEN_SYSCALL_IO_URING_OPENAT = 7,  /* io_uring's IORING_OP_OPENAT */
+        OPEN_SYSCALL_IO_URING_OPENAT2 = 8, /* io_uring's IORING_OP_OPENAT2 */
 };
 
 /* Bits of open_event.event_flags. */
-#define OPEN_EVENT_PATH_FAULT      0x1 /* the path could not be read from user memory */
-#define OPEN_EVENT_PATH_TRUNCATED  0x2 /* the path filled the whole buffer */
-#define OPEN_EVENT_NO_PATH         0x4 /* the call takes no path (open_by_handle_at) */
+#define OPEN_EVENT_PATH_FAULT        0x1 /* the path could not be read from user memory */
+#define OPEN_EVENT_PATH_TRUNCATED    0x2 /* the path filled the whole buffer */
+#define OPEN_EVENT_NO_PATH           0x4 /* the call takes no path (open_by_handle_at), or it was not seen */
+/* No fd: the kernel opened the file for itself (exec) or into io_uring's fixed file table; result 0 is success. */
+#define OPEN_EVENT_NO_FD             0x8
+/*
+ * An io_uring open whose submission was not seen (it was submitted before
+ * the daemon attached, or pushed out of the table of io_uring opens in
+ * flight by newer ones): the result is known, the name is not (NO_PATH too).
+ */
+#define OPEN_EVENT_PATH_UNSEEN       0x10
+/*
+ * An io_uring open submitted with IOSQE_CQE_SKIP_SUCCESS, recorded when it
+ * was submitted: io_uring reports no success then, only a failure, which is
+ * recorded as an open of its own (with OPEN_EVENT_PATH_UNSEEN).
+ */
+#define OPEN_EVENT_RESULT_UNREPORTED 0x20
 /* Units=/ExcludeUnits= are on and the kernel has no verdict for this cgroup yet: user space decides. */
-#define OPEN_EVENT_UNIT_UNDECIDED 0x80
+#define OPEN_EVENT_UNIT_UNDECIDED    0x80
 /*
  * The absolute path of a relative open (OPEN_ABS_PATH), built in the kernel
  * by walking dentries and mounts up to the task's root: of the file opened,
@@ -43,15 +61,15 @@ enum open_syscall {
  * "..", a name changed in memory during the call): the record names the file
  * opened from the kernel's own data, never from user memory alone.
  */
-#define OPEN_EVENT_ABS             0x100  /* path[] holds the absolute path too */
-#define OPEN_EVENT_ABS_DELETED     0x200  /* the file or directory was unlinked: the path is where it was */
-#define OPEN_EVENT_ABS_TOO_DEEP    0x400  /* the walk stopped at OPEN_ABS_MAX_DEPTH steps: no OPEN_EVENT_ABS */
-#define OPEN_EVENT_ABS_TOO_LONG    0x800  /* it would not fit: no OPEN_EVENT_ABS */
-#define OPEN_EVENT_ABS_RENAMED     0x1000 /* a rename ran during the walk: the path may mix old and new names */
+#define OPEN_EVENT_ABS               0x100  /* path[] holds the absolute path too */
+#define OPEN_EVENT_ABS_DELETED       0x200  /* the file or directory was unlinked: the path is where it was */
+#define OPEN_EVENT_ABS_TOO_DEEP      0x400  /* the walk stopped at OPEN_ABS_MAX_DEPTH steps: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_TOO_LONG      0x800  /* it would not fit: no OPEN_EVENT_ABS */
+#define OPEN_EVENT_ABS_RENAMED       0x1000 /* a rename ran during the walk: the path may mix old and new names */
 /* Not below the task's root (a detached mount): the path is from the top of what was reachable. */
-#define OPEN_EVENT_ABS_UNREACHABLE 0x2000
+#define OPEN_EVENT_ABS_UNREACHABLE   0x2000
 /* The fd was gone from the table when the walk looked (another thread closed it): no OPEN_EVENT_ABS. */
-#define OPEN_EVENT_ABS_NO_FILE     0x4000
+#define OPEN_EVENT_ABS_NO_FILE       0x4000
 
 #define OPEN_ABS_MAX_DEPTH 64 /* dentries and mount crossings the walk takes at most */
 

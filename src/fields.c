@@ -68,6 +68,8 @@ static size_t message_path(const struct open_event *ev, char *out, size_t room)
 
         if (ev->event_flags & OPEN_EVENT_ABS)
                 len += escape_quoted(abs, ev->abs_len, out);
+        if (ev->event_flags & OPEN_EVENT_PATH_UNSEEN)
+                return len + (size_t)snprintf(out + len, room - len, "%s(name not seen)", len ? " " : "");
         if (ev->event_flags & OPEN_EVENT_NO_PATH)
                 return len + (size_t)snprintf(out + len, room - len, len ? " (by handle)" : "(a file handle)");
         if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
@@ -89,9 +91,10 @@ static size_t message_path(const struct open_event *ev, char *out, size_t room)
 static int add_message(struct fields *f, const struct open_event *ev, const struct open_fold *fold,
                        const char *flags_text, const char *error_name)
 {
-        const char *verb = ev->result >= 0                       ? "opened"
-                           : open_result_interrupted(ev->result) ? "was interrupted opening"
-                                                                 : "failed to open";
+        const char *verb = (ev->event_flags & OPEN_EVENT_RESULT_UNREPORTED) ? "had io_uring open"
+                           : ev->result >= 0                                ? "opened"
+                           : open_result_interrupted(ev->result)            ? "was interrupted opening"
+                                                                            : "failed to open";
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)];
         char *msg = f->buf + f->used;
         size_t room = sizeof(f->buf) - f->used, len, path_len;
@@ -106,7 +109,11 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
         len = (size_t)n;
         path_len = message_path(ev, msg + len, room - len);
         len += path_len;
-        if (ev->result >= 0)
+        if (ev->event_flags & OPEN_EVENT_RESULT_UNREPORTED)
+                n = snprintf(msg + len, room - len, " %s (success not reported)", flags_text);
+        else if (ev->result >= 0 && (ev->event_flags & OPEN_EVENT_NO_FD))
+                n = snprintf(msg + len, room - len, " %s (%s, no fd)", flags_text, open_syscall_name(ev->syscall));
+        else if (ev->result >= 0)
                 n = snprintf(msg + len, room - len, " %s = %" PRId64, flags_text, (int64_t)ev->result);
         else
                 n = snprintf(msg + len, room - len, " %s: %s", flags_text, error_name);
@@ -196,6 +203,8 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
         r |= add_bytes(f, "OPEN_COMM", ev->comm, strnlen(ev->comm, OPEN_COMM_LEN));
         if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
                 r |= add_string(f, "OPEN_PATH_UNREADABLE", "1");
+        else if (ev->event_flags & OPEN_EVENT_PATH_UNSEEN)
+                r |= add_string(f, "OPEN_PATH_UNSEEN", "1");
         else if (!(ev->event_flags & OPEN_EVENT_NO_PATH))
                 r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
         if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
@@ -207,8 +216,11 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
                 r |= add_format(f, "OPEN_MODE", "%04" PRIo32, ev->mode & 07777);
         if (ev->dirfd != AT_FDCWD && ev->path[0] != '/' && !(ev->event_flags & OPEN_EVENT_PATH_FAULT))
                 r |= add_format(f, "OPEN_DIRFD", "%" PRId32, ev->dirfd);
-        if (ev->result >= 0) {
-                r |= add_format(f, "OPEN_FD", "%" PRId64, (int64_t)ev->result);
+        if (ev->event_flags & OPEN_EVENT_RESULT_UNREPORTED) {
+                r |= add_string(f, "OPEN_RESULT_UNREPORTED", "1");
+        } else if (ev->result >= 0) {
+                if (!(ev->event_flags & OPEN_EVENT_NO_FD))
+                        r |= add_format(f, "OPEN_FD", "%" PRId64, (int64_t)ev->result);
         } else if (interrupted) {
                 r |= add_string(f, "OPEN_INTERRUPTED", error_name);
         } else {

@@ -40,6 +40,35 @@ static bool has_tracepoint_pair(const char *name)
         return exists(path);
 }
 
+/* A tracepoint whose record has the field decl (as its format file spells it, e.g. "void * req;"). */
+static bool has_tracepoint_field(const char *event, const char *decl)
+{
+        char path[256], line[256];
+        bool found = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), TRACEFS_DIR "/events/%s/format", event);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        while (!found && fgets(line, sizeof(line), f))
+                found = strstr(line, decl) != NULL;
+        fclose(f);
+        return found;
+}
+
+/* io_uring's tracepoints that carry the request (the key from submission to completion): 5.11+. */
+static int io_uring_tracepoints(void)
+{
+        if (!has_tracepoint_field("io_uring/io_uring_complete", "void * req;"))
+                return 0;
+        if (has_tracepoint_field("io_uring/io_uring_submit_req", "void * req;"))
+                return 2;
+        if (has_tracepoint_field("io_uring/io_uring_submit_sqe", "void * req;"))
+                return 1;
+        return 0;
+}
+
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
 /*
  * Task-local storage reaches kprobe and tracepoint programs in 5.11, with the
@@ -83,6 +112,8 @@ int kernel_env_detect(struct kernel_features *f)
         f->tp_openat2 = has_tracepoint_pair("openat2");
         f->tp_creat = has_tracepoint_pair("creat");
         f->tp_open_by_handle_at = has_tracepoint_pair("open_by_handle_at");
+        f->tp_exec = exists(TRACEFS_DIR "/events/sched/sched_process_exec/id");
+        f->tp_io_uring = io_uring_tracepoints();
         f->ringbuf = has_ringbuf();
         f->task_storage = has_task_storage();
 

@@ -31,6 +31,17 @@ static const struct {
         [KOFF_MOUNT_PARENT] = { "mount", "mnt_parent", "KOFF_MOUNT_PARENT" },
         [KOFF_MOUNT_MOUNTPOINT] = { "mount", "mnt_mountpoint", "KOFF_MOUNT_MOUNTPOINT" },
         [KOFF_VFSMOUNT_ROOT] = { "vfsmount", "mnt_root", "KOFF_VFSMOUNT_ROOT" },
+        [KOFF_TASK_MM] = { "task_struct", "mm", "KOFF_TASK_MM" },
+        [KOFF_MM_EXE_FILE] = { "mm_struct", "exe_file", "KOFF_MM_EXE_FILE" },
+        [KOFF_TASK_GROUP_LEADER] = { "task_struct", "group_leader", "KOFF_TASK_GROUP_LEADER" },
+        [KOFF_TASK_COMM] = { "task_struct", "comm", "KOFF_TASK_COMM" },
+        [KOFF_TASK_FLAGS] = { "task_struct", "flags", "KOFF_TASK_FLAGS" },
+        [KOFF_IO_KIOCB_OPCODE] = { "io_kiocb", "opcode", "KOFF_IO_KIOCB_OPCODE" },
+        [KOFF_IO_OPEN_DFD] = { "io_open", "dfd", "KOFF_IO_OPEN_DFD" },
+        [KOFF_IO_OPEN_FILE_SLOT] = { "io_open", "file_slot", "KOFF_IO_OPEN_FILE_SLOT" },
+        [KOFF_IO_OPEN_FILENAME] = { "io_open", "filename", "KOFF_IO_OPEN_FILENAME" },
+        [KOFF_IO_OPEN_HOW] = { "io_open", "how", "KOFF_IO_OPEN_HOW" },
+        [KOFF_FILENAME_NAME] = { "filename", "name", "KOFF_FILENAME_NAME" },
 };
 
 /* The struct or union behind a type id, through typedefs and qualifiers; NULL if it is neither. */
@@ -125,7 +136,7 @@ int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
                 snprintf(why, why_size, "the kernel's BTF (/sys/kernel/btf/vmlinux) cannot be read: %s", strerror(-r));
                 return r;
         }
-        for (int i = 0; i < KOFF_COUNT; i++) {
+        for (int i = 0; i < KOFF_REQUIRED; i++) {
                 long off = member_offset(btf, members[i].type, members[i].path);
 
                 if (off < 0) {
@@ -136,23 +147,34 @@ int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
                 }
                 l->offset[i] = off;
         }
+        /* io_uring's are optional: without them its opens are not recorded, as the startup line says */
+        l->io_uring = true;
+        for (int i = KOFF_REQUIRED; i < KOFF_COUNT; i++) {
+                l->offset[i] = member_offset(btf, members[i].type, members[i].path);
+                if (l->offset[i] < 0)
+                        l->io_uring = false;
+        }
         btf__free(btf);
         if (r == 0)
                 l->rename_lock = rename_lock_address();
         return r;
 }
 
-int kernel_layout_cflags(const struct kernel_layout *l, char **out, int max)
+int kernel_layout_cflags(const struct kernel_layout *l, bool walk, char **out, int max)
 {
         int n = 0;
 
         if (max < KOFF_COUNT + 2)
                 return -ENOBUFS;
-        out[n++] = strdup("-DOPENSNOOPD_ABS_PATHS");
-        for (int i = 0; i < KOFF_COUNT; i++)
+        if (walk)
+                out[n++] = strdup("-DOPENSNOOPD_ABS_PATHS");
+        for (int i = 0; i < KOFF_COUNT; i++) {
+                if (i >= KOFF_REQUIRED && !l->io_uring)
+                        break;
                 if (asprintf(&out[n++], "-D%s=%ld", members[i].macro, l->offset[i]) < 0)
                         out[n - 1] = NULL;
-        if (l->rename_lock && asprintf(&out[n++], "-DOPENSNOOPD_RENAME_LOCK=0x%lxUL", l->rename_lock) < 0)
+        }
+        if (walk && l->rename_lock && asprintf(&out[n++], "-DOPENSNOOPD_RENAME_LOCK=0x%lxUL", l->rename_lock) < 0)
                 out[n - 1] = NULL;
         for (int i = 0; i < n; i++)
                 if (!out[i])

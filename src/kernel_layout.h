@@ -2,6 +2,7 @@
 #ifndef OPENSNOOPD_KERNEL_LAYOUT_H
 #define OPENSNOOPD_KERNEL_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,37 +14,55 @@
  * of another kernel version are the norm, not the exception).
  */
 enum kernel_offset {
-        KOFF_TASK_FS,          /* task_struct.fs */
-        KOFF_TASK_FILES,       /* task_struct.files */
-        KOFF_FS_ROOT,          /* fs_struct.root */
-        KOFF_FS_PWD,           /* fs_struct.pwd */
-        KOFF_PATH_MNT,         /* path.mnt */
-        KOFF_PATH_DENTRY,      /* path.dentry */
-        KOFF_FILES_FDT,        /* files_struct.fdt */
-        KOFF_FDT_FD,           /* fdtable.fd */
-        KOFF_FDT_MAX_FDS,      /* fdtable.max_fds */
-        KOFF_FILE_PATH,        /* file.f_path */
-        KOFF_DENTRY_PARENT,    /* dentry.d_parent */
-        KOFF_DENTRY_NAME,      /* dentry.d_name */
-        KOFF_DENTRY_HASH,      /* dentry.d_hash: its pprev is NULL once the dentry is unlinked */
-        KOFF_QSTR_LEN,         /* qstr.len */
-        KOFF_QSTR_NAME,        /* qstr.name */
-        KOFF_MOUNT_MNT,        /* mount.mnt: the vfsmount inside it */
-        KOFF_MOUNT_PARENT,     /* mount.mnt_parent */
-        KOFF_MOUNT_MOUNTPOINT, /* mount.mnt_mountpoint */
-        KOFF_VFSMOUNT_ROOT,    /* vfsmount.mnt_root */
+        KOFF_TASK_FS,           /* task_struct.fs */
+        KOFF_TASK_FILES,        /* task_struct.files */
+        KOFF_FS_ROOT,           /* fs_struct.root */
+        KOFF_FS_PWD,            /* fs_struct.pwd */
+        KOFF_PATH_MNT,          /* path.mnt */
+        KOFF_PATH_DENTRY,       /* path.dentry */
+        KOFF_FILES_FDT,         /* files_struct.fdt */
+        KOFF_FDT_FD,            /* fdtable.fd */
+        KOFF_FDT_MAX_FDS,       /* fdtable.max_fds */
+        KOFF_FILE_PATH,         /* file.f_path */
+        KOFF_DENTRY_PARENT,     /* dentry.d_parent */
+        KOFF_DENTRY_NAME,       /* dentry.d_name */
+        KOFF_DENTRY_HASH,       /* dentry.d_hash: its pprev is NULL once the dentry is unlinked */
+        KOFF_QSTR_LEN,          /* qstr.len */
+        KOFF_QSTR_NAME,         /* qstr.name */
+        KOFF_MOUNT_MNT,         /* mount.mnt: the vfsmount inside it */
+        KOFF_MOUNT_PARENT,      /* mount.mnt_parent */
+        KOFF_MOUNT_MOUNTPOINT,  /* mount.mnt_mountpoint */
+        KOFF_VFSMOUNT_ROOT,     /* vfsmount.mnt_root */
+        KOFF_TASK_MM,           /* task_struct.mm */
+        KOFF_MM_EXE_FILE,       /* mm_struct.exe_file: the walk of exec's open starts there */
+        KOFF_TASK_GROUP_LEADER, /* task_struct.group_leader */
+        KOFF_TASK_COMM,         /* task_struct.comm */
+        KOFF_TASK_FLAGS,        /* task_struct.flags (PF_IO_WORKER) */
+        KOFF_REQUIRED,          /* the walk needs all of the above */
+        /* io_uring's, where the kernel has it (io_uring_enabled) */
+        KOFF_IO_KIOCB_OPCODE = KOFF_REQUIRED, /* io_kiocb.opcode */
+        KOFF_IO_OPEN_DFD,                     /* io_open.dfd: struct io_open is the request's first bytes */
+        KOFF_IO_OPEN_FILE_SLOT,               /* io_open.file_slot */
+        KOFF_IO_OPEN_FILENAME,                /* io_open.filename */
+        KOFF_IO_OPEN_HOW,                     /* io_open.how */
+        KOFF_FILENAME_NAME,                   /* filename.name: the kernel's copy of a name */
         KOFF_COUNT,
 };
 
 struct kernel_layout {
         long offset[KOFF_COUNT];   /* bytes */
         unsigned long rename_lock; /* its address, from /proc/kallsyms; 0 if not listed there */
+        bool io_uring;             /* the io_uring offsets were found */
 };
 
 /* Fills l from the running kernel; on failure why says what was missing, in one line. */
 int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size);
 
-/* The -D flags the BPF program takes from l (OPENSNOOPD_ABS_PATHS and the KOFF_ values), into out[0..max). */
-int kernel_layout_cflags(const struct kernel_layout *l, char **out, int max);
+/*
+ * The -D flags the BPF program takes from l, into out[0..max): the KOFF_
+ * values, and with walk, OPENSNOOPD_ABS_PATHS (build OPEN_ABS_PATH) and the
+ * rename lock's address.
+ */
+int kernel_layout_cflags(const struct kernel_layout *l, bool walk, char **out, int max);
 
 #endif

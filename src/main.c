@@ -185,8 +185,10 @@ static int print_bpf(const struct config *c)
         bool mounted;
         int r;
 
-        if (c->absolute_paths && kernel_layout_load(&layout, why, sizeof(why)) == 0)
+        if (kernel_layout_load(&layout, why, sizeof(why)) == 0) {
                 params.layout = &layout;
+                params.abs_paths = c->absolute_paths;
+        }
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &mounted, why, sizeof(why));
         if (r < 0) {
                 log_error("%s", why);

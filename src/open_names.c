@@ -84,6 +84,12 @@ const char *open_syscall_name(unsigned syscall)
                 return "creat";
         case OPEN_SYSCALL_OPEN_BY_HANDLE_AT:
                 return "open_by_handle_at";
+        case OPEN_SYSCALL_EXEC:
+                return "exec";
+        case OPEN_SYSCALL_IO_URING_OPENAT:
+                return "io_uring_openat";
+        case OPEN_SYSCALL_IO_URING_OPENAT2:
+                return "io_uring_openat2";
         default:
                 return "unknown";
         }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <linux/io_uring.h>
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,10 +28,10 @@
 #include "kernel_env.h"
 #include "kprobe_events.h"
 
-#define MAX_CFLAGS        48
+#define MAX_CFLAGS        64
 #define MAX_MAPS          16
-#define MAX_PROGS         12
-#define MAX_LINKS         10
+#define MAX_PROGS         16
+#define MAX_LINKS         16
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 #define COMPILER_NAME     "opensnoopd-compile"
 
@@ -61,7 +62,7 @@ struct probe {
         struct link links[MAX_LINKS];
         int nlinks;
         enum probe_mode mode;
-        char points[256];
+        char points[384];
         char buffer_desc[64];
         /* Read with libbpf's ring_buffer or perf_buffer: they do the memory ordering of the
          * mmap'd rings, which is easy to get subtly wrong, in a few kB of code, and each
@@ -88,6 +89,18 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct probe *p, con
         va_end(ap);
 }
 
+/*
+ * io_uring's opens are found in its requests at offsets from the kernel's
+ * BTF: without them, io_uring's tracepoints are not used (0).
+ */
+static int io_uring_route(const struct probe_params *params)
+{
+        return params->layout && params->layout->io_uring ? params->plan.tp_io_uring : 0;
+}
+
+/* io_uring opens in flight at once, machine-wide, whose names are kept (a 4 KiB name each) */
+#define IO_URING_OPENS_IN_FLIGHT 256
+
 /* The -D values: which probes exist on this kernel, and sizes from the config. */
 static int build_cflags(const struct probe_params *params, char **out)
 {
@@ -112,6 +125,14 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_CREAT");
         if (plan->tracepoint && plan->tp_open_by_handle_at)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPEN_BY_HANDLE_AT");
+        if (plan->tp_exec)
+                out[n++] = strdup("-DOPENSNOOPD_TP_EXEC");
+        if (io_uring_route(params)) {
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_IO_URING=%d", io_uring_route(params));
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_IO_URING_ENTRIES=%d", IO_URING_OPENS_IN_FLIGHT);
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_IORING_OP_OPENAT=%d", IORING_OP_OPENAT);
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_IORING_OP_OPENAT2=%d", IORING_OP_OPENAT2);
+        }
         if (plan->buffer == PROBE_BUFFER_RING) {
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_RINGBUF_PAGES=%zu",
                                 params->ring_buffer_size / (size_t)sysconf(_SC_PAGESIZE));
@@ -141,7 +162,7 @@ static int build_cflags(const struct probe_params *params, char **out)
                 if (!out[i])
                         return -ENOMEM;
         if (params->layout) {
-                int m = kernel_layout_cflags(params->layout, out + n, MAX_CFLAGS - 1 - n);
+                int m = kernel_layout_cflags(params->layout, params->abs_paths, out + n, MAX_CFLAGS - 1 - n);
 
                 if (m < 0)
                         return m;
@@ -224,6 +245,12 @@ static void routes(const struct probe_plan *plan, const char **names, bool *plan
         planned[4] = plan->tracepoint && plan->tp_open_by_handle_at;
 }
 
+/* The tracepoint io_uring's submission of a request is seen at, after its prep copied the name. */
+static const char *io_uring_submit_event(const struct probe_plan *plan)
+{
+        return plan->tp_io_uring == 2 ? "io_uring_submit_req" : "io_uring_submit_sqe";
+}
+
 /* The helper's arguments: the -D flags, then each program to load, "type:function". */
 static int compiler_argv(struct probe *p, const char *path, char **argv, char progs[][64])
 {
@@ -245,6 +272,12 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
                         continue;
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_enter_%s", tp_names[i]);
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_exit_%s", tp_names[i]);
+        }
+        if (p->plan.tp_exec)
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__sched__sched_process_exec");
+        if (p->plan.tp_io_uring) {
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__io_uring__%s", io_uring_submit_event(&p->plan));
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__io_uring__io_uring_complete");
         }
         for (int i = 0; i < np; i++)
                 argv[n++] = progs[i];
@@ -389,6 +422,7 @@ int probe_compile(const struct probe_params *params, struct probe **ret, char *w
         /* libbpf's own warnings would be a second, less precise line: our errors say it all */
         libbpf_set_print(NULL);
         p->plan = params->plan;
+        p->plan.tp_io_uring = io_uring_route(params);
         n = build_cflags(params, p->cflags);
         if (n < 0) {
                 snprintf(why, why_size, "allocating the compiler flags");
@@ -686,21 +720,21 @@ static int read_file(const char *path, char *buf, size_t size)
         return r;
 }
 
-static int attach_tracepoint(struct probe *p, const char *name)
+static int attach_tracepoint(struct probe *p, const char *category, const char *name)
 {
         char path[256], buf[32], func[96], point[64];
         struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .sample_period = 1 };
         int r;
 
-        snprintf(point, sizeof(point), "syscalls:%s", name);
-        snprintf(path, sizeof(path), TRACEFS_DIR "/events/syscalls/%s/id", name);
+        snprintf(point, sizeof(point), "%s:%s", category, name);
+        snprintf(path, sizeof(path), TRACEFS_DIR "/events/%s/%s/id", category, name);
         r = read_file(path, buf, sizeof(buf));
         if (r < 0) {
                 set_error(p, "attaching tracepoint %s: reading %s: %s", point, path, strerror(-r));
                 return r;
         }
         attr.config = strtoull(buf, NULL, 10);
-        snprintf(func, sizeof(func), "tracepoint__syscalls__%s", name);
+        snprintf(func, sizeof(func), "tracepoint__%s__%s", category, name);
         return attach_event(p, &attr, func, point);
 }
 
@@ -753,9 +787,9 @@ static int attach_tracepoints(struct probe *p)
                         continue;
                 snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", names[i]);
                 snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", names[i]);
-                r = attach_tracepoint(p, exit_name);
+                r = attach_tracepoint(p, "syscalls", exit_name);
                 if (r == 0)
-                        r = attach_tracepoint(p, enter_name);
+                        r = attach_tracepoint(p, "syscalls", enter_name);
                 if (r == 0)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, "%ssyscalls:sys_*_%s",
                                                 len ? " " : "", names[i]);
@@ -813,6 +847,32 @@ static int attach_kprobes(struct probe *p)
         return r;
 }
 
+/*
+ * In both modes, the routes to an open that no system call's probe sees:
+ * the program file exec opened, and io_uring's opens. Completions first, so
+ * that no submission is kept without its completion being seen.
+ */
+static int attach_kernel_routes(struct probe *p)
+{
+        size_t len = strlen(p->points);
+        int r = 0;
+
+        if (p->plan.tp_io_uring) {
+                r = attach_tracepoint(p, "io_uring", "io_uring_complete");
+                if (r == 0)
+                        r = attach_tracepoint(p, "io_uring", io_uring_submit_event(&p->plan));
+                if (r == 0)
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
+                                                " io_uring:%s,io_uring_complete", io_uring_submit_event(&p->plan));
+        }
+        if (r == 0 && p->plan.tp_exec) {
+                r = attach_tracepoint(p, "sched", "sched_process_exec");
+                if (r == 0)
+                        snprintf(p->points + len, sizeof(p->points) - len, " sched:sched_process_exec");
+        }
+        return r;
+}
+
 /* The attached events hold their programs: our fds of them only keep unused ones loaded. */
 static void close_programs(struct probe *p)
 {
@@ -847,6 +907,11 @@ int probe_attach(struct probe *p)
         }
         return r;
 done:
+        r = attach_kernel_routes(p);
+        if (r < 0) {
+                probe_detach(p);
+                return r;
+        }
         close_programs(p);
         return 0;
 }

@@ -27,7 +27,8 @@ struct probe_params {
         unsigned max_in_flight;
         unsigned wakeup_events;             /* the ring buffer's; perf buffers take theirs in probe_open_buffers() */
         size_t ring_buffer_size;            /* bytes, a power of two: the ring buffer's size, if plan.buffer is ring */
-        const struct kernel_layout *layout; /* absolute paths are built with it; NULL: none are */
+        const struct kernel_layout *layout; /* this kernel's offsets (BTF); NULL: no absolute paths, no io_uring */
+        bool abs_paths;                     /* build OPEN_ABS_PATH (with layout) */
 };
 
 /* The program text as libbcc will compile it, preceded by its -D flags as a comment. */

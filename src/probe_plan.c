@@ -41,7 +41,9 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 {
         int rk, rt;
 
-        *plan = (struct probe_plan){ .task_stash = f->task_storage };
+        *plan = (struct probe_plan){ .task_stash = f->task_storage,
+                                     .tp_exec = f->tp_exec,
+                                     .tp_io_uring = f->tp_io_uring };
         switch (mode) {
         case PROBE_MODE_KPROBE:
                 return plan_kprobe(f, plan);

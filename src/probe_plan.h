@@ -23,6 +23,9 @@ struct kernel_features {
         bool sym_open;                       /* do_sys_open is */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
         bool tp_creat, tp_open_by_handle_at;
+        bool tp_exec;      /* sched:sched_process_exec */
+        int tp_io_uring;   /* io_uring's submit and complete tracepoints with the request: 2 io_uring_submit_req
+                            * (5.19+), 1 io_uring_submit_sqe (5.11-5.18), 0 none */
         bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
         bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
 };
@@ -38,8 +41,12 @@ struct probe_plan {
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
         bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
-        enum probe_buffer buffer;                      /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
-        bool task_stash; /* opens in flight in task-local storage, not in a shared table */
+        /* In both modes: routes to an open no system call's probe sees; not syscall tracepoints,
+         * so they cost nothing to the rest of the machine's system calls. */
+        bool tp_exec;             /* the program file exec opened (sched:sched_process_exec) */
+        int tp_io_uring;          /* as in kernel_features; used only with the io_uring offsets from BTF */
+        enum probe_buffer buffer; /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
+        bool task_stash;          /* opens in flight in task-local storage, not in a shared table */
 };
 
 /*

@@ -152,20 +152,18 @@ static int apply_filter(struct session *s, const struct config *c)
 }
 
 /*
- * The layout the absolute-path walk needs, if AbsolutePaths= is on. A kernel
- * without BTF still traces, without OPEN_ABS_PATH: the startup line says so.
+ * The kernel's layout, which the absolute-path walk (AbsolutePaths=) and
+ * io_uring's opens need. A kernel without BTF still traces, without either:
+ * the startup line says so.
  */
 static int session_layout(struct session *s, const struct config *c, struct kernel_layout *layout)
 {
         char why[200];
-        int r;
+        int r = kernel_layout_load(layout, why, sizeof(why));
 
-        if (!c->absolute_paths) {
+        if (!c->absolute_paths)
                 snprintf(s->abs_paths, sizeof(s->abs_paths), "off");
-                return -ENODATA;
-        }
-        r = kernel_layout_load(layout, why, sizeof(why));
-        if (r < 0)
+        else if (r < 0)
                 snprintf(s->abs_paths, sizeof(s->abs_paths), "off (%s)", why);
         else
                 snprintf(s->abs_paths, sizeof(s->abs_paths), "on%s",
@@ -196,8 +194,10 @@ int session_start(struct session *s, const struct config *c)
 
         s->target = c->target;
         r = session_layout(s, c, &layout);
-        if (r == 0)
+        if (r == 0) {
                 params.layout = &layout;
+                params.abs_paths = c->absolute_paths;
+        }
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error,
                             sizeof(s->error));
         if (r < 0)

@@ -23,8 +23,12 @@ static int text_write_event(struct sink *s, const struct open_event *ev, const s
                 escape_for_display(ev->path + ev->path_len + 1, ev->abs_len, path); /* by handle: what opened */
         else
                 escape_for_display(ev->path, ev->path_len, path);
+        /* FD -1: none (a failure, or no fd: exec's program file, io_uring's fixed file table) */
         fprintf(s->stream, "%-14.6f %-16s %-7" PRIu32 " %4" PRId64 " %3" PRId64 " %s", t, comm, ev->pid,
-                (int64_t)(ev->result >= 0 ? ev->result : -1), (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
+                (int64_t)(ev->result >= 0 && !(ev->event_flags & (OPEN_EVENT_NO_FD | OPEN_EVENT_RESULT_UNREPORTED))
+                                  ? ev->result
+                                  : -1),
+                (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
         /* a folded line says how many opens it stands for */
         if (ctx->fold && ctx->fold->count > 1)
                 fprintf(s->stream, " (x%" PRIu64 ")", ctx->fold->count);

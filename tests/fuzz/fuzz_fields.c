@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                     (memchr(v, '\n', len) || !utf8_is_valid(v, len)))
                         abort();
         }
-        if (!saw_path && !(ev.event_flags & (OPEN_EVENT_PATH_FAULT | OPEN_EVENT_NO_PATH))) /* by handle: no path */
+        if (!saw_path && !(ev.event_flags & (OPEN_EVENT_PATH_FAULT | OPEN_EVENT_NO_PATH |
+                                             OPEN_EVENT_PATH_UNSEEN))) /* by handle, or not seen: no path */
                 abort();
         null = fopen("/dev/null", "w");
         sink_json_write_fields(null, &f);

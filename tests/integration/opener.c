@@ -27,10 +27,20 @@
  * "park N FIFO": N threads each open FIFO for reading, which blocks until a
  * writer comes; prints {"parked":N} once all are started, then one line per
  * open as each returns.
+ * "uring": through io_uring (raw system calls, no liburing): IORING_OP_OPENAT
+ * of DIR/by-uring, of DIR/uring-missing, of "by-uring" relative to an fd of
+ * DIR, IORING_OP_OPENAT2 of DIR/by-uring2 (O_WRONLY|O_CREAT, 0640), and
+ * IORING_OP_OPENAT of DIR/by-uring with IOSQE_CQE_SKIP_SUCCESS ("result":
+ * "unreported": io_uring reports no success for it).
+ * "uring-park FIFO": an io_uring open of FIFO for reading, which blocks in
+ * io_uring's worker; prints {"parked":1} once submitted, then its line.
+ * "exec": copies /bin/true to DIR/COMM and runs it as "./COMM" from DIR
+ * (so that the new program's comm is COMM), then execve() of DIR/missing-exec.
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -43,6 +53,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,6 +359,200 @@ static void scenario_routes(const char *dir)
         close(mount_fd);
 }
 
+/* One io_uring, by its system calls: what liburing does, without the dependency. */
+struct uring {
+        int fd;
+        unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+        struct io_uring_sqe *sqes;
+        struct io_uring_cqe *cqes;
+};
+
+static int uring_setup(struct uring *u, unsigned entries)
+{
+        struct io_uring_params p = { 0 };
+        char *sq, *cq;
+
+        u->fd = (int)syscall(SYS_io_uring_setup, entries, &p);
+        if (u->fd < 0)
+                return -errno;
+        sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE, MAP_SHARED, u->fd,
+                  IORING_OFF_SQ_RING);
+        cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe), PROT_READ | PROT_WRITE, MAP_SHARED,
+                  u->fd, IORING_OFF_CQ_RING);
+        u->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE, MAP_SHARED, u->fd,
+                       IORING_OFF_SQES);
+        if (sq == MAP_FAILED || cq == MAP_FAILED || u->sqes == MAP_FAILED)
+                return -errno;
+        u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+        u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+        u->sq_array = (unsigned *)(sq + p.sq_off.array);
+        u->cq_head = (unsigned *)(cq + p.cq_off.head);
+        u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+        u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+        u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+        return 0;
+}
+
+/* Submits one request; returns 0 or -errno. */
+static long uring_submit(struct uring *u, int op, int dfd, const char *path, int flags, mode_t mode, uint8_t sqe_flags)
+{
+        unsigned tail = *u->sq_tail, index = tail & *u->sq_mask;
+        struct io_uring_sqe *sqe = &u->sqes[index];
+        static struct open_how how;
+
+        memset(sqe, 0, sizeof(*sqe));
+        sqe->opcode = (uint8_t)op;
+        sqe->fd = dfd;
+        sqe->addr = (uint64_t)(uintptr_t)path;
+        if (op == IORING_OP_OPENAT2) {
+                how = (struct open_how){ .flags = (uint64_t)flags, .mode = mode };
+                sqe->addr2 = (uint64_t)(uintptr_t)&how;
+                sqe->len = sizeof(how);
+        } else {
+                sqe->open_flags = (uint32_t)flags;
+                sqe->len = mode;
+        }
+        sqe->flags = sqe_flags;
+        u->sq_array[index] = index;
+        __atomic_store_n(u->sq_tail, tail + 1, __ATOMIC_RELEASE);
+        return syscall(SYS_io_uring_enter, u->fd, 1, 0, 0, NULL, 0) < 0 ? -errno : 0;
+}
+
+/* Waits for the next completion; returns its result. */
+static long uring_wait(struct uring *u)
+{
+        long r;
+
+        while (__atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE) == *u->cq_head)
+                if (syscall(SYS_io_uring_enter, u->fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0 && errno != EINTR)
+                        return -errno;
+        r = u->cqes[*u->cq_head & *u->cq_mask].res;
+        __atomic_store_n(u->cq_head, *u->cq_head + 1, __ATOMIC_RELEASE);
+        return r;
+}
+
+/* Submits one request and, unless skip, waits for its completion; returns its result. */
+static long uring_open(struct uring *u, int op, int dfd, const char *path, int flags, mode_t mode, bool skip)
+{
+        long r = uring_submit(u, op, dfd, path, flags, mode, skip ? IOSQE_CQE_SKIP_SUCCESS : 0);
+
+        return r < 0 || skip ? r : uring_wait(u);
+}
+
+static void print_uring(const char *name, int dfd, int flags, mode_t mode, long r, const char *path, bool skip)
+{
+        printf("{\"syscall\":\"%s\",\"dirfd\":%d,\"flags\":%d,\"mode\":%u,\"result\":", name, dfd, flags,
+               (unsigned)mode);
+        if (skip)
+                printf("\"unreported\"");
+        else
+                printf("%ld", r);
+        printf(",\"path_hex\":\"");
+        print_hex(path);
+        printf("\"}\n");
+}
+
+static void scenario_uring(const char *dir)
+{
+        static const struct {
+                int op;
+                const char *name;
+                bool at_dir; /* relative to an fd of DIR */
+                int flags;
+                mode_t mode;
+                bool skip;
+        } opens[] = {
+                { IORING_OP_OPENAT, "by-uring", false, O_RDONLY, 0, false },
+                { IORING_OP_OPENAT, "uring-missing", false, O_RDONLY, 0, false },
+                { IORING_OP_OPENAT, "by-uring", true, O_RDONLY, 0, false },
+                { IORING_OP_OPENAT2, "by-uring2", false, O_WRONLY | O_CREAT, 0640, false },
+                { IORING_OP_OPENAT, "by-uring", false, O_RDONLY, 0, true },
+        };
+        char path[4096];
+        struct uring u = { .fd = -1 };
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+
+        snprintf(path, sizeof(path), "%s/by-uring", dir);
+        fd = open(path, O_CREAT | O_WRONLY, 0600);
+        if (fd < 0 || dfd < 0 || uring_setup(&u, 8) < 0) {
+                fprintf(stderr, "opener: io_uring: %s\n", strerror(errno));
+                exit(2);
+        }
+        close(fd);
+        for (size_t i = 0; i < sizeof(opens) / sizeof(opens[0]); i++) {
+                int at = opens[i].at_dir ? dfd : AT_FDCWD;
+                long r;
+
+                if (opens[i].at_dir)
+                        snprintf(path, sizeof(path), "%s", opens[i].name);
+                else
+                        snprintf(path, sizeof(path), "%s/%s", dir, opens[i].name);
+                r = uring_open(&u, opens[i].op, at, path, opens[i].flags, opens[i].mode, opens[i].skip);
+                print_uring(opens[i].op == IORING_OP_OPENAT2 ? "io_uring_openat2" : "io_uring_openat", at,
+                            opens[i].flags, opens[i].mode, r, path, opens[i].skip);
+        }
+        fflush(stdout);
+}
+
+/*
+ * An io_uring open of FIFO, which blocks in io_uring's worker until a writer
+ * comes: IOSQE_ASYNC sends it there at once (tried inline first, it would be
+ * made non-blocking, and a FIFO opened so for reading does not wait).
+ */
+static void scenario_uring_park(const char *fifo)
+{
+        struct uring u = { .fd = -1 };
+        long r;
+
+        if (uring_setup(&u, 8) < 0 ||
+            uring_submit(&u, IORING_OP_OPENAT, AT_FDCWD, fifo, O_RDONLY, 0, IOSQE_ASYNC) < 0) {
+                fprintf(stderr, "opener: io_uring: %s\n", strerror(errno));
+                exit(2);
+        }
+        printf("{\"parked\":1}\n");
+        fflush(stdout);
+        r = uring_wait(&u);
+        print_uring("io_uring_openat", AT_FDCWD, O_RDONLY, 0, r, fifo, false);
+}
+
+/* Runs DIR/COMM (a copy of /bin/true) as "./COMM" from DIR, then fails to exec DIR/missing-exec. */
+static void scenario_exec(const char *dir, const char *comm)
+{
+        char prog[4096], missing[4096], rel[256];
+        int status = 0;
+        pid_t child;
+
+        snprintf(prog, sizeof(prog), "%s/%s", dir, comm);
+        snprintf(missing, sizeof(missing), "%s/missing-exec", dir);
+        snprintf(rel, sizeof(rel), "./%s", comm);
+        if (system(NULL) == 0 || chdir(dir) < 0)
+                exit(2);
+        {
+                char cmd[8300];
+
+                snprintf(cmd, sizeof(cmd), "cp /bin/true '%s'", prog);
+                if (system(cmd) != 0)
+                        exit(2);
+        }
+        fflush(stdout);
+        child = fork();
+        if (child == 0) {
+                execl(rel, rel, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(child, &status, 0);
+        printf("{\"syscall\":\"exec\",\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child,
+               WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
+        print_hex(rel);
+        printf("\",\"file_hex\":\"");
+        print_hex(prog);
+        printf("\"}\n");
+        execl(missing, missing, (char *)NULL);
+        printf("{\"syscall\":\"exec\",\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)getpid(), -errno);
+        print_hex(missing);
+        printf("\"}\n");
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 4) {
@@ -400,6 +605,12 @@ int main(int argc, char **argv)
                 scenario_race(argv[2], strtol(argv[4], NULL, 10));
         } else if (strcmp(argv[3], "routes") == 0) {
                 scenario_routes(argv[2]);
+        } else if (strcmp(argv[3], "uring") == 0) {
+                scenario_uring(argv[2]);
+        } else if (strcmp(argv[3], "uring-park") == 0 && argc == 5) {
+                scenario_uring_park(argv[4]);
+        } else if (strcmp(argv[3], "exec") == 0) {
+                scenario_exec(argv[2], argv[1]);
         } else if (strcmp(argv[3], "gone-cwd") == 0 && argc == 5) {
                 char dir[4096];
 

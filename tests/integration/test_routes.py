@@ -1,13 +1,23 @@
 # SPDX-License-Identifier: MIT
 """Every route to an open the daemon can see in the mode it runs in: creat()
-(through its tracepoint, or do_sys_open* in kprobe mode) and, in tracepoint
-mode, open_by_handle_at(), which takes no path: the record names the file the
-kernel opened (OPEN_ABS_PATH). The truth is what the opener did."""
+(through its tracepoint, or do_sys_open* in kprobe mode); in tracepoint mode,
+open_by_handle_at(), which takes no path: the record names the file the
+kernel opened (OPEN_ABS_PATH); and in both modes io_uring's opens and the
+program file exec opens. The truth is what the opener did."""
 
+import json
 import os
+import subprocess
 import unittest
 
-from harness import DaemonTestCase, detected_mode, field, field_bytes, journal, run_opener
+from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, journal, run_opener
+
+O_LARGEFILE = 0o100000
+
+
+def io_uring_route(stderr):
+    """The daemon's startup line names io_uring's tracepoints when it records its opens."""
+    return "io_uring:io_uring_submit_" in stderr
 
 
 class RoutesTest(DaemonTestCase):
@@ -69,6 +79,101 @@ class RoutesTest(DaemonTestCase):
         [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=openat2")
         self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_WRONLY|O_CREAT|O_TRUNC")
         self.assertEqual(field(e, "OPEN_MODE"), "0640")
+        self.assertEqual(d.stop(), 0)
+
+    def test_io_uring_opens(self):
+        """IORING_OP_OPENAT and OPENAT2 never pass through the open system calls: each is
+        recorded from io_uring's tracepoints with the kernel's copy of its name and flags
+        (O_LARGEFILE included: the kernel adds it), its result, and its submitter."""
+        comm = self.unique("uring")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        if not io_uring_route(d.stderr()):
+            self.skipTest("this kernel's io_uring tracepoints do not carry the request (before 5.11), or it "
+                          "has no BTF: " + d.stderr().splitlines()[0])
+        header, records = run_opener(comm, self.workdir, "uring")
+        self.sentinel(comm)
+        absolute = "absolute paths on" in d.stderr()
+        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=io_uring_openat")
+        got += journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=io_uring_openat2")
+        got.sort(key=lambda e: int(field(e, "OPEN_TIMESTAMP_USEC")))
+        self.assertEqual(len(got), len(records), [field(e, "MESSAGE") for e in got])
+        for r, e in zip(records, got):
+            path = bytes.fromhex(r["path_hex"])
+            self.assertEqual(field(e, "OPEN_SYSCALL"), r["syscall"])
+            self.assertEqual(field_bytes(e, "OPEN_PATH"), path)
+            self.assertEqual(int(field(e, "OPEN_FLAGS"), 16) & ~O_LARGEFILE, r["flags"])
+            self.assertEqual(field(e, "OPEN_PID"), str(header["pid"]))
+            self.assertEqual(field(e, "OPEN_UID"), str(header["uid"]))
+            if r["flags"] & os.O_CREAT:
+                self.assertEqual(field(e, "OPEN_MODE"), "%04o" % r["mode"])
+            if r["result"] == "unreported":
+                self.assertEqual(field(e, "OPEN_RESULT_UNREPORTED"), "1")
+                self.assertIsNone(field(e, "OPEN_FD"))
+                self.assertIn("(success not reported)", field(e, "MESSAGE"))
+            elif r["result"] >= 0:
+                self.assertEqual(field(e, "OPEN_FD"), str(r["result"]))
+            else:
+                self.assertEqual(field(e, "OPEN_ERRNO"), str(-r["result"]))
+            if not path.startswith(b"/"):
+                self.assertEqual(field(e, "OPEN_DIRFD"), str(r["dirfd"]))
+                self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
+                                 os.path.join(os.path.realpath(self.workdir).encode(), path) if absolute else None)
+        self.assertEqual(d.stop(), 0)
+
+    def test_io_uring_open_submitted_before_the_daemon_started(self):
+        """An io_uring open parked in io_uring's worker before the daemon attached: its
+        submission was never seen, so its name is not known, but it is recorded when it
+        completes, with its result and the file the new fd names (OPEN_PATH_UNSEEN=1)."""
+        comm = self.unique("uringpark")
+        fifo = os.path.join(self.workdir, "uring-fifo")
+        os.mkfifo(fifo)
+        parker = subprocess.Popen([OPENER, comm, self.workdir, "uring-park", fifo], stdout=subprocess.PIPE, text=True)
+        try:
+            json.loads(parker.stdout.readline())  # the header
+            self.assertEqual(json.loads(parker.stdout.readline()), {"parked": 1})
+            d = self.start(f"[Filter]\nCommands={comm}\n")
+            if not io_uring_route(d.stderr()):
+                self.skipTest("no io_uring route on this kernel")
+            writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # lets the parked open through (ENXIO: none is)
+            r = json.loads(parker.stdout.readline())
+            os.close(writer)
+            self.assertEqual(parker.wait(timeout=30), 0)
+        finally:
+            parker.kill()
+            parker.wait()
+            parker.stdout.close()
+        self.assertGreaterEqual(r["result"], 0, r)
+        self.sentinel(comm)
+        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=io_uring_openat")
+        self.assertEqual(field(e, "OPEN_PATH_UNSEEN"), "1")
+        self.assertIsNone(field(e, "OPEN_PATH"))
+        self.assertEqual(field(e, "OPEN_FD"), str(r["result"]))
+        if "absolute paths on" in d.stderr():
+            self.assertEqual(field(e, "OPEN_ABS_PATH"), os.path.realpath(fifo))
+            self.assertIn(f'opened "{os.path.realpath(fifo)}" (name not seen)', field(e, "MESSAGE"))
+        self.assertEqual(d.stop(), 0)
+
+    def test_exec_opens_the_program_file(self):
+        """The program file a successful execve() opened is recorded (OPEN_SYSCALL=exec) with
+        the kernel's copy of its name and, from the file the process now runs, its absolute
+        path; there is no fd. The new program's comm is the opener's (see the opener)."""
+        comm = self.unique("exec")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        if "sched:sched_process_exec" not in d.stderr():
+            self.skipTest("no sched:sched_process_exec tracepoint")
+        _, records = run_opener(comm, self.workdir, "exec")
+        self.sentinel(comm)
+        ran = [r for r in records if r["syscall"] == "exec" and r["result"] == 0]
+        self.assertEqual(len(ran), 1, records)
+        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        self.assertEqual(field(e, "OPEN_PID"), str(ran[0]["pid"]))
+        self.assertEqual(field_bytes(e, "OPEN_PATH"), bytes.fromhex(ran[0]["path_hex"]))
+        self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_RDONLY")
+        self.assertIsNone(field(e, "OPEN_FD"))
+        self.assertIn("(exec, no fd)", field(e, "MESSAGE"))
+        if "absolute paths on" in d.stderr():
+            self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
+                             os.path.realpath(bytes.fromhex(ran[0]["file_hex"])))
         self.assertEqual(d.stop(), 0)
 
 

@@ -351,6 +351,46 @@ static void test_absolute_path(void **state)
         assert_field("OPEN_ABS_PATH_INCOMPLETE", "too-deep");
 }
 
+/* Routes without an fd (exec, io_uring's fixed table), or whose result or name io_uring did not show. */
+static void test_routes_without_an_fd_or_a_name(void **state)
+{
+        size_t len;
+
+        (void)state;
+        make_event("ls", "/usr/bin/ls", 11, O_RDONLY, 0);
+        ev.syscall = OPEN_SYSCALL_EXEC;
+        ev.event_flags = OPEN_EVENT_NO_FD;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "ls[1234] opened \"/usr/bin/ls\" O_RDONLY (exec, no fd)");
+        assert_field("OPEN_SYSCALL", "exec");
+        assert_field("OPEN_PATH", "/usr/bin/ls");
+        assert_null(field("OPEN_FD", &len));
+
+        make_event("app", "/srv/f", 6, O_RDONLY | O_LARGEFILE, 0);
+        ev.syscall = OPEN_SYSCALL_IO_URING_OPENAT;
+        ev.event_flags = OPEN_EVENT_RESULT_UNREPORTED;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "app[1234] had io_uring open \"/srv/f\" O_RDONLY|O_LARGEFILE (success not reported)");
+        assert_field("OPEN_RESULT_UNREPORTED", "1");
+        assert_field("OPEN_SYSCALL", "io_uring_openat");
+        assert_field("PRIORITY", "6");
+        assert_null(field("OPEN_FD", &len));
+
+        /* submitted before the daemon looked: the result and the file, not the name */
+        make_event("app", "\0/srv/f", 7, O_RDONLY, 7);
+        ev.path_len = 0;
+        ev.abs_len = 6;
+        ev.syscall = OPEN_SYSCALL_IO_URING_OPENAT2;
+        ev.event_flags = OPEN_EVENT_PATH_UNSEEN | OPEN_EVENT_NO_PATH | OPEN_EVENT_ABS;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "app[1234] opened \"/srv/f\" (name not seen) O_RDONLY = 7");
+        assert_field("OPEN_PATH_UNSEEN", "1");
+        assert_field("OPEN_ABS_PATH", "/srv/f");
+        assert_field("OPEN_FD", "7");
+        assert_field("OPEN_SYSCALL", "io_uring_openat2");
+        assert_null(field("OPEN_PATH", &len));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -358,6 +398,7 @@ int main(void)
                 cmocka_unit_test(test_failed_open),
                 cmocka_unit_test(test_attribution),
                 cmocka_unit_test(test_absolute_path),
+                cmocka_unit_test(test_routes_without_an_fd_or_a_name),
                 cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),
