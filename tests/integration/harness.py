@@ -184,6 +184,18 @@ def detected_mode(stderr):
     return m.group(1) if m else None
 
 
+def route_tracepoints(text):
+    """The tracepoints of the routes no open system call serves (io_uring's, exec's) that
+    the daemon's startup line, or its STATUS=, says are attached: in both modes."""
+    names = []
+    m = re.search(r"io_uring:(io_uring_submit_\w+),(io_uring_complete)", text)
+    if m:
+        names += [m.group(1), m.group(2)]
+    if "sched:sched_process_exec" in text:
+        names.append("sched_process_exec")
+    return sorted(names)
+
+
 def tracepoint_syscalls():
     """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open nor creat)."""
     return [s for s in ("open", "openat", "openat2", "creat", "open_by_handle_at")

@@ -9,8 +9,8 @@ import subprocess
 import unittest
 
 from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, check_open_entries, detected_mode,
-                     expected_mode, field, field_bytes, journal, loaded_prog_ids, run_opener, tracepoint_syscalls,
-                     wait_journal, wait_until)
+                     expected_mode, field, field_bytes, journal, loaded_prog_ids, route_tracepoints, run_opener,
+                     tracepoint_syscalls, wait_journal, wait_until)
 
 class FieldsTest(DaemonTestCase):
     def check_entries(self, header, records, entries, daemon_pid=None):
@@ -87,7 +87,10 @@ class LifecycleTest(DaemonTestCase):
         ours, links = bpf_links_of(d.pid)
         syscalls = tracepoint_syscalls()
         self.assertIn("openat", syscalls)
-        self.assertEqual(len(links), 2 * len(syscalls), f"an enter and exit tracepoint for each of {syscalls}")
+        syscall_links = [l for l in links if l.get("tracepoint", "").startswith("sys_")]
+        self.assertEqual(len(syscall_links), 2 * len(syscalls), f"an enter and exit tracepoint for each of {syscalls}")
+        self.assertEqual(sorted(l.get("tracepoint") for l in links if l not in syscall_links),
+                         route_tracepoints(d.stderr()), "io_uring's and exec's, as the startup line says")
         self.assertTrue(ours - before, "our programs are loaded while running")
         status = d.latest_status()
         self.assertIn("Tracing with tracepoint", status)
@@ -110,8 +113,10 @@ class LifecycleTest(DaemonTestCase):
         if expected_mode():
             self.assertEqual(mode, expected_mode(), "the mode Mode=auto must pick on this kernel")
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
-        # a kprobe and a kretprobe on the open function, or a tracepoint pair per open system call
-        self.assertEqual(len(links), 2 if mode == "kprobe" else 2 * len(tracepoint_syscalls()), links)
+        # a kprobe and a kretprobe on the open function, or a tracepoint pair per open system call;
+        # and in both modes the routes no open system call serves (io_uring's, exec's)
+        self.assertEqual(len(links), (2 if mode == "kprobe" else 2 * len(tracepoint_syscalls())) +
+                         len(route_tracepoints(d.stderr())), links)
         self.assertEqual(d.stop(signal.SIGINT), 0)
 
     def test_duration_stops_by_itself(self):

@@ -303,6 +303,7 @@ def main():
     run("systemctl", "restart", "opensnoopd")
     pid = int(show("MainPID"))
     progs, links = harness.bpf_links_of(pid)
+    routes = harness.route_tracepoints(show("StatusText"))
     r = run("systemctl", "stop", "opensnoopd")
     left = progs & harness.loaded_prog_ids()
     kprobe_events = open("/sys/kernel/tracing/kprobe_events").read()
@@ -310,8 +311,10 @@ def main():
           r.returncode == 0 and show("ActiveState") == "inactive" and show("ExecMainStatus") == "0",
           f"{show('ActiveState')} status {show('ExecMainStatus')}")
     check("after stop no BPF program, perf link or kprobe of ours remains",
-          len(links) == 2 and not left and not harness.bpf_links_of(pid)[1] and "opensnoopd" not in kprobe_events,
-          f"links while running {len(links)}, programs left {left}, kprobe_events {kprobe_events!r}")
+          len(links) == 2 + len(routes) and not left and not harness.bpf_links_of(pid)[1] and
+          "opensnoopd" not in kprobe_events,
+          f"links while running {len(links)} (a kprobe pair and {routes}), programs left {left}, "
+          f"kprobe_events {kprobe_events!r}")
 
     # 7. SIGKILL: systemd restarts it and it traces again
     run("systemctl", "start", "opensnoopd")
