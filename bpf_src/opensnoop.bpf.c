@@ -55,6 +55,9 @@ struct stash {
         __u8 in_flight;    /* task storage: set at entry, cleared at return */
         __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from filter_opener(); OPEN_EVENT_NO_FD ... */
         __u8 path_in_kernel; /* path is the kernel's copy of the name (exec, io_uring) */
+        __u16 entry_len;     /* with entry_cpu: bytes of the name read at entry, its NUL included */
+        __u32 entry_cpu;     /* 1 + the CPU whose entry_names holds the name as read at entry; 0: none */
+        __u64 entry_seq;     /* ... and that reading's number there (a later one replaces it) */
 };
 
 #ifdef OPENSNOOPD_TASK_STASH
@@ -120,6 +123,13 @@ struct scratch_event {
 
 BPF_PERCPU_ARRAY(scratch, struct scratch_event, 1);
 BPF_PERCPU_ARRAY(stats, __u64, OPEN_STAT_MAX);
+
+/* The last name an open's entry read on this CPU, to check a failed open's name against (see on_entry()). */
+struct entry_name {
+        __u64 seq;
+        char name[OPEN_PATH_MAX + 8]; /* + 8: see word_at() */
+};
+BPF_PERCPU_ARRAY(entry_names, struct entry_name, 1);
 BPF_ARRAY(settings, struct filter_settings, 1);
 BPF_HASH(filter_pids, __u32, __u8, FILTER_MAX_PIDS);
 BPF_HASH(filter_uids, __u32, __u8, FILTER_MAX_UIDS);
@@ -240,6 +250,63 @@ static __always_inline void *read_ptr(const void *base, long offset)
 }
 
 /*
+ * A failed open's name as read at return (e->path, len bytes with its NUL)
+ * against the same name as read at entry: OPEN_EVENT_PATH_CHANGED if they
+ * differ, OPEN_EVENT_PATH_UNCHECKED if the entry reading is gone or never
+ * was. Only up to the NUL: the bytes after it are stale.
+ *
+ * 64 bytes a step, then the last whole words, then the 8 bytes that end at
+ * the NUL: few steps, since the verifier keeps every step's state to compare
+ * with the next. The length is read from the record (map memory) afresh
+ * wherever it is compared, and nothing a loop's exit narrows is used after
+ * it: otherwise the verifier would follow the rest of the program once per
+ * exit.
+ */
+/* 8 bytes at any offset below OPEN_PATH_MAX: both buffers have 8 bytes of room after it. */
+static __always_inline __u64 word_at(const char *p, __u32 at)
+{
+        return *(const __u64 *)(p + (at & (OPEN_PATH_MAX - 1)));
+}
+
+static __always_inline __u16 check_entry_name(struct open_event *e, const struct stash *s)
+{
+        volatile __u16 *path_len = &e->path_len;
+        __u32 zero = 0, done, len;
+        struct entry_name *n = entry_names.lookup(&zero);
+        __u64 diff = 0;
+
+        if (!n || !s->entry_cpu || s->entry_cpu != bpf_get_smp_processor_id() + 1 || n->seq != s->entry_seq)
+                return OPEN_EVENT_PATH_UNCHECKED;
+        if ((__u32)*path_len + 1 != s->entry_len)
+                return OPEN_EVENT_PATH_CHANGED;
+#pragma clang loop unroll(disable)
+        for (__u32 i = 0; i < OPEN_PATH_MAX / 64; i++) {
+                __u32 at = i * 64;
+
+                if (at + 64 > (__u32)*path_len + 1)
+                        break;
+#pragma unroll
+                for (__u32 j = 0; j < 8; j++)
+                        diff |= word_at(e->path, at + j * 8) ^ word_at(n->name, at + j * 8);
+        }
+        done = (((__u32)*path_len + 1) / 64) * 64;
+#pragma clang loop unroll(disable)
+        for (__u32 k = 0; k < 8; k++) {
+                __u32 at = done + k * 8;
+
+                if (at + 8 > (__u32)*path_len + 1)
+                        break;
+                diff |= word_at(e->path, at) ^ word_at(n->name, at);
+        }
+        len = (__u32)*path_len + 1; /* with its NUL */
+        if (len >= 8)
+                diff |= word_at(e->path, len - 8) ^ word_at(n->name, len - 8);
+        else
+                diff |= (word_at(e->path, 0) ^ word_at(n->name, 0)) & ((1ULL << (len * 8)) - 1);
+        return diff ? OPEN_EVENT_PATH_CHANGED : 0;
+}
+
+/*
  * Who opened, where it is not the current task: an io_uring open completes
  * in whichever of the process's threads (or io-wq workers) ran it, so the
  * submitter is kept with the stash.
@@ -338,6 +405,22 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
                 /* an earlier open whose return went unseen must not pass for this one */
                 stash_drop(tid);
                 return 0;
+        }
+        if (path) {
+                /* The name as it is now, before the kernel copies it: if the open fails, no file
+                 * tells what was opened, and the name read at return is checked against this. */
+                struct entry_name *n = entry_names.lookup(&zero);
+                long len;
+
+                if (n) {
+                        n->seq++;
+                        len = bpf_probe_read_user_str(n->name, OPEN_PATH_MAX, path);
+                        if (len > 0) {
+                                s.entry_len = len;
+                                s.entry_cpu = bpf_get_smp_processor_id() + 1;
+                                s.entry_seq = n->seq;
+                        }
+                }
         }
         if (stash_put(tid, &s) != 0)
                 count(OPEN_STAT_STASH_FULL);
@@ -655,6 +738,8 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 e->event_flags |= OPEN_EVENT_PATH_TRUNCATED;
         }
         e->path_len = len - 1;
+        if (result < 0 && s->path && !s->path_in_kernel)
+                e->event_flags |= check_entry_name(e, s);
 #ifdef OPENSNOOPD_ABS_PATHS
         /* relative, by handle, or a successful open: the file the kernel opened, whatever the name
          * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH);

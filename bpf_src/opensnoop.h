@@ -48,6 +48,16 @@ enum open_syscall {
  * recorded as an open of its own (with OPEN_EVENT_PATH_UNSEEN).
  */
 #define OPEN_EVENT_RESULT_UNREPORTED 0x20
+/*
+ * A failed open's name comes from the caller's memory alone (no file was
+ * opened to walk): it is read at the call's entry too, and the two readings
+ * compared. CHANGED: they differ (another thread rewrote the name during the
+ * call; path[] is what it said at return). UNCHECKED: no entry reading to
+ * compare with (the page was not in memory at entry, or the thread moved to
+ * another CPU, or another open on its CPU came between).
+ */
+#define OPEN_EVENT_PATH_CHANGED    0x40
+#define OPEN_EVENT_PATH_UNCHECKED  0x8000
 /* Units=/ExcludeUnits= are on and the kernel has no verdict for this cgroup yet: user space decides. */
 #define OPEN_EVENT_UNIT_UNDECIDED    0x80
 /*

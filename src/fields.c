@@ -74,11 +74,15 @@ static size_t message_path(const struct open_event *ev, char *out, size_t room)
                 return len + (size_t)snprintf(out + len, room - len, len ? " (by handle)" : "(a file handle)");
         if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
                 return len + (size_t)snprintf(out + len, room - len, "%s(unreadable path)", len ? " " : "");
-        if (!len)
-                return escape_quoted(ev->path, ev->path_len, out);
-        len += (size_t)snprintf(out + len, room - len, " (as ");
-        len += escape_quoted(ev->path, ev->path_len, out + len);
-        out[len++] = ')';
+        if (!len) {
+                len = escape_quoted(ev->path, ev->path_len, out);
+        } else {
+                len += (size_t)snprintf(out + len, room - len, " (as ");
+                len += escape_quoted(ev->path, ev->path_len, out + len);
+                out[len++] = ')';
+        }
+        if (ev->event_flags & OPEN_EVENT_PATH_CHANGED)
+                len += (size_t)snprintf(out + len, room - len, " (name changed during the call)");
         return len;
 }
 
@@ -209,6 +213,11 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
                 r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
         if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
                 r |= add_string(f, "OPEN_PATH_TRUNCATED", "1");
+        /* a failed open's name is from the caller's memory alone: read at entry and at return */
+        if (ev->event_flags & OPEN_EVENT_PATH_CHANGED)
+                r |= add_string(f, "OPEN_PATH_CHANGED", "1");
+        else if (ev->event_flags & OPEN_EVENT_PATH_UNCHECKED)
+                r |= add_string(f, "OPEN_PATH_UNCHECKED", "1");
         r |= add_abs_path(f, ev);
         r |= add_format(f, "OPEN_FLAGS", "0x%" PRIx64, (uint64_t)ev->flags);
         r |= add_string(f, "OPEN_FLAGS_TEXT", flags_text);

@@ -29,7 +29,7 @@
 #include "kprobe_events.h"
 
 #define MAX_CFLAGS        64
-#define MAX_MAPS          16
+#define MAX_MAPS          24
 #define MAX_PROGS         16
 #define MAX_LINKS         16
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */

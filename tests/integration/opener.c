@@ -22,6 +22,9 @@
  * DIR/a and DIR/b (both made first), each fd kept open; each line says
  * which file the fd really is ("opened": "a" or "b", by inode) and what the
  * name said right after the call ("after");
+ * "race-missing N": the same with DIR/m/a and DIR/m/b, which do not exist:
+ * each line has the result and the name's letter right before ("before")
+ * and right after ("after") the call;
  * "cold-how": openat2() of DIR/cold with its struct open_how (O_WRONLY|O_CREAT|
  * O_TRUNC, 0640) in a page of a file mapping no one has touched yet;
  * "park N FIFO": N threads each open FIFO for reading, which blocks until a
@@ -495,6 +498,32 @@ static void scenario_uring(const char *dir)
 }
 
 /*
+ * N openat() of a name another thread keeps rewriting between DIR/m/a and
+ * DIR/m/b, neither of which exists: every open fails, and only the caller's
+ * memory says what it was. Each line says what the name was right before and
+ * right after the call.
+ */
+static void scenario_race_missing(const char *dir, long n)
+{
+        pthread_t writer;
+
+        snprintf(race_name, sizeof(race_name), "%s/m", dir);
+        mkdir(race_name, 0755);
+        snprintf(race_name, sizeof(race_name), "%s/m/a", dir);
+        race_flip_at = strlen(dir) + 3;
+        pthread_create(&writer, NULL, race_writer, NULL);
+        for (long i = 0; i < n; i++) {
+                char before = race_name[race_flip_at];
+                long r = syscall(SYS_openat, AT_FDCWD, race_name, O_RDONLY, 0);
+                char after = race_name[race_flip_at];
+
+                printf("{\"result\":%ld,\"before\":\"%c\",\"after\":\"%c\"}\n", r < 0 ? -errno : r, before, after);
+        }
+        atomic_store(&race_done, true);
+        pthread_join(writer, NULL);
+}
+
+/*
  * An io_uring open of FIFO, which blocks in io_uring's worker until a writer
  * comes: IOSQE_ASYNC sends it there at once (tried inline first, it would be
  * made non-blocking, and a FIFO opened so for reading does not wait).
@@ -605,6 +634,8 @@ int main(int argc, char **argv)
                 scenario_race(argv[2], strtol(argv[4], NULL, 10));
         } else if (strcmp(argv[3], "routes") == 0) {
                 scenario_routes(argv[2]);
+        } else if (strcmp(argv[3], "race-missing") == 0 && argc == 5) {
+                scenario_race_missing(argv[2], strtol(argv[4], NULL, 10));
         } else if (strcmp(argv[3], "uring") == 0) {
                 scenario_uring(argv[2]);
         } else if (strcmp(argv[3], "uring-park") == 0 && argc == 5) {

@@ -64,6 +64,44 @@ class TruthTest(DaemonTestCase):
         self.assertEqual(wrong, [], f"{len(wrong)} of {len(opens)} records name another file than was opened")
         self.assertEqual(d.stop(), 0)
 
+    def test_a_failed_open_whose_name_changed_during_the_call_is_flagged(self):
+        """A failed open names no file the kernel could walk: its name is the caller's
+        memory's, read at the call's entry and at its return, and the record says when the
+        two differ (OPEN_PATH_CHANGED=1). A thread rewrites the name of missing files while
+        another opens it; without the writer, no record is flagged."""
+        comm, calm = self.unique("racem"), self.unique("calm")
+        d = self.start(f"[Filter]\nCommands={comm} {calm}\n")
+        prefix = os.path.join(self.workdir, "m") + "/"
+        records, entries = [], []
+        for _ in range(RUNS):
+            _, got = run_opener(comm, self.workdir, "race-missing", str(2 * OPENS_PER_RUN))
+            records += got
+            self.sentinel(comm)
+            entries = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=openat")
+                       if field(e, "OPEN_PATH").startswith(prefix)]
+            if sum(field(e, "OPEN_PATH_CHANGED") == "1" for e in entries) >= 5:
+                break
+        self.assertTrue(all(r["result"] == -2 for r in records), "every open fails: the names do not exist")
+        self.assertEqual(len(entries), len(records), "every failed open is recorded")
+        flagged = [e for e in entries if field(e, "OPEN_PATH_CHANGED") == "1"]
+        unchecked = sum(field(e, "OPEN_PATH_UNCHECKED") == "1" for e in entries)
+        self.assertTrue(all(field(e, "OPEN_PATH") in (prefix + "a", prefix + "b") for e in entries))
+        self.assertTrue(all("(name changed during the call)" in field(e, "MESSAGE") for e in flagged))
+        self.assertGreater(len(flagged), 0, f"the writer changed {sum(r['before'] != r['after'] for r in records)} "
+                           f"names between before and after a call; no record says so")
+
+        # the same failed opens with no writer: nothing is flagged
+        run_opener(calm, self.workdir, "paths", *[(prefix + c).encode().hex() for c in "ab" * 50])
+        self.sentinel(calm)
+        quiet = [e for e in journal(f"OPEN_COMM={calm}") if field(e, "OPEN_PATH").startswith(prefix)]
+        self.assertEqual(len(quiet), 100)
+        self.assertEqual([e for e in quiet if field(e, "OPEN_PATH_CHANGED")], [])
+        record_figures("racing_writer_failed_opens", opens=len(records),
+                       changed_before_to_after=sum(r["before"] != r["after"] for r in records),
+                       flagged_changed=len(flagged), unchecked=unchecked,
+                       unchecked_without_writer=sum(field(e, "OPEN_PATH_UNCHECKED") == "1" for e in quiet))
+        self.assertEqual(d.stop(), 0)
+
     def test_a_rewritten_name_cannot_escape_a_path_filter(self):
         comm = self.unique("racef")
         a = os.path.join(self.workdir, "a")

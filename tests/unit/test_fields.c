@@ -351,6 +351,31 @@ static void test_absolute_path(void **state)
         assert_field("OPEN_ABS_PATH_INCOMPLETE", "too-deep");
 }
 
+/* A failed open's name, read at entry and at return: changed, or not checkable. */
+static void test_failed_open_name_check(void **state)
+{
+        size_t len;
+
+        (void)state;
+        make_event("cat", "/nope", 5, O_RDONLY, -ENOENT);
+        ev.event_flags = OPEN_EVENT_PATH_CHANGED;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] failed to open \"/nope\" (name changed during the call) O_RDONLY: ENOENT");
+        assert_field("OPEN_PATH_CHANGED", "1");
+        assert_null(field("OPEN_PATH_UNCHECKED", &len));
+
+        ev.event_flags = OPEN_EVENT_PATH_UNCHECKED;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "cat[1234] failed to open \"/nope\" O_RDONLY: ENOENT");
+        assert_field("OPEN_PATH_UNCHECKED", "1");
+        assert_null(field("OPEN_PATH_CHANGED", &len));
+
+        ev.event_flags = 0;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_null(field("OPEN_PATH_CHANGED", &len));
+        assert_null(field("OPEN_PATH_UNCHECKED", &len));
+}
+
 /* Routes without an fd (exec, io_uring's fixed table), or whose result or name io_uring did not show. */
 static void test_routes_without_an_fd_or_a_name(void **state)
 {
@@ -399,6 +424,7 @@ int main(void)
                 cmocka_unit_test(test_attribution),
                 cmocka_unit_test(test_absolute_path),
                 cmocka_unit_test(test_routes_without_an_fd_or_a_name),
+                cmocka_unit_test(test_failed_open_name_check),
                 cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),
                 cmocka_unit_test(test_create_mode_and_dirfd),
