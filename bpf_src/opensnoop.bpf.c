@@ -11,11 +11,15 @@
  * -D values set by user space (src/probe.c):
  *   OPENSNOOPD_KPROBE          compile the do_sys_openat2/do_sys_open pair
  *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
+ *   OPENSNOOPD_KPROBE_BY_HANDLE ... and a pair on __x64_sys_open_by_handle_at
+ *   OPENSNOOPD_TP_EXEC         the program file exec opened (sched:sched_process_exec)
+ *   OPENSNOOPD_IO_URING        io_uring's opens: 2 with io_uring_submit_req, 1 with
+ *                              io_uring_submit_sqe; with OPENSNOOPD_IO_URING_ENTRIES,
+ *                              _IORING_OP_OPENAT, _IORING_OP_OPENAT2 and the KOFF_IO_*
  *   OPENSNOOPD_TP_OPEN, _TP_OPENAT, _TP_OPENAT2, _TP_CREAT
  *                              compile the syscall tracepoints that exist
  *   OPENSNOOPD_TP_OPEN_BY_HANDLE_AT
- *                              ... and open_by_handle_at's, which no kprobe on
- *                              do_sys_openat2 sees: attached in both modes
+ *                              ... and open_by_handle_at's (tracepoint mode)
  *   OPENSNOOPD_TASK_STASH      keep opens in flight in task-local storage (5.11+)
  *   OPENSNOOPD_STASH_ENTRIES   without it: opens in flight at once, machine-wide
  *   OPENSNOOPD_NR_OPEN, _NR_OPENAT, _NR_OPENAT2, _NR_CREAT
@@ -881,6 +885,28 @@ int kprobe_open_return(struct pt_regs *ctx)
 {
         return on_return(ctx, PT_REGS_RC(ctx));
 }
+
+#if defined(OPENSNOOPD_KPROBE_BY_HANDLE) && defined(OPENSNOOPD_X86_64)
+/*
+ * open_by_handle_at(mount_fd, handle, flags), which no do_sys_open* call
+ * serves, at its system call function: its one argument is the task's saved
+ * user registers. A file handle, not a path: the walk names the file.
+ */
+int kprobe_by_handle_entry(struct pt_regs *ctx)
+{
+        const struct pt_regs *regs = (const struct pt_regs *)PT_REGS_PARM1(ctx);
+        unsigned long dfd = 0, flags = 0;
+
+        bpf_probe_read_kernel(&dfd, sizeof(dfd), &regs->di);
+        bpf_probe_read_kernel(&flags, sizeof(flags), &regs->dx);
+        return on_entry(NULL, (__u32)flags, 0, (__s32)dfd, OPEN_SYSCALL_OPEN_BY_HANDLE_AT, NULL);
+}
+
+int kprobe_by_handle_return(struct pt_regs *ctx)
+{
+        return on_return(ctx, PT_REGS_RC(ctx));
+}
+#endif
 #endif /* OPENSNOOPD_KPROBE */
 
 #ifdef OPENSNOOPD_TP_OPEN
@@ -1010,7 +1036,9 @@ static __always_inline __u8 uring_syscall(__u8 opcode)
         return OPEN_SYSCALL_UNKNOWN;
 }
 
+#ifndef PF_IO_WORKER /* linux/sched.h has it in kprobe mode */
 #define PF_IO_WORKER 0x10 /* task_struct.flags: one of io_uring's threads (io-wq's workers, SQPOLL's) */
+#endif
 
 /*
  * The opener of an io_uring request: the current task, except that the

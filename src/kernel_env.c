@@ -131,6 +131,10 @@ int kernel_env_detect(struct kernel_features *f)
                         f->sym_openat2 = true;
                 else if (strcmp(name, "do_sys_open") == 0)
                         f->sym_open = true;
+#ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
+                else if (strcmp(name, "__x64_sys_open_by_handle_at") == 0)
+                        f->sym_by_handle = true;
+#endif
         }
         fclose(ksyms);
         return 0;

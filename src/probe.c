@@ -75,8 +75,10 @@ struct probe {
         int ncpus_possible;
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
-        char return_event[64];       /* the tracefs return probe of ours, if any (kprobe_events.h) */
-        uint64_t missed_returns;     /* what it missed, as last read */
+        /* The tracefs return probes of ours, if any (kprobe_events.h): the open function's,
+         * and open_by_handle_at's; and what each missed, as last read. */
+        char return_event[2][64];
+        uint64_t missed_returns[2];
         char error[256];
 };
 
@@ -111,6 +113,8 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_KPROBE");
                 if (strcmp(plan->kprobe_symbol, "do_sys_openat2") == 0)
                         out[n++] = strdup("-DOPENSNOOPD_KPROBE_OPENAT2");
+                if (plan->kprobe_by_handle)
+                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_BY_HANDLE");
 #ifdef __x86_64__
                 out[n++] = strdup("-DOPENSNOOPD_X86_64");
 #endif
@@ -266,6 +270,10 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
         if (p->plan.kprobe) {
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_entry");
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_return");
+        }
+        if (p->plan.kprobe_by_handle) {
+                snprintf(progs[np++], 64, "kprobe:kprobe_by_handle_entry");
+                snprintf(progs[np++], 64, "kprobe:kprobe_by_handle_return");
         }
         for (int i = 0; i < ROUTES; i++) {
                 if (!tp_planned[i])
@@ -742,7 +750,7 @@ static int attach_tracepoint(struct probe *p, const char *category, const char *
  * Through the kprobe PMU (4.17+): the event names the symbol itself, and
  * closing it removes the probe; nothing is left in kprobe_events.
  */
-static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
+static int attach_kprobe(struct probe *p, const char *func, const char *symbol, bool retprobe)
 {
         const char *pmu = "/sys/bus/event_source/devices/kprobe";
         struct perf_event_attr attr = { .size = sizeof(attr), .sample_period = 1 };
@@ -750,7 +758,7 @@ static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
         unsigned bit;
         int r;
 
-        snprintf(point, sizeof(point), "%s %s", retprobe ? "kretprobe" : "kprobe", p->plan.kprobe_symbol);
+        snprintf(point, sizeof(point), "%s %s", retprobe ? "kretprobe" : "kprobe", symbol);
         snprintf(path, sizeof(path), "%s/type", pmu);
         r = read_file(path, buf, sizeof(buf));
         if (r < 0) {
@@ -766,8 +774,8 @@ static int attach_kprobe(struct probe *p, const char *func, bool retprobe)
                 }
                 attr.config |= 1ull << bit;
         }
-        attr.config1 = (uint64_t)(uintptr_t)p->plan.kprobe_symbol; /* kprobe_func */
-        attr.config2 = 0;                                          /* probe_offset */
+        attr.config1 = (uint64_t)(uintptr_t)symbol; /* kprobe_func */
+        attr.config2 = 0;                           /* probe_offset */
         return attach_event(p, &attr, func, point);
 }
 
@@ -805,43 +813,55 @@ static int attach_tracepoints(struct probe *p)
  * opens' returns go unseen); the calls it still misses are counted as lost
  * (probe_read_stats()). Without a writable tracefs, the PMU's.
  */
-static int attach_return_probe(struct probe *p)
+static int attach_return_probe(struct probe *p, int which, const char *symbol, const char *suffix, const char *func)
 {
         struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .sample_period = 1 };
-        char point[96];
+        char *event = p->return_event[which], point[128];
         uint64_t id = 0;
         int r;
 
-        kprobe_events_remove_stale();
-        snprintf(p->return_event, sizeof(p->return_event), "ret_%d", (int)getpid());
-        (void)kprobe_event_remove(p->return_event); /* a leftover of ours, if this pid ran before */
-        r = kprobe_event_add_return(p->return_event, p->plan.kprobe_symbol, KPROBE_EVENTS_MAXACTIVE, &id);
+        snprintf(event, sizeof(p->return_event[0]), "ret_%d%s", (int)getpid(), suffix);
+        (void)kprobe_event_remove(event); /* a leftover of ours, if this pid ran before */
+        r = kprobe_event_add_return(event, symbol, KPROBE_EVENTS_MAXACTIVE, &id);
         attr.config = id;
         if (r < 0) {
-                p->return_event[0] = '\0';
-                return attach_kprobe(p, "kprobe_open_return", true);
+                event[0] = '\0';
+                return attach_kprobe(p, func, symbol, true);
         }
-        snprintf(point, sizeof(point), "kretprobe %s (" KPROBE_EVENTS_GROUP "/%s)", p->plan.kprobe_symbol,
-                 p->return_event);
-        r = attach_event(p, &attr, "kprobe_open_return", point);
+        snprintf(point, sizeof(point), "kretprobe %s (" KPROBE_EVENTS_GROUP "/%s)", symbol, event);
+        r = attach_event(p, &attr, func, point);
         if (r < 0) {
-                (void)kprobe_event_remove(p->return_event);
-                p->return_event[0] = '\0';
+                (void)kprobe_event_remove(event);
+                event[0] = '\0';
         }
         return r;
 }
 
+/*
+ * open_by_handle_at(), which no do_sys_open* call serves, by a kprobe pair
+ * on its system call function (x86-64's __x64_sys_*): not its syscall
+ * tracepoints, since any of those sends every system call on the machine
+ * through the tracing path, and detaching them under load livelocked
+ * Debian's 6.1 kernel under emulation (both CPUs in syscall_trace_enter).
+ */
+#define BY_HANDLE_SYMBOL "__x64_sys_open_by_handle_at"
+
 static int attach_kprobes(struct probe *p)
 {
-        int r = attach_return_probe(p);
+        int r;
 
+        kprobe_events_remove_stale();
+        r = attach_return_probe(p, 0, p->plan.kprobe_symbol, "", "kprobe_open_return");
         if (r == 0)
-                r = attach_kprobe(p, "kprobe_open_entry", false);
-        /* Not open_by_handle_at's syscall tracepoints beside them: any syscall tracepoint sends
-         * every system call on the machine through the tracing path, and detaching them under
-         * load livelocked Debian's 6.1 kernel under emulation (both CPUs in syscall_trace_enter). */
+                r = attach_kprobe(p, "kprobe_open_entry", p->plan.kprobe_symbol, false);
+        if (r == 0 && p->plan.kprobe_by_handle) {
+                r = attach_return_probe(p, 1, BY_HANDLE_SYMBOL, "_by_handle", "kprobe_by_handle_return");
+                if (r == 0)
+                        r = attach_kprobe(p, "kprobe_by_handle_entry", BY_HANDLE_SYMBOL, false);
+        }
         if (r == 0) {
-                snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
+                snprintf(p->points, sizeof(p->points), "%s%s", p->plan.kprobe_symbol,
+                         p->plan.kprobe_by_handle ? " " BY_HANDLE_SYMBOL : "");
                 p->mode = PROBE_MODE_KPROBE;
         }
         return r;
@@ -927,10 +947,11 @@ void probe_detach(struct probe *p)
                 p->links[i] = (struct link){ .perf_fd = -1 };
         }
         p->nlinks = 0;
-        if (p->return_event[0]) {
-                (void)kprobe_event_remove(p->return_event);
-                p->return_event[0] = '\0';
-        }
+        for (int i = 0; i < 2; i++)
+                if (p->return_event[i][0]) {
+                        (void)kprobe_event_remove(p->return_event[i]);
+                        p->return_event[i][0] = '\0';
+                }
 }
 
 enum probe_mode probe_mode(const struct probe *p)
@@ -995,9 +1016,11 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
         }
         /* Returns the probe never saw: those opens are lost like any the stash had no room for.
          * Kept once read, so a count does not go down when the event is removed at a stop. */
-        if (p->return_event[0])
-                (void)kprobe_event_missed(p->return_event, &p->missed_returns);
-        out[OPEN_STAT_STASH_FULL] += p->missed_returns;
+        for (int i = 0; i < 2; i++) {
+                if (p->return_event[i][0])
+                        (void)kprobe_event_missed(p->return_event[i], &p->missed_returns[i]);
+                out[OPEN_STAT_STASH_FULL] += p->missed_returns[i];
+        }
         return 0;
 }
 

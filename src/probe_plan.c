@@ -19,6 +19,8 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
         else
                 return -ENOENT;
         plan->kprobe = true;
+        /* open_by_handle_at is served by neither: its system call function has a pair of its own */
+        plan->kprobe_by_handle = f->sym_by_handle;
         return 0;
 }
 

@@ -21,6 +21,7 @@ struct kernel_features {
         bool kprobes;                        /* the kprobe PMU or kprobe_events exists */
         bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
         bool sym_open;                       /* do_sys_open is */
+        bool sym_by_handle;                  /* __x64_sys_open_by_handle_at is (x86-64 4.17+) */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
         bool tp_creat, tp_open_by_handle_at;
         bool tp_exec;      /* sched:sched_process_exec */
@@ -38,6 +39,7 @@ struct kernel_features {
 struct probe_plan {
         bool kprobe;
         const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
+        bool kprobe_by_handle;     /* with kprobe: a pair on open_by_handle_at's system call function too */
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
         bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
