@@ -585,6 +585,43 @@ static __always_inline int file_of_fd(void *task, long fd, struct where *at)
         return at->dentry && at->mnt;
 }
 
+/*
+ * exec: whether the last component of the name (e->path) is the name of the
+ * file the process now runs (dentry). It is not for a #! script, whose
+ * process runs its interpreter, nor for a name that is a symlink: the walk
+ * of that file would then name another file than the name did, and is not
+ * made. Compared 8 bytes a step over at most 255 bytes, in w->buf.
+ */
+static __always_inline int names_the_file(struct open_event *e, struct walk_buf *w, void *dentry)
+{
+        volatile __u16 *path_len = &e->path_len;
+        struct step st;
+        __u64 diff = 0;
+        __u32 n, len;
+
+        read_step(dentry, &st);
+        n = st.len;
+        len = *path_len;
+        if (n == 0 || n > 255 || n > len)
+                return 0;
+        if (n < len && e->path[(len - n - 1) & (OPEN_PATH_MAX - 1)] != '/')
+                return 0;
+        asm volatile("" : "+r"(n)); /* keeps the mask below, which the checks above make a no-op to clang */
+        bpf_probe_read_kernel(w->buf, n & 255, st.name);
+#pragma clang loop unroll(disable)
+        for (__u32 i = 0; i < 32; i++) {
+                __u32 at = i * 8, left = (__u32)st.len - at;
+                __u64 mask = ~0ULL;
+
+                if (at >= (__u32)st.len)
+                        break;
+                if (left < 8)
+                        mask = (1ULL << (left * 8)) - 1;
+                diff |= (word_at(e->path, (__u32)*path_len - (__u32)st.len + at) ^ word_at(w->buf, at)) & mask;
+        }
+        return diff == 0;
+}
+
 /* The open made an fd that names the file opened (not exec's, nor io_uring's fixed slot or unreported one). */
 static __always_inline int opened_fd(const struct open_event *e)
 {
@@ -597,7 +634,7 @@ static __always_inline int opened_fd(const struct open_event *e)
  * directory's joined with the path as passed (a failure, or an io_uring open
  * whose file no fd names). Sets OPEN_EVENT_ABS when it is there.
  */
-static __always_inline void add_abs_path(struct open_event *e, const struct stash *s)
+static __always_inline void add_abs_path(struct open_event *e, const struct stash *s, int exec)
 {
         __s32 dirfd = s->dirfd;
         void *task = (void *)bpf_get_current_task();
@@ -613,7 +650,7 @@ static __always_inline void add_abs_path(struct open_event *e, const struct stas
         read_path(&root, (char *)fs + KOFF_FS_ROOT);
         if (s->file) {
                 read_path(&at, (char *)s->file + KOFF_FILE_PATH);
-                if (!at.dentry || !at.mnt)
+                if (!at.dentry || !at.mnt || (exec && !names_the_file(e, w, at.dentry)))
                         return;
         } else if (opened_fd(e)) {
                 if (!file_of_fd(task, e->result, &at)) {
@@ -658,7 +695,7 @@ static __always_inline void add_abs_path(struct open_event *e, const struct stas
  * The open has returned: finish the event from the stash, apply the late
  * filters, submit. who: the opener, if not the current task.
  */
-static __always_inline int emit(void *ctx, const struct stash *s, long result, const struct who *who)
+static __always_inline int emit(void *ctx, const struct stash *s, long result, const struct who *who, int exec)
 {
         __u32 zero = 0;
         struct filter_settings *cfg;
@@ -749,7 +786,7 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
          * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH);
          * an absolute name whose file no fd names is the kernel's copy already (io_uring) */
         if ((len > 1 && e->path[0] != '/') || s->file || opened_fd(e))
-                add_abs_path(e, s);
+                add_abs_path(e, s, exec);
 #endif
 
         if (((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) || self_noise_caused(e)) {
@@ -798,7 +835,7 @@ static __always_inline int on_return(void *ctx, long result)
 
         if (!s)
                 return 0; /* missed entry: the probe was attached mid-open, or filtered */
-        emit(ctx, s, result, NULL);
+        emit(ctx, s, result, NULL, 0);
         stash_drop(tid);
         return 0;
 }
@@ -1003,7 +1040,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 #ifdef OPENSNOOPD_ABS_PATHS
         s.file = read_ptr(read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM), KOFF_MM_EXE_FILE);
 #endif
-        return emit(args, &s, 0, NULL);
+        return emit(args, &s, 0, NULL, 1);
 }
 #endif
 
@@ -1091,7 +1128,7 @@ static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __
         if (req_flags & REQ_F_CQE_SKIP) {
                 /* no completion comes for a success: record it now */
                 u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
-                emit(ctx, &u->s, 0, &u->who);
+                emit(ctx, &u->s, 0, &u->who, 0);
                 uring_opens.delete(&key);
                 return 0;
         }
@@ -1111,7 +1148,7 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
 
         if (u) {
                 u->s.path = u->path; /* the map value's own copy, wherever it was made */
-                emit(ctx, &u->s, result, &u->who);
+                emit(ctx, &u->s, result, &u->who, 0);
                 uring_opens.delete(&key);
                 return 0;
         }
@@ -1129,7 +1166,7 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
         if (filter_opener(cfg, &s, &who) != 0)
                 return 0;
         s.how = NULL;
-        return emit(ctx, &s, result, &who);
+        return emit(ctx, &s, result, &who, 0);
 }
 
 #if OPENSNOOPD_IO_URING == 2 /* 5.19+ */

@@ -196,6 +196,12 @@ def route_tracepoints(text):
     return sorted(names)
 
 
+def kprobe_links(text):
+    """The kprobes kprobe mode attaches, as the startup line or STATUS= names them: a pair
+    on the open function, and one on open_by_handle_at's system call function (x86-64)."""
+    return 2 + (2 if "__x64_sys_open_by_handle_at" in text else 0)
+
+
 def tracepoint_syscalls():
     """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open nor creat)."""
     return [s for s in ("open", "openat", "openat2", "creat", "open_by_handle_at")

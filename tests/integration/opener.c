@@ -38,7 +38,8 @@
  * "uring-park FIFO": an io_uring open of FIFO for reading, which blocks in
  * io_uring's worker; prints {"parked":1} once submitted, then its line.
  * "exec": copies /bin/true to DIR/COMM and runs it as "./COMM" from DIR
- * (so that the new program's comm is COMM), then execve() of DIR/missing-exec.
+ * (so that the new program's comm is COMM), runs the #! script DIR/s/COMM
+ * as "s/COMM" ("script": true), then execve() of DIR/missing-exec.
  * Every open made after prctl() is reported or counted.
  */
 #include <errno.h>
@@ -575,6 +576,27 @@ static void scenario_exec(const char *dir, const char *comm)
         print_hex(rel);
         printf("\",\"file_hex\":\"");
         print_hex(prog);
+        printf("\"}\n");
+        /* a #! script, DIR/s/COMM, run as "s/COMM": its process runs /bin/sh */
+        {
+                char cmd[8400];
+
+                snprintf(cmd, sizeof(cmd), "mkdir -p s && printf '#!/bin/sh\\nexit 0\\n' >'s/%s' && chmod +x 's/%s'",
+                         comm, comm);
+                if (system(cmd) != 0)
+                        exit(2);
+        }
+        snprintf(rel, sizeof(rel), "s/%s", comm);
+        fflush(stdout);
+        child = fork();
+        if (child == 0) {
+                execl(rel, rel, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(child, &status, 0);
+        printf("{\"syscall\":\"exec\",\"script\":true,\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child,
+               WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
+        print_hex(rel);
         printf("\"}\n");
         execl(missing, missing, (char *)NULL);
         printf("{\"syscall\":\"exec\",\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)getpid(), -errno);

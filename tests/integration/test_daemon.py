@@ -9,8 +9,8 @@ import subprocess
 import unittest
 
 from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, check_open_entries, detected_mode,
-                     expected_mode, field, field_bytes, journal, loaded_prog_ids, route_tracepoints, run_opener,
-                     tracepoint_syscalls, wait_journal, wait_until)
+                     expected_mode, field, field_bytes, journal, kprobe_links, loaded_prog_ids, route_tracepoints,
+                     run_opener, tracepoint_syscalls, wait_journal, wait_until)
 
 class FieldsTest(DaemonTestCase):
     def check_entries(self, header, records, entries, daemon_pid=None):
@@ -113,9 +113,10 @@ class LifecycleTest(DaemonTestCase):
         if expected_mode():
             self.assertEqual(mode, expected_mode(), "the mode Mode=auto must pick on this kernel")
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
-        # a kprobe and a kretprobe on the open function, or a tracepoint pair per open system call;
+        # a kprobe and a kretprobe on the open function (and open_by_handle_at's), or a tracepoint
+        # pair per open system call;
         # and in both modes the routes no open system call serves (io_uring's, exec's)
-        self.assertEqual(len(links), (2 if mode == "kprobe" else 2 * len(tracepoint_syscalls())) +
+        self.assertEqual(len(links), (kprobe_links(d.stderr()) if mode == "kprobe" else 2 * len(tracepoint_syscalls())) +
                          len(route_tracepoints(d.stderr())), links)
         self.assertEqual(d.stop(signal.SIGINT), 0)
 

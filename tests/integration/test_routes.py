@@ -156,16 +156,25 @@ class RoutesTest(DaemonTestCase):
     def test_exec_opens_the_program_file(self):
         """The program file a successful execve() opened is recorded (OPEN_SYSCALL=exec) with
         the kernel's copy of its name and, from the file the process now runs, its absolute
-        path; there is no fd. The new program's comm is the opener's (see the opener)."""
+        path; there is no fd. The new program's comm is the opener's (see the opener). A #!
+        script is recorded by its name, without an absolute path: its process runs /bin/sh."""
         comm = self.unique("exec")
         d = self.start(f"[Filter]\nCommands={comm}\n")
         if "sched:sched_process_exec" not in d.stderr():
             self.skipTest("no sched:sched_process_exec tracepoint")
         _, records = run_opener(comm, self.workdir, "exec")
         self.sentinel(comm)
-        ran = [r for r in records if r["syscall"] == "exec" and r["result"] == 0]
+        ran = [r for r in records if r["syscall"] == "exec" and r["result"] == 0 and not r.get("script")]
+        [script] = [r for r in records if r.get("script")]
         self.assertEqual(len(ran), 1, records)
-        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        self.assertEqual(script["result"], 0, records)
+        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        self.assertEqual(len(got), 2, [field(e, "MESSAGE") for e in got])
+        [s] = [e for e in got if field(e, "OPEN_PID") == str(script["pid"])]
+        # the script's process runs /bin/sh: no walk of the file it runs can name the script
+        self.assertEqual(field_bytes(s, "OPEN_PATH"), bytes.fromhex(script["path_hex"]))
+        self.assertIsNone(field(s, "OPEN_ABS_PATH"))
+        [e] = [e for e in got if field(e, "OPEN_PID") == str(ran[0]["pid"])]
         self.assertEqual(field(e, "OPEN_PID"), str(ran[0]["pid"]))
         self.assertEqual(field_bytes(e, "OPEN_PATH"), bytes.fromhex(ran[0]["path_hex"]))
         self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_RDONLY")

@@ -303,7 +303,8 @@ def main():
     run("systemctl", "restart", "opensnoopd")
     pid = int(show("MainPID"))
     progs, links = harness.bpf_links_of(pid)
-    routes = harness.route_tracepoints(show("StatusText"))
+    status = show("StatusText")
+    routes, kprobes = harness.route_tracepoints(status), harness.kprobe_links(status)
     r = run("systemctl", "stop", "opensnoopd")
     left = progs & harness.loaded_prog_ids()
     kprobe_events = open("/sys/kernel/tracing/kprobe_events").read()
@@ -311,9 +312,9 @@ def main():
           r.returncode == 0 and show("ActiveState") == "inactive" and show("ExecMainStatus") == "0",
           f"{show('ActiveState')} status {show('ExecMainStatus')}")
     check("after stop no BPF program, perf link or kprobe of ours remains",
-          len(links) == 2 + len(routes) and not left and not harness.bpf_links_of(pid)[1] and
+          len(links) == kprobes + len(routes) and not left and not harness.bpf_links_of(pid)[1] and
           "opensnoopd" not in kprobe_events,
-          f"links while running {len(links)} (a kprobe pair and {routes}), programs left {left}, "
+          f"links while running {len(links)} (kprobes and {routes}), programs left {left}, "
           f"kprobe_events {kprobe_events!r}")
 
     # 7. SIGKILL: systemd restarts it and it traces again

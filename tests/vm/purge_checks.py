@@ -55,13 +55,14 @@ def tracefs():
 
 
 def kprobe_events_of(pid):
-    """The kprobe events process pid made: its return probe (opensnoopd/ret_<pid>), or
+    """The kprobe events process pid made: its return probes (opensnoopd/ret_<pid> and
+    opensnoopd/ret_<pid>_by_handle), or
     libbcc's (named ..._bcc_<pid>)."""
     d = tracefs()
     if d is None or not pid:
         return []
     with open(os.path.join(d, "kprobe_events")) as f:
-        return [l.strip() for l in f if re.search(rf"_bcc_{pid}\b|opensnoopd/ret_{pid}\b", l)]
+        return [l.strip() for l in f if re.search(rf"_bcc_{pid}\b|opensnoopd/ret_{pid}(_\w+)?\b", l)]
 
 
 def registered_kprobes():
