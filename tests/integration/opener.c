@@ -545,6 +545,23 @@ static void scenario_uring_park(const char *fifo)
         print_uring("io_uring_openat", AT_FDCWD, O_RDONLY, 0, r, fifo, false);
 }
 
+/* Runs the program at path in a child; returns its pid, and in *ok 0 if it exited 0, else -1. */
+static pid_t run_program(const char *path, int *ok)
+{
+        int status = 0;
+        pid_t child;
+
+        fflush(stdout);
+        child = fork();
+        if (child == 0) {
+                execl(path, path, (char *)NULL);
+                _exit(127);
+        }
+        waitpid(child, &status, 0);
+        *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+        return child;
+}
+
 /* Runs DIR/COMM (a copy of /bin/true) as "./COMM" from DIR, then fails to exec DIR/missing-exec. */
 static void scenario_exec(const char *dir, const char *comm)
 {
@@ -564,15 +581,8 @@ static void scenario_exec(const char *dir, const char *comm)
                 if (system(cmd) != 0)
                         exit(2);
         }
-        fflush(stdout);
-        child = fork();
-        if (child == 0) {
-                execl(rel, rel, (char *)NULL);
-                _exit(127);
-        }
-        waitpid(child, &status, 0);
-        printf("{\"syscall\":\"exec\",\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child,
-               WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
+        child = run_program(rel, &status);
+        printf("{\"syscall\":\"exec\",\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child, status);
         print_hex(rel);
         printf("\",\"file_hex\":\"");
         print_hex(prog);
@@ -587,15 +597,8 @@ static void scenario_exec(const char *dir, const char *comm)
                         exit(2);
         }
         snprintf(rel, sizeof(rel), "s/%s", comm);
-        fflush(stdout);
-        child = fork();
-        if (child == 0) {
-                execl(rel, rel, (char *)NULL);
-                _exit(127);
-        }
-        waitpid(child, &status, 0);
-        printf("{\"syscall\":\"exec\",\"script\":true,\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child,
-               WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1);
+        child = run_program(rel, &status);
+        printf("{\"syscall\":\"exec\",\"script\":true,\"pid\":%d,\"result\":%d,\"path_hex\":\"", (int)child, status);
         print_hex(rel);
         printf("\"}\n");
         execl(missing, missing, (char *)NULL);
