@@ -13,9 +13,11 @@
  *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
  *   OPENSNOOPD_KPROBE_BY_HANDLE ... and a pair on __x64_sys_open_by_handle_at
  *   OPENSNOOPD_TP_EXEC         the program file exec opened (sched:sched_process_exec)
- *   OPENSNOOPD_IO_URING        io_uring's opens: 2 with io_uring_submit_req, 1 with
- *                              io_uring_submit_sqe; with OPENSNOOPD_IO_URING_ENTRIES,
- *                              _IORING_OP_OPENAT, _IORING_OP_OPENAT2 and the KOFF_IO_*
+ *   OPENSNOOPD_IO_URING        io_uring's opens; with OPENSNOOPD_IO_URING_ENTRIES,
+ *                              _IORING_OP_OPENAT, _IORING_OP_OPENAT2, the KOFF_IO_* and
+ *                              TP_URING_*, where its tracepoints' records hold the fields
+ *   OPENSNOOPD_TP_EXECVE, _TP_EXECVEAT
+ *                              exec's syscall tracepoints, for failed execs (tracepoint mode)
  *   OPENSNOOPD_TP_OPEN, _TP_OPENAT, _TP_OPENAT2, _TP_CREAT
  *                              compile the syscall tracepoints that exist
  *   OPENSNOOPD_TP_OPEN_BY_HANDLE_AT
@@ -47,6 +49,19 @@
 #include <uapi/linux/openat2.h>
 #endif
 #include "opensnoop.h"
+
+/*
+ * Who opened, where it is not the current task: an io_uring open completes
+ * in whichever of the process's threads (or io-wq workers) ran it, so the
+ * submitter is kept with the stash. (Map value types are defined before any
+ * code: after code that does not compile, as with missing kernel headers,
+ * libbcc 0.26 crashes laying out a map's value type, rather than report.)
+ */
+struct who {
+        __u64 cgroup_id;
+        __u32 pid, tid, uid, gid;
+        char comm[OPEN_COMM_LEN];
+};
 
 struct stash {
         const char *path; /* user pointer, read on return when it is paged in; kernel memory with path_in_kernel */
@@ -310,16 +325,6 @@ static __always_inline __u16 check_entry_name(struct open_event *e, const struct
         return diff ? OPEN_EVENT_PATH_CHANGED : 0;
 }
 
-/*
- * Who opened, where it is not the current task: an io_uring open completes
- * in whichever of the process's threads (or io-wq workers) ran it, so the
- * submitter is kept with the stash.
- */
-struct who {
-        __u64 cgroup_id;
-        __u32 pid, tid, uid, gid;
-        char comm[OPEN_COMM_LEN];
-};
 
 static __always_inline void who_current(struct who *w)
 {
@@ -997,6 +1002,46 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open_by_handle_at)
 }
 #endif
 
+/*
+ * A failed exec, which sched:sched_process_exec never sees (tracepoint mode:
+ * kprobe mode attaches no syscall tracepoint). Its error may be the open's
+ * (ENOENT, EACCES, ...) or a later step's (ENOEXEC, E2BIG): the record says
+ * "failed to exec". A successful one is sched_process_exec's, so its return
+ * (in the new program) only drops the stash.
+ */
+static __always_inline int on_exec_return(void *ctx, long result)
+{
+        if (result >= 0) {
+                stash_drop((__u32)bpf_get_current_pid_tgid());
+                return 0;
+        }
+        return on_return(ctx, result);
+}
+
+#ifdef OPENSNOOPD_TP_EXECVE
+TRACEPOINT_PROBE(syscalls, sys_enter_execve)
+{
+        return on_entry(args->filename, O_RDONLY, 0, AT_FDCWD, OPEN_SYSCALL_EXEC, NULL);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_execve)
+{
+        return on_exec_return(args, args->ret);
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_EXECVEAT
+TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
+{
+        return on_entry(args->filename, O_RDONLY, 0, (__s32)args->fd, OPEN_SYSCALL_EXEC, NULL);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_execveat)
+{
+        return on_exec_return(args, args->ret);
+}
+#endif
+
 #ifdef OPENSNOOPD_TP_OPENAT2
 TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
@@ -1169,17 +1214,31 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
         return emit(ctx, &s, result, &who, 0);
 }
 
-#if OPENSNOOPD_IO_URING == 2 /* 5.19+ */
-TRACEPOINT_PROBE(io_uring, io_uring_submit_req)
-#else
-TRACEPOINT_PROBE(io_uring, io_uring_submit_sqe)
-#endif
+/*
+ * The fields are read at the offsets user space found in the tracepoints'
+ * format files (TP_URING_*), not through TRACEPOINT_PROBE's generated struct:
+ * the records differ between kernels (the submission's tracepoint was renamed
+ * in 5.19, its flags grew from 32 to 64 bits), and one program serves them all.
+ */
+static __always_inline __u64 tp_field(void *ctx, int offset, int size)
 {
-        return uring_submitted(args, args->req, args->opcode, args->flags);
+        __u64 value = 0;
+
+        bpf_probe_read_kernel(&value, size, (char *)ctx + offset);
+        return value;
 }
 
-TRACEPOINT_PROBE(io_uring, io_uring_complete)
+/* io_uring:io_uring_submit_req (5.19+) or io_uring_submit_sqe */
+int io_uring_submitted(void *ctx)
 {
-        return uring_completed(args, args->req, args->res);
+        return uring_submitted(ctx, (void *)tp_field(ctx, TP_URING_SUBMIT_REQ, 8),
+                               (__u8)tp_field(ctx, TP_URING_SUBMIT_OPCODE, 1), tp_field(ctx, TP_URING_SUBMIT_FLAGS, 4));
+}
+
+/* io_uring:io_uring_complete */
+int io_uring_completed(void *ctx)
+{
+        return uring_completed(ctx, (void *)tp_field(ctx, TP_URING_COMPLETE_REQ, 8),
+                               (int)tp_field(ctx, TP_URING_COMPLETE_RES, 4));
 }
 #endif

@@ -98,7 +98,9 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
         const char *verb = (ev->event_flags & OPEN_EVENT_RESULT_UNREPORTED) ? "had io_uring open"
                            : ev->result >= 0                                ? "opened"
                            : open_result_interrupted(ev->result)            ? "was interrupted opening"
-                                                                            : "failed to open";
+                           /* the error of a failed exec may be the open's or a later step's */
+                           : ev->syscall == OPEN_SYSCALL_EXEC ? "failed to exec"
+                                                              : "failed to open";
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)];
         char *msg = f->buf + f->used;
         size_t room = sizeof(f->buf) - f->used, len, path_len;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -40,33 +41,54 @@ static bool has_tracepoint_pair(const char *name)
         return exists(path);
 }
 
-/* A tracepoint whose record has the field decl (as its format file spells it, e.g. "void * req;"). */
-static bool has_tracepoint_field(const char *event, const char *decl)
+/*
+ * Where a tracepoint's record holds a field, from its format file
+ * ("\tfield:void * req;\toffset:16;\tsize:8;..."); -1 if it has none.
+ */
+static int tracepoint_field_offset(const char *event, const char *name)
 {
         char path[256], line[256];
-        bool found = false;
+        size_t len = strlen(name);
+        int offset = -1;
         FILE *f;
 
         snprintf(path, sizeof(path), TRACEFS_DIR "/events/%s/format", event);
         f = fopen(path, "re");
         if (!f)
-                return false;
-        while (!found && fgets(line, sizeof(line), f))
-                found = strstr(line, decl) != NULL;
+                return -1;
+        while (offset < 0 && fgets(line, sizeof(line), f)) {
+                char *semi = strchr(line, ';'), *at = strstr(line, "offset:");
+
+                /* the name is the declaration's last word, just before its ';' */
+                if (!strstr(line, "field:") || !semi || !at || (size_t)(semi - line) < len + 1 ||
+                    memcmp(semi - len, name, len) != 0 || (semi[-(int)len - 1] != ' ' && semi[-(int)len - 1] != '*'))
+                        continue;
+                offset = atoi(at + strlen("offset:"));
+        }
         fclose(f);
-        return found;
+        return offset;
 }
 
-/* io_uring's tracepoints that carry the request (the key from submission to completion): 5.11+. */
-static int io_uring_tracepoints(void)
+static void io_uring_tracepoints(struct io_uring_tracepoints *t)
 {
-        if (!has_tracepoint_field("io_uring/io_uring_complete", "void * req;"))
-                return 0;
-        if (has_tracepoint_field("io_uring/io_uring_submit_req", "void * req;"))
-                return 2;
-        if (has_tracepoint_field("io_uring/io_uring_submit_sqe", "void * req;"))
-                return 1;
-        return 0;
+        static const char *const submit[] = {
+                [1] = "io_uring/io_uring_submit_sqe", [2] = "io_uring/io_uring_submit_req"
+        };
+
+        *t = (struct io_uring_tracepoints){ 0 };
+        t->complete_req = tracepoint_field_offset("io_uring/io_uring_complete", "req");
+        t->complete_res = tracepoint_field_offset("io_uring/io_uring_complete", "res");
+        for (int which = 2; which >= 1; which--) {
+                t->submit_req = tracepoint_field_offset(submit[which], "req");
+                t->submit_opcode = tracepoint_field_offset(submit[which], "opcode");
+                t->submit_flags = tracepoint_field_offset(submit[which], "flags");
+                if (t->submit_req >= 0 && t->submit_opcode >= 0 && t->submit_flags >= 0) {
+                        t->submit = which;
+                        break;
+                }
+        }
+        if (t->complete_req < 0 || t->complete_res < 0)
+                t->submit = 0;
 }
 
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
@@ -112,8 +134,10 @@ int kernel_env_detect(struct kernel_features *f)
         f->tp_openat2 = has_tracepoint_pair("openat2");
         f->tp_creat = has_tracepoint_pair("creat");
         f->tp_open_by_handle_at = has_tracepoint_pair("open_by_handle_at");
+        f->tp_execve = has_tracepoint_pair("execve");
+        f->tp_execveat = has_tracepoint_pair("execveat");
         f->tp_exec = exists(TRACEFS_DIR "/events/sched/sched_process_exec/id");
-        f->tp_io_uring = io_uring_tracepoints();
+        io_uring_tracepoints(&f->io_uring);
         f->ringbuf = has_ringbuf();
         f->task_storage = has_task_storage();
 

@@ -255,7 +255,7 @@ static int setup_signals(int *signal_fd, int *timer_fd)
 
 static void update_status(struct session *s)
 {
-        char status[512];
+        char status[1024];
 
         if (session_status(s, status, sizeof(status)))
                 (void)notify_status(status);

@@ -30,8 +30,8 @@
 
 #define MAX_CFLAGS        64
 #define MAX_MAPS          24
-#define MAX_PROGS         16
-#define MAX_LINKS         16
+#define MAX_PROGS         32
+#define MAX_LINKS         32
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 #define COMPILER_NAME     "opensnoopd-compile"
 
@@ -97,7 +97,7 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct probe *p, con
  */
 static int io_uring_route(const struct probe_params *params)
 {
-        return params->layout && params->layout->io_uring ? params->plan.tp_io_uring : 0;
+        return params->layout && params->layout->io_uring ? params->plan.io_uring.submit : 0;
 }
 
 /* io_uring opens in flight at once, machine-wide, whose names are kept (a 4 KiB name each) */
@@ -129,10 +129,21 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_CREAT");
         if (plan->tracepoint && plan->tp_open_by_handle_at)
                 out[n++] = strdup("-DOPENSNOOPD_TP_OPEN_BY_HANDLE_AT");
+        if (plan->tracepoint && plan->tp_execve)
+                out[n++] = strdup("-DOPENSNOOPD_TP_EXECVE");
+        if (plan->tracepoint && plan->tp_execveat)
+                out[n++] = strdup("-DOPENSNOOPD_TP_EXECVEAT");
         if (plan->tp_exec)
                 out[n++] = strdup("-DOPENSNOOPD_TP_EXEC");
         if (io_uring_route(params)) {
-                (void)!asprintf(&out[n++], "-DOPENSNOOPD_IO_URING=%d", io_uring_route(params));
+                const struct io_uring_tracepoints *t = &plan->io_uring;
+
+                out[n++] = strdup("-DOPENSNOOPD_IO_URING");
+                (void)!asprintf(&out[n++], "-DTP_URING_SUBMIT_REQ=%d", t->submit_req);
+                (void)!asprintf(&out[n++], "-DTP_URING_SUBMIT_OPCODE=%d", t->submit_opcode);
+                (void)!asprintf(&out[n++], "-DTP_URING_SUBMIT_FLAGS=%d", t->submit_flags);
+                (void)!asprintf(&out[n++], "-DTP_URING_COMPLETE_REQ=%d", t->complete_req);
+                (void)!asprintf(&out[n++], "-DTP_URING_COMPLETE_RES=%d", t->complete_res);
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_IO_URING_ENTRIES=%d", IO_URING_OPENS_IN_FLIGHT);
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_IORING_OP_OPENAT=%d", IORING_OP_OPENAT);
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_IORING_OP_OPENAT2=%d", IORING_OP_OPENAT2);
@@ -235,10 +246,11 @@ static int find_compiler(char *path, size_t size)
 }
 
 /* The syscalls whose tracepoint pairs the plan compiles, for tracepoint mode: all that exist. */
-#define ROUTES 5
+#define ROUTES 7
 static void routes(const struct probe_plan *plan, const char **names, bool *planned)
 {
-        static const char *const all[ROUTES] = { "open", "openat", "openat2", "creat", "open_by_handle_at" };
+        static const char *const all[ROUTES] = { "open",   "openat",  "openat2", "creat", "open_by_handle_at",
+                                                 "execve", "execveat" };
 
         for (int i = 0; i < ROUTES; i++)
                 names[i] = all[i];
@@ -247,12 +259,14 @@ static void routes(const struct probe_plan *plan, const char **names, bool *plan
         planned[2] = plan->tracepoint && plan->tp_openat2;
         planned[3] = plan->tracepoint && plan->tp_creat;
         planned[4] = plan->tracepoint && plan->tp_open_by_handle_at;
+        planned[5] = plan->tracepoint && plan->tp_execve;
+        planned[6] = plan->tracepoint && plan->tp_execveat;
 }
 
 /* The tracepoint io_uring's submission of a request is seen at, after its prep copied the name. */
 static const char *io_uring_submit_event(const struct probe_plan *plan)
 {
-        return plan->tp_io_uring == 2 ? "io_uring_submit_req" : "io_uring_submit_sqe";
+        return plan->io_uring.submit == 2 ? "io_uring_submit_req" : "io_uring_submit_sqe";
 }
 
 /* The helper's arguments: the -D flags, then each program to load, "type:function". */
@@ -283,9 +297,9 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
         }
         if (p->plan.tp_exec)
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__sched__sched_process_exec");
-        if (p->plan.tp_io_uring) {
-                snprintf(progs[np++], 64, "tracepoint:tracepoint__io_uring__%s", io_uring_submit_event(&p->plan));
-                snprintf(progs[np++], 64, "tracepoint:tracepoint__io_uring__io_uring_complete");
+        if (p->plan.io_uring.submit) {
+                snprintf(progs[np++], 64, "tracepoint:io_uring_submitted");
+                snprintf(progs[np++], 64, "tracepoint:io_uring_completed");
         }
         for (int i = 0; i < np; i++)
                 argv[n++] = progs[i];
@@ -430,7 +444,7 @@ int probe_compile(const struct probe_params *params, struct probe **ret, char *w
         /* libbpf's own warnings would be a second, less precise line: our errors say it all */
         libbpf_set_print(NULL);
         p->plan = params->plan;
-        p->plan.tp_io_uring = io_uring_route(params);
+        p->plan.io_uring.submit = io_uring_route(params);
         n = build_cflags(params, p->cflags);
         if (n < 0) {
                 snprintf(why, why_size, "allocating the compiler flags");
@@ -728,7 +742,8 @@ static int read_file(const char *path, char *buf, size_t size)
         return r;
 }
 
-static int attach_tracepoint(struct probe *p, const char *category, const char *name)
+/* func: the program's function; NULL for libbcc's tracepoint__CATEGORY__NAME (TRACEPOINT_PROBE) */
+static int attach_tracepoint(struct probe *p, const char *category, const char *name, const char *func_name)
 {
         char path[256], buf[32], func[96], point[64];
         struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .sample_period = 1 };
@@ -742,7 +757,10 @@ static int attach_tracepoint(struct probe *p, const char *category, const char *
                 return r;
         }
         attr.config = strtoull(buf, NULL, 10);
-        snprintf(func, sizeof(func), "tracepoint__%s__%s", category, name);
+        if (func_name)
+                snprintf(func, sizeof(func), "%s", func_name);
+        else
+                snprintf(func, sizeof(func), "tracepoint__%s__%s", category, name);
         return attach_event(p, &attr, func, point);
 }
 
@@ -795,9 +813,9 @@ static int attach_tracepoints(struct probe *p)
                         continue;
                 snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", names[i]);
                 snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", names[i]);
-                r = attach_tracepoint(p, "syscalls", exit_name);
+                r = attach_tracepoint(p, "syscalls", exit_name, NULL);
                 if (r == 0)
-                        r = attach_tracepoint(p, "syscalls", enter_name);
+                        r = attach_tracepoint(p, "syscalls", enter_name, NULL);
                 if (r == 0)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, "%ssyscalls:sys_*_%s",
                                                 len ? " " : "", names[i]);
@@ -877,16 +895,16 @@ static int attach_kernel_routes(struct probe *p)
         size_t len = strlen(p->points);
         int r = 0;
 
-        if (p->plan.tp_io_uring) {
-                r = attach_tracepoint(p, "io_uring", "io_uring_complete");
+        if (p->plan.io_uring.submit) {
+                r = attach_tracepoint(p, "io_uring", "io_uring_complete", "io_uring_completed");
                 if (r == 0)
-                        r = attach_tracepoint(p, "io_uring", io_uring_submit_event(&p->plan));
+                        r = attach_tracepoint(p, "io_uring", io_uring_submit_event(&p->plan), "io_uring_submitted");
                 if (r == 0)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
                                                 " io_uring:%s,io_uring_complete", io_uring_submit_event(&p->plan));
         }
         if (r == 0 && p->plan.tp_exec) {
-                r = attach_tracepoint(p, "sched", "sched_process_exec");
+                r = attach_tracepoint(p, "sched", "sched_process_exec", NULL);
                 if (r == 0)
                         snprintf(p->points + len, sizeof(p->points) - len, " sched:sched_process_exec");
         }

@@ -36,6 +36,8 @@ static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *p
         plan->tp_openat2 = f->tp_openat2;
         plan->tp_creat = f->tp_creat;
         plan->tp_open_by_handle_at = f->tp_open_by_handle_at;
+        plan->tp_execve = f->tp_execve;
+        plan->tp_execveat = f->tp_execveat;
         return 0;
 }
 
@@ -45,7 +47,7 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 
         *plan = (struct probe_plan){ .task_stash = f->task_storage,
                                      .tp_exec = f->tp_exec,
-                                     .tp_io_uring = f->tp_io_uring };
+                                     .io_uring = f->io_uring };
         switch (mode) {
         case PROBE_MODE_KPROBE:
                 return plan_kprobe(f, plan);

@@ -16,6 +16,22 @@ enum probe_buffer { PROBE_BUFFER_AUTO, PROBE_BUFFER_RING, PROBE_BUFFER_PERF };
 /* "auto", "ring", "perf", indexed by the enum; NULL-terminated. */
 extern const char *const probe_buffer_names[];
 
+/*
+ * io_uring's tracepoints that carry the request (the key from submission to
+ * completion, 5.11+), and where their records hold the fields the kernel side
+ * reads, from their format files: the records differ between kernels (the
+ * submission's tracepoint was renamed in 5.19, its flags went from 32 to 64
+ * bits), and one reading at these offsets serves them all.
+ */
+struct io_uring_tracepoints {
+        int submit;        /* 2 io_uring_submit_req (5.19+), 1 io_uring_submit_sqe, 0 none */
+        int submit_req;    /* offsets in the submission's record: req, */
+        int submit_opcode; /* opcode (u8), */
+        int submit_flags;  /* flags (its low 32 bits) */
+        int complete_req;  /* in io_uring_complete's: req, */
+        int complete_res;  /* res (int) */
+};
+
 /* What the running kernel offers; filled by kernel_env_detect(). */
 struct kernel_features {
         bool kprobes;                        /* the kprobe PMU or kprobe_events exists */
@@ -24,9 +40,9 @@ struct kernel_features {
         bool sym_by_handle;                  /* __x64_sys_open_by_handle_at is (x86-64 4.17+) */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
         bool tp_creat, tp_open_by_handle_at;
-        bool tp_exec;      /* sched:sched_process_exec */
-        int tp_io_uring;   /* io_uring's submit and complete tracepoints with the request: 2 io_uring_submit_req
-                            * (5.19+), 1 io_uring_submit_sqe (5.11-5.18), 0 none */
+        bool tp_execve, tp_execveat; /* syscalls:sys_{enter,exit}_execve{,at}: failed execs */
+        bool tp_exec;                /* sched:sched_process_exec */
+        struct io_uring_tracepoints io_uring;
         bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
         bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
 };
@@ -43,12 +59,13 @@ struct probe_plan {
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
         bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
+        bool tp_execve, tp_execveat;                   /* with tracepoint: failed execs */
         /* In both modes: routes to an open no system call's probe sees; not syscall tracepoints,
          * so they cost nothing to the rest of the machine's system calls. */
-        bool tp_exec;             /* the program file exec opened (sched:sched_process_exec) */
-        int tp_io_uring;          /* as in kernel_features; used only with the io_uring offsets from BTF */
-        enum probe_buffer buffer; /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
-        bool task_stash;          /* opens in flight in task-local storage, not in a shared table */
+        bool tp_exec;                         /* the program file exec opened (sched:sched_process_exec) */
+        struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
+        enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
+        bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */
 };
 
 /*

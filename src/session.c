@@ -39,7 +39,7 @@ struct session {
         bool mounted_tracefs;
         bool writer_stuck;
         double compile_s;
-        char last_status[512];
+        char last_status[1024];
         char journal_note[512];
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];

@@ -203,8 +203,9 @@ def kprobe_links(text):
 
 
 def tracepoint_syscalls():
-    """The open system calls this kernel has syscalls: tracepoints for (arm64 has no open nor creat)."""
-    return [s for s in ("open", "openat", "openat2", "creat", "open_by_handle_at")
+    """The system calls this kernel has syscalls: tracepoints for that tracepoint mode attaches
+    (arm64 has no open nor creat): the open calls, and exec's, for its failures."""
+    return [s for s in ("open", "openat", "openat2", "creat", "open_by_handle_at", "execve", "execveat")
             if os.path.exists(f"/sys/kernel/tracing/events/syscalls/sys_enter_{s}")]
 
 

@@ -168,7 +168,7 @@ class RoutesTest(DaemonTestCase):
         [script] = [r for r in records if r.get("script")]
         self.assertEqual(len(ran), 1, records)
         self.assertEqual(script["result"], 0, records)
-        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        got = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec") if field(e, "OPEN_ERRNO") is None]
         self.assertEqual(len(got), 2, [field(e, "MESSAGE") for e in got])
         [s] = [e for e in got if field(e, "OPEN_PID") == str(script["pid"])]
         # the script's process runs /bin/sh: no walk of the file it runs can name the script
@@ -183,6 +183,16 @@ class RoutesTest(DaemonTestCase):
         if "absolute paths on" in d.stderr():
             self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
                              os.path.realpath(bytes.fromhex(ran[0]["file_hex"])))
+        # a failed exec: through its syscall tracepoints, which only tracepoint mode attaches
+        [failed] = [r for r in records if r["syscall"] == "exec" and r["result"] < 0]
+        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
+        if detected_mode(d.stderr()) == "kprobe":
+            self.assertEqual(got, [], "kprobe mode does not see a failed exec (README)")
+        else:
+            [f] = got
+            self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
+            self.assertEqual(field(f, "OPEN_PID"), str(failed["pid"]))
+            self.assertIn(" failed to exec ", field(f, "MESSAGE"))
         self.assertEqual(d.stop(), 0)
 
 
