@@ -62,7 +62,7 @@ struct probe {
         struct link links[MAX_LINKS];
         int nlinks;
         enum probe_mode mode;
-        char points[384];
+        char points[512];
         char buffer_desc[64];
         /* Read with libbpf's ring_buffer or perf_buffer: they do the memory ordering of the
          * mmap'd rings, which is easy to get subtly wrong, in a few kB of code, and each
@@ -888,27 +888,36 @@ static int attach_kprobes(struct probe *p)
 /*
  * In both modes, the routes to an open that no system call's probe sees:
  * the program file exec opened, and io_uring's opens. Completions first, so
- * that no submission is kept without its completion being seen.
+ * that no submission is kept without its completion being seen. One that
+ * cannot be attached does not stop the rest: the attach points (the startup
+ * line, STATUS=) say it is missing, and why.
  */
-static int attach_kernel_routes(struct probe *p)
+static void attach_kernel_routes(struct probe *p)
 {
         size_t len = strlen(p->points);
-        int r = 0;
+        int r;
 
         if (p->plan.io_uring.submit) {
+                const char *submit = io_uring_submit_event(&p->plan);
+
                 r = attach_tracepoint(p, "io_uring", "io_uring_complete", "io_uring_completed");
                 if (r == 0)
-                        r = attach_tracepoint(p, "io_uring", io_uring_submit_event(&p->plan), "io_uring_submitted");
+                        r = attach_tracepoint(p, "io_uring", submit, "io_uring_submitted");
                 if (r == 0)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
-                                                " io_uring:%s,io_uring_complete", io_uring_submit_event(&p->plan));
+                                                " io_uring:%s,io_uring_complete", submit);
+                else
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
+                                                " (io_uring's opens are not recorded: %s)", p->error);
         }
-        if (r == 0 && p->plan.tp_exec) {
+        if (p->plan.tp_exec && len < sizeof(p->points)) {
                 r = attach_tracepoint(p, "sched", "sched_process_exec", NULL);
                 if (r == 0)
                         snprintf(p->points + len, sizeof(p->points) - len, " sched:sched_process_exec");
+                else
+                        snprintf(p->points + len, sizeof(p->points) - len,
+                                 " (exec's program files are not recorded: %s)", p->error);
         }
-        return r;
 }
 
 /* The attached events hold their programs: our fds of them only keep unused ones loaded. */
@@ -945,11 +954,7 @@ int probe_attach(struct probe *p)
         }
         return r;
 done:
-        r = attach_kernel_routes(p);
-        if (r < 0) {
-                probe_detach(p);
-                return r;
-        }
+        attach_kernel_routes(p);
         close_programs(p);
         return 0;
 }
