@@ -342,11 +342,12 @@ static __always_inline void who_current(struct who *w)
  * The filters that need only the opener and the flags: 0 to go on (with
  * OPEN_EVENT_UNIT_UNDECIDED in s->event_flags where user space decides the
  * unit), -1 when filtered out (counted). The write-only filter waits for
- * flags that are not known yet (s->how).
+ * flags that are not known yet (s->how). who: the opener, where it is not
+ * the current task (NULL: it is).
  */
 static __always_inline int filter_opener(struct filter_settings *cfg, struct stash *s, const struct who *who)
 {
-        __u32 pid = bpf_get_current_pid_tgid() >> 32;
+        __u32 pid = who ? who->pid : bpf_get_current_pid_tgid() >> 32;
 
         if (pid == cfg->self_pid)
                 return -1; /* not counted: the daemon's own opens are not traced at all */
@@ -354,7 +355,7 @@ static __always_inline int filter_opener(struct filter_settings *cfg, struct sta
             !allowed(cfg->active & FILTER_PIDS, filter_pids.lookup(&pid)))
                 goto filtered;
         if (cfg->active & (FILTER_UIDS | FILTER_EXCLUDE_UIDS)) {
-                __u32 uid = (__u32)bpf_get_current_uid_gid();
+                __u32 uid = who ? who->uid : (__u32)bpf_get_current_uid_gid();
 
                 if (!allowed(cfg->active & FILTER_UIDS, filter_uids.lookup(&uid)))
                         goto filtered;
@@ -373,7 +374,7 @@ static __always_inline int filter_opener(struct filter_settings *cfg, struct sta
                 goto filtered;
         if (cfg->active & (FILTER_UNITS | FILTER_EXCLUDE_UNITS)) {
                 /* a cgroup user space has seen is decided here; a new one, by user space (see opensnoop.h) */
-                __u64 cgroup_id = bpf_get_current_cgroup_id();
+                __u64 cgroup_id = who ? who->cgroup_id : bpf_get_current_cgroup_id();
                 __u8 *verdict = filter_cgroups.lookup(&cgroup_id);
 
                 if (!verdict)
@@ -1139,42 +1140,55 @@ static __always_inline void who_uring(struct who *w)
                                       (char *)read_ptr(task, KOFF_TASK_GROUP_LEADER) + KOFF_TASK_COMM);
 }
 
-static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __u64 req_flags)
+/*
+ * What a request says of its open, from its struct io_open (the request's
+ * first bytes, its cmd data): still there at completion. -1: it is no open.
+ */
+static __always_inline int uring_request(const char *req, __u8 opcode, struct stash *s)
 {
-        __u32 zero = 0, file_slot = 0;
-        struct filter_settings *cfg = settings.lookup(&zero);
-        struct uring_open *u = uring_scratch.lookup(&zero);
-        __u8 syscall = uring_syscall(opcode);
-        __u64 key = (__u64)req;
-        const char *open = req; /* struct io_open is the request's first bytes (its cmd data) */
         struct {
                 __u64 flags, mode, resolve;
         } how = {};
+        __u32 file_slot = 0;
 
-        if (syscall == OPEN_SYSCALL_UNKNOWN || !cfg || !u)
+        s->syscall = uring_syscall(opcode);
+        if (s->syscall == OPEN_SYSCALL_UNKNOWN)
+                return -1;
+        bpf_probe_read_kernel(&how, sizeof(how), req + KOFF_IO_OPEN_HOW);
+        bpf_probe_read_kernel(&s->dirfd, sizeof(s->dirfd), req + KOFF_IO_OPEN_DFD);
+        bpf_probe_read_kernel(&file_slot, sizeof(file_slot), req + KOFF_IO_OPEN_FILE_SLOT);
+        s->flags = how.flags;
+        s->mode = (__u32)how.mode;
+        if (file_slot)
+                s->event_flags |= OPEN_EVENT_NO_FD;
+        return 0;
+}
+
+/* Keeps the request's open, with the kernel's copy of its name; the filters decide once, when it is recorded. */
+static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __u64 req_flags)
+{
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct uring_open *u = uring_scratch.lookup(&zero);
+        __u64 key = (__u64)req;
+
+        if (!cfg || !u)
                 return 0;
         __builtin_memset(&u->s, 0, sizeof(u->s));
-        bpf_probe_read_kernel(&how, sizeof(how), open + KOFF_IO_OPEN_HOW);
-        bpf_probe_read_kernel(&u->s.dirfd, sizeof(u->s.dirfd), open + KOFF_IO_OPEN_DFD);
-        bpf_probe_read_kernel(&file_slot, sizeof(file_slot), open + KOFF_IO_OPEN_FILE_SLOT);
-        u->s.flags = how.flags;
-        u->s.mode = (__u32)how.mode;
-        u->s.syscall = syscall;
-        if (file_slot)
-                u->s.event_flags = OPEN_EVENT_NO_FD;
-        who_uring(&u->who);
-        if (filter_opener(cfg, &u->s, &u->who) != 0)
+        if (uring_request(req, opcode, &u->s) != 0)
                 return 0;
+        who_uring(&u->who);
         if (bpf_probe_read_kernel_str(u->path, sizeof(u->path),
-                                      read_ptr(read_ptr(open, KOFF_IO_OPEN_FILENAME), KOFF_FILENAME_NAME)) < 0)
+                                      read_ptr(read_ptr(req, KOFF_IO_OPEN_FILENAME), KOFF_FILENAME_NAME)) < 0)
                 u->path[0] = '\0';
         u->s.path = u->path;
         u->s.path_in_kernel = 1;
         if (req_flags & REQ_F_CQE_SKIP) {
                 /* no completion comes for a success: record it now */
-                u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
-                emit(ctx, &u->s, 0, &u->who, 0);
                 uring_opens.delete(&key);
+                u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
+                if (filter_opener(cfg, &u->s, &u->who) == 0)
+                        emit(ctx, &u->s, 0, &u->who, 0);
                 return 0;
         }
         uring_opens.update(&key, u);
@@ -1185,32 +1199,29 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
 {
         __u64 key = (__u64)req;
         struct uring_open *u = uring_opens.lookup(&key);
-        __u32 zero = 0, file_slot = 0;
-        struct filter_settings *cfg;
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
         struct stash s = {};
         struct who who;
         __u8 opcode = 0;
 
+        if (!cfg)
+                return 0;
         if (u) {
                 u->s.path = u->path; /* the map value's own copy, wherever it was made */
-                emit(ctx, &u->s, result, &u->who, 0);
+                if (filter_opener(cfg, &u->s, &u->who) == 0)
+                        emit(ctx, &u->s, result, &u->who, 0);
                 uring_opens.delete(&key);
                 return 0;
         }
-        /* not seen at submission: is it an open at all? */
+        /* not seen at submission: is it an open at all? Its name is gone by now, not the rest */
         bpf_probe_read_kernel(&opcode, sizeof(opcode), (const char *)req + KOFF_IO_KIOCB_OPCODE);
-        s.syscall = uring_syscall(opcode);
-        cfg = settings.lookup(&zero);
-        if (s.syscall == OPEN_SYSCALL_UNKNOWN || !cfg)
+        if (uring_request(req, opcode, &s) != 0)
                 return 0;
-        bpf_probe_read_kernel(&file_slot, sizeof(file_slot), (const char *)req + KOFF_IO_OPEN_FILE_SLOT);
-        s.dirfd = AT_FDCWD;
-        s.event_flags = OPEN_EVENT_PATH_UNSEEN | (file_slot ? OPEN_EVENT_NO_FD : 0);
-        s.how = req; /* flags unknown: the write-only filter lets it through */
+        s.event_flags |= OPEN_EVENT_PATH_UNSEEN;
         who_uring(&who);
         if (filter_opener(cfg, &s, &who) != 0)
                 return 0;
-        s.how = NULL;
         return emit(ctx, &s, result, &who, 0);
 }
 

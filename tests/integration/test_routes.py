@@ -7,6 +7,7 @@ opens. The truth is what the opener did."""
 
 import json
 import os
+import signal
 import subprocess
 import unittest
 
@@ -118,6 +119,22 @@ class RoutesTest(DaemonTestCase):
                 self.assertEqual(field(e, "OPEN_DIRFD"), str(r["dirfd"]))
                 self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
                                  os.path.join(os.path.realpath(self.workdir).encode(), path) if absolute else None)
+
+        # the filters decide on io_uring's opens once, by what the request says: with
+        # Access=write only the O_WRONLY|O_CREAT one is recorded
+        before = len(journal(f"OPEN_COMM={comm}"))
+        d.write_config(f"[Filter]\nCommands={comm}\nAccess=write\n")
+        seen = d.message_count()
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", 30, after=seen), "READY=1 after the reload")
+        _, again = run_opener(comm, self.workdir, "uring")
+        self.sentinel(comm, "create")
+        got = [e for e in journal(f"OPEN_COMM={comm}")[before:] if field(e, "OPEN_SYSCALL").startswith("io_uring")]
+        writes = [r for r in again if r["flags"] & (os.O_WRONLY | os.O_RDWR)]
+        self.assertEqual(len(writes), 1, again)
+        self.assertEqual([(field(e, "OPEN_SYSCALL"), field_bytes(e, "OPEN_PATH")) for e in got],
+                         [(r["syscall"], bytes.fromhex(r["path_hex"])) for r in writes],
+                         [field(e, "MESSAGE") for e in got])
         self.assertEqual(d.stop(), 0)
 
     def test_io_uring_open_submitted_before_the_daemon_started(self):
