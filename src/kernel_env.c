@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,50 @@ static void io_uring_tracepoints(struct io_uring_tracepoints *t)
         }
         if (t->complete_req < 0 || t->complete_res < 0)
                 t->submit = 0;
+}
+
+/*
+ * Whether the kprobe PMU takes a kprobe and a kretprobe on symbol: made and
+ * closed at once, with no program. Where it does, Mode=auto compiles the
+ * kprobe programs alone: loading the tracepoint fallback too cost every
+ * start the verifier's time for a dozen programs never attached (most of a
+ * minute under emulation).
+ */
+static bool kprobe_pmu_takes(const char *symbol)
+{
+        const char *pmu = "/sys/bus/event_source/devices/kprobe";
+        char path[128], buf[64];
+        unsigned type = 0, bit = 64;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/type", pmu);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%u", &type) != 1)
+                type = 0;
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
+        f = fopen(path, "re");
+        if (f) {
+                if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "config:%u", &bit) != 1)
+                        bit = 64;
+                fclose(f);
+        }
+        if (!type || bit > 63)
+                return false;
+        for (int ret = 0; ret <= 1; ret++) {
+                struct perf_event_attr attr = { .type = type, .size = sizeof(attr), .sample_period = 1 };
+                int fd;
+
+                attr.config = ret ? 1ull << bit : 0;
+                attr.config1 = (uint64_t)(uintptr_t)symbol;
+                fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+                if (fd < 0)
+                        return false;
+                close(fd);
+        }
+        return true;
 }
 
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
@@ -221,6 +266,10 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
                 return r;
         }
         r = probe_plan_choose(mode, &features, plan);
+        /* auto: the tracepoints are the fallback only where the kprobes cannot be made */
+        if (r == 0 && mode == PROBE_MODE_AUTO && plan->kprobe && plan->tracepoint &&
+            kprobe_pmu_takes(plan->kprobe_symbol))
+                plan->tracepoint = false;
         if (r == -EOPNOTSUPP)
                 snprintf(why, why_size,
                          "Mode=kprobe: this kernel has no kprobes (CONFIG_KPROBES); use "
