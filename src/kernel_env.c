@@ -92,6 +92,40 @@ static void io_uring_tracepoints(struct io_uring_tracepoints *t)
                 t->submit = 0;
 }
 
+int kernel_env_kprobe_attr(const char *symbol, bool retprobe, struct perf_event_attr *attr)
+{
+        const char *pmu = "/sys/bus/event_source/devices/kprobe";
+        char path[128], buf[64];
+        unsigned type = 0, bit = 64;
+        FILE *f;
+
+        *attr = (struct perf_event_attr){ .size = sizeof(*attr), .sample_period = 1 };
+        snprintf(path, sizeof(path), "%s/type", pmu);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%u", &type) != 1)
+                type = 0;
+        fclose(f);
+        if (!type)
+                return -EINVAL;
+        attr->type = type;
+        if (retprobe) {
+                snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
+                f = fopen(path, "re");
+                if (!f)
+                        return -errno;
+                if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "config:%u", &bit) != 1)
+                        bit = 64;
+                fclose(f);
+                if (bit > 63)
+                        return -EINVAL;
+                attr->config = 1ull << bit;
+        }
+        attr->config1 = (uint64_t)(uintptr_t)symbol; /* kprobe_func; config2, probe_offset, 0 */
+        return 0;
+}
+
 /*
  * Whether the kprobe PMU takes a kprobe and a kretprobe on symbol: made and
  * closed at once, with no program. Where it does, Mode=auto compiles the
@@ -101,33 +135,12 @@ static void io_uring_tracepoints(struct io_uring_tracepoints *t)
  */
 static bool kprobe_pmu_takes(const char *symbol)
 {
-        const char *pmu = "/sys/bus/event_source/devices/kprobe";
-        char path[128], buf[64];
-        unsigned type = 0, bit = 64;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/type", pmu);
-        f = fopen(path, "re");
-        if (!f)
-                return false;
-        if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%u", &type) != 1)
-                type = 0;
-        fclose(f);
-        snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
-        f = fopen(path, "re");
-        if (f) {
-                if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "config:%u", &bit) != 1)
-                        bit = 64;
-                fclose(f);
-        }
-        if (!type || bit > 63)
-                return false;
         for (int ret = 0; ret <= 1; ret++) {
-                struct perf_event_attr attr = { .type = type, .size = sizeof(attr), .sample_period = 1 };
+                struct perf_event_attr attr;
                 int fd;
 
-                attr.config = ret ? 1ull << bit : 0;
-                attr.config1 = (uint64_t)(uintptr_t)symbol;
+                if (kernel_env_kprobe_attr(symbol, ret, &attr) < 0)
+                        return false;
                 fd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
                 if (fd < 0)
                         return false;

@@ -7,6 +7,8 @@
 
 #include "probe_plan.h"
 
+struct perf_event_attr;
+
 #define TRACEFS_DIR "/sys/kernel/tracing"
 
 /*
@@ -19,6 +21,14 @@ int kernel_env_ensure_tracefs(bool *mounted);
 
 /* Reads /proc/kallsyms and tracefs, and creates (and closes) a one-page ring buffer map. */
 int kernel_env_detect(struct kernel_features *f);
+
+/*
+ * The perf_event_attr of a kprobe (or kretprobe) on symbol through the
+ * kernel's kprobe PMU (4.17+), which names the symbol itself: closing the
+ * event removes the probe. symbol must outlive the attr's use. Returns 0, or
+ * -errno when the PMU or its retprobe format is missing or unreadable.
+ */
+int kernel_env_kprobe_attr(const char *symbol, bool retprobe, struct perf_event_attr *attr);
 
 /*
  * Finds kernel headers where libbcc looks for them: kernel_source if set,

@@ -770,33 +770,21 @@ static int attach_tracepoint(struct probe *p, const char *category, const char *
  */
 static int attach_kprobe(struct probe *p, const char *func, const char *symbol, bool retprobe)
 {
-        const char *pmu = "/sys/bus/event_source/devices/kprobe";
-        struct perf_event_attr attr = { .size = sizeof(attr), .sample_period = 1 };
-        char path[128], buf[64], point[64];
-        unsigned bit;
+        struct perf_event_attr attr;
+        char point[64];
         int r;
 
         snprintf(point, sizeof(point), "%s %s", retprobe ? "kretprobe" : "kprobe", symbol);
-        snprintf(path, sizeof(path), "%s/type", pmu);
-        r = read_file(path, buf, sizeof(buf));
+        r = kernel_env_kprobe_attr(symbol, retprobe, &attr);
         if (r < 0) {
-                set_error(p, "attaching %s: this kernel has no kprobe PMU (%s: %s)", point, path, strerror(-r));
+                set_error(p,
+                          "attaching %s: this kernel's kprobe PMU (/sys/bus/event_source/devices/kprobe) is "
+                          "missing or unreadable: %s",
+                          point, strerror(-r));
                 return r;
         }
-        attr.type = (uint32_t)strtoul(buf, NULL, 10);
-        if (retprobe) {
-                snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
-                if (read_file(path, buf, sizeof(buf)) < 0 || sscanf(buf, "config:%u", &bit) != 1 || bit > 63) {
-                        set_error(p, "attaching %s: reading %s", point, path);
-                        return -ENOENT;
-                }
-                attr.config |= 1ull << bit;
-        }
-        attr.config1 = (uint64_t)(uintptr_t)symbol; /* kprobe_func */
-        attr.config2 = 0;                           /* probe_offset */
         return attach_event(p, &attr, func, point);
 }
-
 /* Tracepoint mode: the enter and exit tracepoints of every planned route. */
 static int attach_tracepoints(struct probe *p)
 {
