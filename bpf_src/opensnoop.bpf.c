@@ -689,6 +689,9 @@ static __always_inline void add_abs_path(struct open_event *e, const struct stas
                 e->event_flags |= OPEN_EVENT_ABS_TOO_LONG;
                 return;
         }
+        /* clang 19 (Debian 13's libbcc) drops the masks below, which the check above makes no-ops to
+         * it, and 6.12's verifier then sees an offset and a size of up to 64 KiB: keep them */
+        asm volatile("" : "+r"(start), "+r"(abs_len));
         bpf_probe_read_kernel(&e->path[start & (OPEN_PATH_MAX - 1)], abs_len & (OPEN_PATH_MAX - 1),
                               &w->buf[pos & (OPEN_PATH_MAX - 1)]);
         e->path[(start + abs_len) & (OPEN_PATH_MAX * 2 - 1)] = '\0';

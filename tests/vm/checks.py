@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""Runs inside the VM (Debian 12, Debian's kernel, systemd as PID 1) as a test
-unit: drives the installed opensnoopd service with systemctl and reads what it
-recorded with journalctl; then runs the integration suite itself
-(tests/integration: test_daemon, test_reliability, test_edges) against the build's
-opensnoopd, where Mode=auto must pick kprobes. Writes OUT/result.json: every
-check and its detail, and each suite's log."""
+"""Runs inside the VM (Debian 12 or 13, Debian's kernel, systemd as PID 1) as a
+test unit: drives the installed opensnoopd service with systemctl and reads
+what it recorded with journalctl. IN/scope says how much: "smoke" (the
+install, every field in kprobe mode, a unit's name, a burst counted exactly,
+purge: one compile), "full" (every check, then the integration suites
+themselves against the build's opensnoopd, where Mode=auto must pick kprobes),
+or "suites NAME..." (only those suites). Writes OUT/result.json: every check
+and its detail, each step's seconds, and each suite's log."""
 
 import json
 import os
@@ -112,17 +114,19 @@ def check_fields(mode, comm):
     return header, records
 
 
-def main():
-    kernel = os.uname().release
-    say(f"checks on {kernel}, kprobes enabled: {open('/sys/kernel/debug/kprobes/enabled').read().strip() if os.path.exists('/sys/kernel/debug/kprobes/enabled') else 'n/a'}")
-    subprocess.run(["install", "-m", "755", os.path.join(IN, "opener"), harness.OPENER], check=True)
-    only = os.path.join(IN, "only-suites")
-    if os.path.exists(only):  # a developer's rerun of some suites (OPENSNOOPD_VM_ONLY_SUITES), not CI's
-        with open(only) as f:
-            suites = run_integration_suites(f.read().split())
-        return {"kernel": kernel, "exposure": None, "suites": suites, "checks": checks}
+def versions():
+    """What the guest runs: its kernel, systemd and libbcc, for the verdict line."""
+    systemd = run("systemctl", "--version").stdout.split()[1:2]
+    bcc = run("dpkg-query", "-W", "-f=${Version}", "libbpfcc").stdout.strip()
+    return {"kernel": os.uname().release, "systemd": systemd[0] if systemd else None, "libbpfcc": bcc or None}
 
-    # 1. the package, installed with apt as a user would: its postinst enables and starts the unit
+
+class Stop(Exception):
+    """A step whose failure leaves nothing for the next ones to check."""
+
+
+def install():
+    # the package, installed with apt as a user would: its postinst enables and starts the unit
     t0 = time.monotonic()
     for c in purge_checks.installed(DEB):
         check("package: " + c["name"], c["ok"], c["detail"])
@@ -130,14 +134,17 @@ def main():
     if not check("apt install ./opensnoopd.deb starts the service (systemctl returns once READY=1 is sent)",
                  show("ActiveState") == "active", f"{started:.1f} s"):
         say(run("journalctl", "--no-pager", "-u", "opensnoopd", "-n", "40").stdout)
-        return {"kernel": kernel, "exposure": None, "checks": checks}
+        say(unit_log()[-6000:])  # its own lines are in its namespace
+        raise Stop()
     check("active (running), Type=notify", (show("ActiveState"), show("SubState"), show("Type")) ==
           ("active", "running", "notify"), f"{show('ActiveState')}/{show('SubState')}/{show('Type')}")
     status = run("systemctl", "status", "--no-pager", "opensnoopd").stdout
     check("systemctl status shows STATUS= with mode kprobe on do_sys_openat2",
           re.search(r"Status: \"Tracing with kprobe \(do_sys_openat2[^)]*\): \d+ written", status), status[:600])
 
-    # 2. kprobe mode: every field, and the README's queries
+
+def kprobe_fields():
+    # kprobe mode: every field, and the README's queries
     header, records = check_fields("kprobe", "vmkprobe")
     created = [r for r in records if bytes.fromhex(r["path_hex"]).endswith(b"/created")][0]
     path = bytes.fromhex(created["path_hex"]).decode()
@@ -154,10 +161,11 @@ def main():
             "OPEN_COMM=vmkprobe").stdout
     check("journalctl -x shows the catalog text", "vmkprobe[%d] opened a file" % header["pid"] in x
           and "Defined-By: opensnoopd" in x, x[:400])
-
     check("the record is in the namespace, not in the system journal",
           not harness.journal("OPEN_COMM=vmkprobe", namespace=None) and journal("OPEN_COMM=vmkprobe"))
 
+
+def transient_unit():
     # who made the open: a transient unit, by systemd's own name for it
     unit = f"probe-{os.getpid()}.service"
     r = run("systemd-run", "--wait", "--quiet", f"--unit={unit}", "cat", "/etc/hostname")
@@ -168,6 +176,8 @@ def main():
           harness.field(entries[0], "OPEN_COMM") == "cat",
           [{k: harness.field(e, k) for k in ("OPEN_COMM", "OPEN_CGROUP", "OPEN_UNIT")} for e in entries])
 
+
+def units_filter():
     # Units=: only the units named, decided under real systemd, for units that start after the reload;
     # and a relative open's OPEN_ABS_PATH, built in kprobe mode
     inside, outside = f"probe-in-{os.getpid()}.service", f"probe-out-{os.getpid()}.service"
@@ -184,6 +194,8 @@ def main():
     set_config("")
     run("systemctl", "reload", "opensnoopd")
 
+
+def namespace_socket():
     # only root can write into the namespace; anyone can write into the system journal
     probe = ("import socket, sys\n"
              "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
@@ -198,6 +210,8 @@ def main():
           ns.stdout.strip() == "refused" and sysj.stdout.strip() == "sent",
           f"namespace: {ns.stdout.strip() or ns.stderr[-200:]}, system journal: {sysj.stdout.strip()}")
 
+
+def size_cap():
     # the namespace's own size cap holds, whatever opensnoopd writes
     # an operator's drop-in, sorting after the package's 50-opensnoopd.conf
     override = f"/etc/systemd/journald@{NAMESPACE}.conf.d/90-vmtest.conf"
@@ -219,7 +233,9 @@ def main():
     os.unlink(override)
     run("systemctl", "restart", f"systemd-journald@{NAMESPACE}.service")
 
-    # 3. tracepoint mode on the same kernel
+
+def tracepoint_mode():
+    # tracepoint mode on the same kernel
     set_config("[Probe]\nMode=tracepoint\n")
     r = run("systemctl", "restart", "opensnoopd")
     check("Mode=tracepoint: restart, STATUS= names the tracepoints",
@@ -227,10 +243,13 @@ def main():
           show("StatusText"))
     check_fields("tracepoint", "vmtracepoint")
 
-    # 4. reload: a new filter applies at once; a broken file changes nothing
-    def unit_log():  # the service's own log lines go to its namespace too
-        return run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u", "opensnoopd").stdout
 
+def unit_log():  # the service's own log lines go to its namespace too
+    return run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u", "opensnoopd").stdout
+
+
+def reloads():
+    # reload: a new filter applies at once; a broken file changes nothing
     set_config("[Probe]\nMode=tracepoint\n[Filter]\nCommands=vmkeep\n")
     r = run("systemctl", "reload", "opensnoopd")
     reloaded = "configuration reloaded from /etc/opensnoopd/opensnoopd.conf: Commands="
@@ -253,52 +272,70 @@ def main():
           len(journal(UNIT, "OPEN_COMM=vmkeep")) == 2 * len(keep) + 2,
           show("ActiveState"))
 
-    # 5. a burst far above journald's default rate limit (10,000 entries in 30 s), one entry an open, and
-    #    a 30-second flood with the default folding: every open written or counted in a loss report; the
-    #    system journal's own entries stay
+
+def accounted(comm, pid):
+    """(opens written by comm, opens the daemon pid reported lost, undelivered or suppressed)."""
+    written = opens_in(journal(UNIT, f"OPEN_COMM={comm}"))
+    lost = 0
+    for e in journal(f"MESSAGE_ID={harness.LOSS_MESSAGE_ID}", f"_PID={pid}"):
+        lost += sum(int(harness.field(e, k) or 0) for k in ("OPEN_LOST", "OPEN_UNDELIVERED", "OPEN_SUPPRESSED"))
+    return written, lost
+
+
+def load(comm, n, config, how, restart=True):
+    """Opens made by comm under config (a burst of n, or two processes for 30 s): each written or
+    counted in a loss report, exactly. The config is applied by a restart, or by a reload."""
+    set_config(config)
+    run("systemctl", "restart" if restart else "reload", "opensnoopd")
+    pid = show("MainPID")
+    t0 = time.monotonic()
+    if how == "burst":
+        made = harness.opens_reported(run(harness.OPENER, comm, workdir(), how, str(n), timeout=600).stdout)
+    else:
+        procs = [subprocess.Popen([harness.OPENER, comm, workdir(), how, "30"], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        made = sum(harness.opens_reported(p.communicate(timeout=300)[0]) for p in procs)
+    took = time.monotonic() - t0
+    # under emulation journald takes minutes to catch up: wait until the daemon accounts for every
+    # open (STATUS=), then until the journal and the loss reports hold it all
+    wait_until(lambda: sum(harness.parse_status(show("StatusText")).get(k, 0)
+                           for k in ("written", "lost", "undelivered")) >= made, 900)
+    written, lost = wait_until(lambda: (lambda w, l: (w, l) if w + l >= made else None)(*accounted(comm, pid)),
+                               300) or accounted(comm, pid)
+    check(f"installed service, {how} of {made} opens in {took:.1f} s ({config.splitlines()[-1]}): "
+          f"written + reported lost/undelivered == generated, exactly",
+          written + lost == made and (n is None or made == n),
+          f"written {written}, reported lost/undelivered/suppressed {lost}, generated {made}")
+
+
+def smoke_burst():
+    # a burst with folding off, applied by a reload: the smoke's one compile is the install's
+    load("vmburst", 20000, "[Filter]\nCommands=vmburst\n[Output]\nCoalesce=no\n", "burst", restart=False)
+    check("journald never suppressed opensnoopd's entries", not suppressed())
+
+
+def suppressed():
+    return "Suppressed" in (run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u",
+                                f"systemd-journald@{NAMESPACE}").stdout +
+                            run("journalctl", "--no-pager", "-u", "systemd-journald").stdout)
+
+
+def burst_and_flood():
+    # a burst far above journald's default rate limit (10,000 entries in 30 s), one entry an open, and
+    # a 30-second flood with the default folding: every open written or counted in a loss report; the
+    # system journal's own entries stay
     marker = f"opensnoopd-vm-marker-{os.getpid()}"
     run("logger", "-t", "opensnoopd-vm", marker)
-
-    def accounted(comm, pid):
-        written = opens_in(journal(UNIT, f"OPEN_COMM={comm}"))
-        lost = 0
-        for e in journal(f"MESSAGE_ID={harness.LOSS_MESSAGE_ID}", f"_PID={pid}"):
-            lost += sum(int(harness.field(e, k) or 0) for k in ("OPEN_LOST", "OPEN_UNDELIVERED", "OPEN_SUPPRESSED"))
-        return written, lost
-
-    for comm, n, config, how in (
-            ("vmburst", 200000, "[Filter]\nCommands=vmburst\n[Output]\nCoalesce=no\n", "burst"),
-            ("vmflood", None, "[Filter]\nCommands=vmflood\n", "burst-for")):
-        set_config(config)
-        run("systemctl", "restart", "opensnoopd")
-        pid = show("MainPID")
-        t0 = time.monotonic()
-        if how == "burst":
-            made = harness.opens_reported(run(harness.OPENER, comm, workdir(), how, str(n), timeout=600).stdout)
-        else:
-            procs = [subprocess.Popen([harness.OPENER, comm, workdir(), how, "30"], stdout=subprocess.PIPE,
-                                      text=True) for _ in range(2)]
-            made = sum(harness.opens_reported(p.communicate(timeout=300)[0]) for p in procs)
-        took = time.monotonic() - t0
-        # under emulation journald takes minutes to catch up: wait until the daemon accounts for every
-        # open (STATUS=), then until the journal and the loss reports hold it all
-        wait_until(lambda: sum(harness.parse_status(show("StatusText")).get(k, 0)
-                               for k in ("written", "lost", "undelivered")) >= made, 900)
-        written, lost = wait_until(lambda: (lambda w, l: (w, l) if w + l >= made else None)(*accounted(comm, pid)),
-                                   300) or accounted(comm, pid)
-        check(f"installed service, {how} of {made} opens in {took:.1f} s ({config.splitlines()[-1]}): "
-              f"written + reported lost/undelivered == generated, exactly",
-              written + lost == made and (n is None or made == n),
-              f"written {written}, reported lost/undelivered/suppressed {lost}, generated {made}")
-    check("journald never suppressed opensnoopd's entries",
-          "Suppressed" not in run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u",
-                                  f"systemd-journald@{NAMESPACE}").stdout + run("journalctl", "--no-pager", "-u",
-                                                                                 "systemd-journald").stdout)
+    load("vmburst", 200000, "[Filter]\nCommands=vmburst\n[Output]\nCoalesce=no\n", "burst")
+    load("vmflood", None, "[Filter]\nCommands=vmflood\n", "burst-for")
+    check("journald never suppressed opensnoopd's entries", not suppressed())
     check("the system journal keeps its own entries (a marker written before the burst and the flood)",
           bool(harness.journal("SYSLOG_IDENTIFIER=opensnoopd-vm", namespace=None)) and
           not harness.journal("OPEN_COMM=vmburst", namespace=None))
 
-    # 6. stop: exit 0, nothing of ours left in the kernel
+
+def stop():
+    # stop: exit 0, nothing of ours left in the kernel
     set_config("")  # the defaults again: kprobe mode, no filter
     run("systemctl", "restart", "opensnoopd")
     pid = int(show("MainPID"))
@@ -317,7 +354,9 @@ def main():
           f"links while running {len(links)} (kprobes and {routes}), programs left {left}, "
           f"kprobe_events {kprobe_events!r}")
 
-    # 7. SIGKILL: systemd restarts it and it traces again
+
+def kill_restart():
+    # SIGKILL: systemd restarts it and it traces again
     run("systemctl", "start", "opensnoopd")
     old = show("MainPID")
     run("systemctl", "kill", "-s", "KILL", "opensnoopd")
@@ -326,23 +365,61 @@ def main():
     if check("systemctl kill -s KILL: Restart=on-failure brings it back", new, f"old {old} new {new}"):
         check_fields("after restart", "vmrestart")
 
-    # 8. hardening score
+
+def hardening():
     sec = run("systemd-analyze", "security", "--no-pager", "opensnoopd.service").stdout
     m = re.search(r"Overall exposure level for opensnoopd.service: ([0-9.]+) (\w+)", sec)
     exposure = f"{m.group(1)} {m.group(2)}" if m else None
     check(f"systemd-analyze security: exposure at most {EXPOSURE_LIMIT}",
           m and float(m.group(1)) <= EXPOSURE_LIMIT, exposure)
+    return exposure
 
-    # 9. not root
+
+def not_root():
     r = run("runuser", "-u", "tester", "--", "/usr/sbin/opensnoopd")
     check("as a non-root user: one clear line, exit 1", r.returncode == 1 and r.stderr.strip().splitlines() ==
           ["opensnoopd: must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs"], r.stderr)
 
-    # 10. purge: nothing of the package is left
+
+def purge():
+    # nothing of the package is left (purge stops a running service itself)
     for c in purge_checks.purged():
         check("package: " + c["name"], c["ok"], c["detail"])
-    suites = run_integration_suites()  # they trace with the build's daemon, on their own
-    return {"kernel": kernel, "exposure": exposure, "suites": suites, "checks": checks}
+
+
+# The smoke compiles once (the install's start) and changes the configuration by reload only.
+SMOKE = (install, kprobe_fields, transient_unit, smoke_burst, purge)
+FULL = (install, kprobe_fields, transient_unit, units_filter, namespace_socket, size_cap, tracepoint_mode,
+        reloads, burst_and_flood, stop, kill_restart, hardening, not_root, purge)
+
+
+def main():
+    result = versions()
+    say(f"checks on {result['kernel']} (systemd {result['systemd']}, libbpfcc {result['libbpfcc']}), kprobes "
+        f"enabled: {open('/sys/kernel/debug/kprobes/enabled').read().strip() if os.path.exists('/sys/kernel/debug/kprobes/enabled') else 'n/a'}")
+    with open(os.path.join(IN, "scope")) as f:
+        scope, *names = f.read().split()
+    steps = result["steps"] = {"boot": round(time.clock_gettime(time.CLOCK_BOOTTIME))}
+    result["checks"] = checks
+    subprocess.run(["install", "-m", "755", os.path.join(IN, "opener"), harness.OPENER], check=True)
+    if scope == "suites":  # a developer's rerun of some suites, without the service checks
+        result["suites"] = run_integration_suites(names)
+        return result
+    try:
+        for fn in SMOKE if scope == "smoke" else FULL:
+            t0 = time.monotonic()
+            say(f"step {fn.__name__}")
+            value = fn()
+            steps[fn.__name__] = round(time.monotonic() - t0)
+            if fn is hardening:
+                result["exposure"] = value
+    except Stop:
+        return result
+    if scope == "full":
+        t0 = time.monotonic()
+        result["suites"] = run_integration_suites()  # they trace with the build's daemon, on their own
+        steps["suites"] = round(time.monotonic() - t0)
+    return result
 
 
 def run_integration_suites(names=("test_daemon", "test_reliability", "test_edges", "test_routes", "test_truth")):
@@ -394,7 +471,7 @@ if __name__ == "__main__":
         result = main()
     except Exception as e:  # a crash in the checks is a failed check, not a hung VM
         check("the checks ran to the end", False, repr(e))
-        result = {"kernel": os.uname().release, "exposure": None, "checks": checks}
+        result = dict(versions(), checks=checks)
     with open(os.path.join(OUT, "result.json"), "w") as f:
         json.dump(result, f, indent=1)
     sys.exit(0 if all(c["ok"] for c in checks) else 1)
