@@ -120,9 +120,17 @@ class LifecycleTest(DaemonTestCase):
                          len(route_tracepoints(d.stderr())), links)
         self.assertEqual(d.stop(signal.SIGINT), 0)
 
-    def test_duration_stops_by_itself(self):
+    def test_duration_counts_from_ready(self):
+        # the compile before READY=1 takes seconds, and --duration=2 must still trace for 2 s
+        comm = self.unique("duration")
         d = self.start(args=["--duration=2"])
-        self.assertEqual(d.proc.wait(timeout=15), 0)
+        marker = self.marker()
+        run_opener(comm, self.workdir, "paths", marker.encode().hex())
+        self.assertEqual(d.proc.wait(timeout=15), 0, d.stderr())
+        self.assertEqual(len(wait_journal([f"OPEN_PATH={marker}"], 1)), 1, "an open after READY=1 is recorded")
+        # STOPPING=1, not the exit: detaching the probes after it takes a while of its own
+        ran = d.arrival("STOPPING=1") - d.arrival("READY=1")
+        self.assertAlmostEqual(ran, 2.0, delta=0.1, msg=f"STOPPING=1 came {ran:.2f} s after READY=1")
 
 
 class FilterTest(DaemonTestCase):
