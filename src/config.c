@@ -890,6 +890,13 @@ int config_load(const char *path, bool missing_ok, struct config *c, struct conf
         }
         r = config_parse(text, len, path, c, errs);
         free(text);
+        if (r < 0 || !c->kernel_source)
+                return r;
+        /* clang compiles these headers into root's BPF program: trusted as this file is, here, so that
+         * --check-config refuses what a start would */
+        r = trusted_path_check(c->kernel_source, "the kernel headers", why, sizeof(why));
+        if (r < 0)
+                error_at(&p, "KernelSource=%s: %s", c->kernel_source, why);
         return r;
 }
 

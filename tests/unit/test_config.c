@@ -284,6 +284,54 @@ static void test_load_refuses_untrusted_file(void **state)
         config_done(&c);
 }
 
+/* --check-config and a start load the configuration alike: what a start refuses, the check refuses. */
+static void test_load_refuses_untrusted_kernel_source(void **state)
+{
+        char dir[] = "/tmp/opensnoopd-test-XXXXXX", path[64], headers[64], text[128];
+        struct config c;
+        struct config_errors e = { 0 };
+        FILE *f;
+
+        (void)state;
+        if (geteuid() != 0)
+                skip(); /* only root's files are trusted: the configuration itself would be refused */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/opensnoopd.conf", dir);
+        snprintf(headers, sizeof(headers), "%s/headers", dir);
+        snprintf(text, sizeof(text), "[Probe]\nKernelSource=%s\n", headers);
+        assert_non_null(f = fopen(path, "w"));
+        fputs(text, f);
+        fclose(f);
+        assert_int_equal(mkdir(headers, 0755), 0);
+        assert_int_equal(chmod(headers, 0777), 0);
+
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -EPERM);
+        assert_int_equal(e.n, 1);
+        print_message("  got: %s\n", e.msg[0]);
+        assert_non_null(strstr(e.msg[0], "KernelSource="));
+        assert_non_null(strstr(e.msg[0], "with mode 0777"));
+        config_errors_done(&e);
+        config_done(&c);
+
+        config_init(&c);
+        assert_int_equal(chmod(headers, 0755), 0);
+        assert_int_equal(config_load(path, false, &c, &e), 0);
+        assert_string_equal(c.kernel_source, headers);
+        config_done(&c);
+
+        /* a start could not compile from a directory that is not there either */
+        config_init(&c);
+        assert_int_equal(rmdir(headers), 0);
+        assert_int_equal(config_load(path, false, &c, &e), -ENOENT);
+        assert_int_equal(e.n, 1);
+        config_errors_done(&e);
+        config_done(&c);
+
+        unlink(path);
+        rmdir(dir);
+}
+
 static void test_print_round_trip(void **state)
 {
         struct config c, again;
@@ -566,6 +614,7 @@ int main(void)
                 cmocka_unit_test(test_print_round_trip_of_awkward_words),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_load_refuses_untrusted_file),
+                cmocka_unit_test(test_load_refuses_untrusted_kernel_source),
                 cmocka_unit_test(test_print_round_trip),
                 cmocka_unit_test(test_diff),
                 cmocka_unit_test(test_coalesce),
