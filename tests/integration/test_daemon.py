@@ -134,6 +134,20 @@ class LifecycleTest(DaemonTestCase):
 
 
 class FilterTest(DaemonTestCase):
+    def test_path_prefix_of_the_longest_length(self):
+        # the one limit the docs give (FILTER_PREFIX_MAX) is a prefix the kernel side matches whole
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "bpf_src", "opensnoop.h")) as f:
+            longest = int(re.search(r"#define FILTER_PREFIX_MAX\s+(\d+)", f.read()).group(1))
+        comm = self.unique("longprefix")
+        prefix = os.path.join(self.workdir, "p" * (longest - len(self.workdir) - 1))
+        self.assertEqual(len(prefix), longest)
+        d = self.start(f"[Filter]\nCommands={comm}\nPathPrefixes={prefix}\n")
+        outside, inside = prefix[:-1] + "q/x", prefix + "/x"  # outside differs in the last byte only
+        run_opener(comm, self.workdir, "paths", outside.encode().hex(), inside.encode().hex())
+        entries = wait_journal([f"OPEN_COMM={comm}"], 1)
+        self.assertEqual([field(e, "OPEN_PATH") for e in entries], [inside], self.describe())
+        self.assertEqual(d.stop(), 0)
+
     def test_excluded_comm_produces_no_entries(self):
         hidden, shown = self.unique("hide"), self.unique("show")
         d = self.start(f"[Filter]\nExcludeCommands={hidden}\n")
