@@ -130,7 +130,7 @@ enum open_stat {
 #define FILTER_MAX_UIDS       1024 /* UIDs= and ExcludeUIDs= together */
 #define FILTER_MAX_COMMS      256  /* Commands= and ExcludeCommands= together */
 #define FILTER_MAX_PREFIXES   256  /* PathPrefixes= and ExcludePathPrefixes= together */
-#define FILTER_PREFIX_MAX     255  /* bytes; an LPM trie key holds at most 256 */
+#define FILTER_PREFIX_MAX     255  /* bytes in a prefix, as the docs say; one more is an LPM trie's most, 256 */
 #define FILTER_MAX_SELF_NOISE 4    /* prefixes in self_noise */
 
 /* Units= and ExcludeUnits= together (matched in user space); cgroups with a cached verdict (an LRU). */

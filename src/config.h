@@ -63,8 +63,9 @@ int config_parse(const char *text, size_t len, const char *filename, struct conf
  * Reads and parses a file. Like sshd's StrictModes, the file must be a
  * regular file owned by root that group and others may not write, in
  * directories (symlinks resolved) that only root may change: otherwise one
- * error in errs and -EPERM. It decides what a root daemon does.
- * missing_ok: a missing file leaves the defaults (0).
+ * error in errs and -EPERM. It decides what a root daemon does. So does the
+ * KernelSource= directory it names (clang compiles from it), checked alike:
+ * one error and -errno. missing_ok: a missing file leaves the defaults (0).
  */
 int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs);
 

@@ -13,8 +13,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "trusted_file.h"
-
 static bool exists(const char *path)
 {
         return access(path, F_OK) == 0;
@@ -258,12 +256,6 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
                          "tracefs is not mounted at %s and mounting it failed (%s); run 'mount -t tracefs nodev %s'",
                          TRACEFS_DIR, strerror(-r), TRACEFS_DIR);
                 return r;
-        }
-        if (kernel_source) {
-                /* clang compiles these headers into root's BPF program */
-                r = trusted_path_check(kernel_source, "KernelSource=", why, why_size);
-                if (r < 0)
-                        return r;
         }
         r = kernel_env_find_headers(kernel_source, where, sizeof(where), release, sizeof(release));
         if (r < 0) {

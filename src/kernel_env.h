@@ -41,9 +41,9 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
 
 /*
  * Everything that must hold before the (slow) compile: tracefs mounted
- * (*mounted_tracefs says whether we did it), kernel headers present and, for
- * KernelSource=, only root's to change, attach points for the mode, and
- * the buffer (Buffer=) the kernel can give.
+ * (*mounted_tracefs says whether we did it), kernel headers present (that
+ * KernelSource= is only root's to change, config_load() checked), attach
+ * points for the mode, and the buffer (Buffer=) the kernel can give.
  * Returns 0 with the plan, or -errno with one actionable line in why[].
  */
 int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source, struct probe_plan *plan,

@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "config.h"
 #include "kernel_env.h"
 #include "log.h"
@@ -47,7 +46,7 @@ static void usage(FILE *f)
                    "  -c, --config=FILE     configuration file (default " CONFIG_DEFAULT_PATH ")\n"
                    "      --output=TARGET   journal, json (one object a line on stdout) or text\n"
                    "                        (opensnoop's columns); overrides [Output] Target=\n"
-                   "      --duration=SECS   stop after SECS seconds\n"
+                   "      --duration=SECS   stop after SECS seconds of tracing (from READY=1)\n"
                    "      --check-config    parse the configuration, print it, and exit\n"
                    "      --print-bpf       print the BPF program as it will be compiled, and exit\n"
                    "      --version         print the version and exit\n"
@@ -241,6 +240,7 @@ static int setup_signals(int *signal_fd, int *timer_fd)
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGALRM); /* --duration */
         /* before any thread starts: they inherit the mask, so only the signalfd sees these */
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
@@ -261,11 +261,10 @@ static void update_status(struct session *s)
                 (void)notify_status(status);
 }
 
-/* Signals and the status timer, until asked to stop (or --duration runs out). */
+/* Signals and the status timer, until asked to stop (SIGALRM: --duration ran out). */
 static int run_loop(const struct args *a, struct session *s, struct config *running, int signal_fd, int timer_fd)
 {
         struct pollfd fds[2] = { { .fd = signal_fd, .events = POLLIN }, { .fd = timer_fd, .events = POLLIN } };
-        uint64_t started = clock_ns(CLOCK_MONOTONIC);
 
         for (;;) {
                 if (poll(fds, 2, -1) < 0) {
@@ -278,8 +277,6 @@ static int run_loop(const struct args *a, struct session *s, struct config *runn
 
                         (void)!read(timer_fd, &ticks, sizeof(ticks));
                         update_status(s);
-                        if (a->duration && clock_ns(CLOCK_MONOTONIC) - started >= a->duration * 1000000000ull)
-                                return 0;
                 }
                 if (fds[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
@@ -328,6 +325,9 @@ static int run(const struct args *a, struct config *config)
 
         update_status(s);
         (void)notify_ready();
+        /* a deadline of its own, from READY=1: the status timer has ticked since before the compile */
+        if (a->duration)
+                alarm((unsigned)a->duration);
         r = run_loop(a, s, config, signal_fd, timer_fd);
         /* room for the drain and for journald to say what it dropped (session_stop()) */
         (void)notify_stopping(SESSION_STOP_MAX_MS);

@@ -403,6 +403,7 @@ class Daemon:
         self.notify.bind(self.notify_path)
         self.notify.settimeout(0.2)
         self.messages = []
+        self.arrivals = []  # time.monotonic() of each message's arrival
         self.lock = threading.Lock()
         self.notify_closed = False
         self.reader = threading.Thread(target=self._drain_notify, daemon=True)
@@ -446,6 +447,7 @@ class Daemon:
                 return
             with self.lock:
                 self.messages.append(msg)
+                self.arrivals.append(time.monotonic())
 
     def wait_for(self, key, timeout=120.0, after=0):
         """Waits for a notification (from index after on) containing key (READY=1, ...);
@@ -460,6 +462,11 @@ class Daemon:
                 return None
             time.sleep(0.05)
         return None
+
+    def arrival(self, key):
+        """When (time.monotonic()) the first notification containing key came, or None."""
+        with self.lock:
+            return next((t for t, m in zip(self.arrivals, self.messages) if key in m.split("\n")), None)
 
     def message_count(self):
         with self.lock:

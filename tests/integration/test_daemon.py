@@ -120,12 +120,34 @@ class LifecycleTest(DaemonTestCase):
                          len(route_tracepoints(d.stderr())), links)
         self.assertEqual(d.stop(signal.SIGINT), 0)
 
-    def test_duration_stops_by_itself(self):
+    def test_duration_counts_from_ready(self):
+        # the compile before READY=1 takes seconds, and --duration=2 must still trace for 2 s
+        comm = self.unique("duration")
         d = self.start(args=["--duration=2"])
-        self.assertEqual(d.proc.wait(timeout=15), 0)
+        marker = self.marker()
+        run_opener(comm, self.workdir, "paths", marker.encode().hex())
+        self.assertEqual(d.proc.wait(timeout=15), 0, d.stderr())
+        self.assertEqual(len(wait_journal([f"OPEN_PATH={marker}"], 1)), 1, "an open after READY=1 is recorded")
+        # STOPPING=1, not the exit: detaching the probes after it takes a while of its own
+        ran = d.arrival("STOPPING=1") - d.arrival("READY=1")
+        self.assertAlmostEqual(ran, 2.0, delta=0.1, msg=f"STOPPING=1 came {ran:.2f} s after READY=1")
 
 
 class FilterTest(DaemonTestCase):
+    def test_path_prefix_of_the_longest_length(self):
+        # the one limit the docs give (FILTER_PREFIX_MAX) is a prefix the kernel side matches whole
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "bpf_src", "opensnoop.h")) as f:
+            longest = int(re.search(r"#define FILTER_PREFIX_MAX\s+(\d+)", f.read()).group(1))
+        comm = self.unique("longprefix")
+        prefix = os.path.join(self.workdir, "p" * (longest - len(self.workdir) - 1))
+        self.assertEqual(len(prefix), longest)
+        d = self.start(f"[Filter]\nCommands={comm}\nPathPrefixes={prefix}\n")
+        outside, inside = prefix[:-1] + "q/x", prefix + "/x"  # outside differs in the last byte only
+        run_opener(comm, self.workdir, "paths", outside.encode().hex(), inside.encode().hex())
+        entries = wait_journal([f"OPEN_COMM={comm}"], 1)
+        self.assertEqual([field(e, "OPEN_PATH") for e in entries], [inside], self.describe())
+        self.assertEqual(d.stop(), 0)
+
     def test_excluded_comm_produces_no_entries(self):
         hidden, shown = self.unique("hide"), self.unique("show")
         d = self.start(f"[Filter]\nExcludeCommands={hidden}\n")

@@ -225,6 +225,31 @@ static void test_conflicts_and_limits(void **state)
         config_done(&c);
 }
 
+/* One limit for a path prefix, FILTER_PREFIX_MAX (what the kernel's trie key holds), whatever the word's length. */
+static void test_path_prefix_limit(void **state)
+{
+        static const size_t lengths[] = { FILTER_PREFIX_MAX + 1, OPEN_PATH_MAX, OPEN_PATH_MAX + 1000 };
+        static char text[OPEN_PATH_MAX * 2];
+        char expected[128];
+        struct config c;
+        struct config_errors e;
+        int len;
+
+        (void)state;
+        snprintf(text, sizeof(text), "[Filter]\nPathPrefixes=/%0*d\n", FILTER_PREFIX_MAX - 1, 0);
+        assert_int_equal(parse(text, &c, &e), 0);
+        assert_int_equal(strlen(c.filter.path_prefixes.v[0]), FILTER_PREFIX_MAX);
+        config_done(&c);
+
+        for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+                len = snprintf(text, sizeof(text), "[Filter]\nExcludePathPrefixes=/%0*d\n", (int)lengths[i] - 1, 0);
+                assert_true(len > 0 && (size_t)len < sizeof(text));
+                snprintf(expected, sizeof(expected), "test.conf:2: ExcludePathPrefixes=/%039d…: longer than %d bytes",
+                         0, FILTER_PREFIX_MAX);
+                expect_errors(text, 1, (const char *const[]){ expected });
+        }
+}
+
 static void test_nul_byte(void **state)
 {
         static const char text[] = "[Filter]\nCommands=a\0b\n";
@@ -282,6 +307,54 @@ static void test_load_refuses_untrusted_file(void **state)
         assert_int_equal(e.n, 1);
         config_errors_done(&e);
         config_done(&c);
+}
+
+/* --check-config and a start load the configuration alike: what a start refuses, the check refuses. */
+static void test_load_refuses_untrusted_kernel_source(void **state)
+{
+        char dir[] = "/tmp/opensnoopd-test-XXXXXX", path[64], headers[64], text[128];
+        struct config c;
+        struct config_errors e = { 0 };
+        FILE *f;
+
+        (void)state;
+        if (geteuid() != 0)
+                skip(); /* only root's files are trusted: the configuration itself would be refused */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/opensnoopd.conf", dir);
+        snprintf(headers, sizeof(headers), "%s/headers", dir);
+        snprintf(text, sizeof(text), "[Probe]\nKernelSource=%s\n", headers);
+        assert_non_null(f = fopen(path, "w"));
+        fputs(text, f);
+        fclose(f);
+        assert_int_equal(mkdir(headers, 0755), 0);
+        assert_int_equal(chmod(headers, 0777), 0);
+
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -EPERM);
+        assert_int_equal(e.n, 1);
+        print_message("  got: %s\n", e.msg[0]);
+        assert_non_null(strstr(e.msg[0], "KernelSource="));
+        assert_non_null(strstr(e.msg[0], "with mode 0777"));
+        config_errors_done(&e);
+        config_done(&c);
+
+        config_init(&c);
+        assert_int_equal(chmod(headers, 0755), 0);
+        assert_int_equal(config_load(path, false, &c, &e), 0);
+        assert_string_equal(c.kernel_source, headers);
+        config_done(&c);
+
+        /* a start could not compile from a directory that is not there either */
+        config_init(&c);
+        assert_int_equal(rmdir(headers), 0);
+        assert_int_equal(config_load(path, false, &c, &e), -ENOENT);
+        assert_int_equal(e.n, 1);
+        config_errors_done(&e);
+        config_done(&c);
+
+        unlink(path);
+        rmdir(dir);
 }
 
 static void test_print_round_trip(void **state)
@@ -564,8 +637,10 @@ int main(void)
                 cmocka_unit_test(test_conflicts_and_limits),
                 cmocka_unit_test(test_shared_maps_and_empty_words),
                 cmocka_unit_test(test_print_round_trip_of_awkward_words),
+                cmocka_unit_test(test_path_prefix_limit),
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_load_refuses_untrusted_file),
+                cmocka_unit_test(test_load_refuses_untrusted_kernel_source),
                 cmocka_unit_test(test_print_round_trip),
                 cmocka_unit_test(test_diff),
                 cmocka_unit_test(test_coalesce),
