@@ -19,11 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
+#include "exit_status.h"
 #include "kernel_env.h"
 #include "log.h"
 #include "notify.h"
 #include "probe.h"
+#include "reload_report.h"
 #include "session.h"
 
 #ifndef OPENSNOOPD_VERSION
@@ -36,8 +39,15 @@ struct args {
         const char *output;
         unsigned long duration;
         bool check_config;
+        bool print_config;
         bool print_bpf;
+        pid_t reload_pid; /* --reload=PID: ask that daemon to reload, and wait */
 };
+
+/* Where systemd's RuntimeDirectory= is; the reload report lives there. */
+#define RUNTIME_DIRECTORY_DEFAULT "/run/opensnoopd"
+/* How long --reload waits for the daemon's verdict (a reload takes milliseconds; a busy writer, seconds). */
+#define RELOAD_WAIT_MS 60000
 
 static void usage(FILE *f)
 {
@@ -47,7 +57,11 @@ static void usage(FILE *f)
                    "      --output=TARGET   journal, json (one object a line on stdout) or text\n"
                    "                        (opensnoop's columns); overrides [Output] Target=\n"
                    "      --duration=SECS   stop after SECS seconds of tracing (from READY=1)\n"
-                   "      --check-config    parse the configuration, print it, and exit\n"
+                   "      --check-config    check the configuration: silent if it is good, each error\n"
+                   "                        as file:line if not (exit status 6)\n"
+                   "      --print-config    print the configuration in force (defaults included)\n"
+                   "      --reload=PID      make the daemon PID reread its configuration and wait\n"
+                   "                        until it is in force (the unit's ExecReload=)\n"
                    "      --print-bpf       print the BPF program as it will be compiled, and exit\n"
                    "      --version         print the version and exit\n"
                    "  -h, --help            print this help and exit\n\n"
@@ -58,12 +72,14 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help, version), -EINVAL for bad arguments. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-        enum { OPT_OUTPUT = 256, OPT_DURATION, OPT_CHECK, OPT_PRINT_BPF, OPT_VERSION };
+        enum { OPT_OUTPUT = 256, OPT_DURATION, OPT_CHECK, OPT_PRINT_CONFIG, OPT_RELOAD, OPT_PRINT_BPF, OPT_VERSION };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "output", required_argument, NULL, OPT_OUTPUT },
                 { "duration", required_argument, NULL, OPT_DURATION },
                 { "check-config", no_argument, NULL, OPT_CHECK },
+                { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+                { "reload", required_argument, NULL, OPT_RELOAD },
                 { "print-bpf", no_argument, NULL, OPT_PRINT_BPF },
                 { "version", no_argument, NULL, OPT_VERSION },
                 { "help", no_argument, NULL, 'h' },
@@ -97,6 +113,17 @@ static int parse_args(int argc, char **argv, struct args *a)
                         break;
                 case OPT_CHECK:
                         a->check_config = true;
+                        break;
+                case OPT_PRINT_CONFIG:
+                        a->print_config = true;
+                        break;
+                case OPT_RELOAD:
+                        errno = 0;
+                        a->reload_pid = (pid_t)strtol(optarg, &end, 10);
+                        if (errno || *end || a->reload_pid <= 1) {
+                                log_error("--reload=%s: must be the daemon's process id", optarg);
+                                return -EINVAL;
+                        }
                         break;
                 case OPT_PRINT_BPF:
                         a->print_bpf = true;
@@ -196,44 +223,72 @@ static int print_bpf(const struct config *c)
         return probe_print_source(&params, stdout);
 }
 
-/* SIGHUP: a good new configuration replaces the filter; a bad one changes nothing. */
-static void reload(const struct args *a, struct session *s, struct config *running)
+/*
+ * SIGHUP: a good new configuration replaces the filter; a bad one changes
+ * nothing. Returns 0 once the new one is in force, or -errno; what (one line)
+ * says what changed, or why nothing did.
+ */
+static int reload(const struct args *a, struct session *s, struct config *running, char *what, size_t size)
 {
         char restart_only[256], applied[256];
         struct config fresh;
         int r;
 
-        (void)notify_reloading();
-        if (load_config(a, &fresh) < 0) {
-                log_error("reloading %s failed: still running with the previous configuration", a->config_path);
-                (void)notify_ready();
-                return;
+        r = load_config(a, &fresh);
+        if (r < 0) {
+                snprintf(what, size, "reloading %s failed: still running with the previous configuration",
+                         a->config_path);
+                log_error("%s", what);
+                return r;
         }
         config_diff(running, &fresh, restart_only, sizeof(restart_only), applied, sizeof(applied));
         r = session_apply(s, &fresh);
         if (r < 0) {
-                log_error_errno(r, "reloading: %s failed; the filter may be partly updated, reload again",
-                                session_error(s));
+                snprintf(what, size, "reloading: %s failed (%s); the filter may be partly updated, reload again",
+                         session_error(s), strerror(-r));
+                log_error("%s", what);
                 /* keep the old configuration for the next diff, so the next reload retries everything */
                 config_done(&fresh);
-                (void)notify_ready();
-                return;
+                return r;
         }
         if (restart_only[0])
                 log_warning("reload: %s changed; these take effect after a restart, ignoring", restart_only);
         config_keep_restart_only(&fresh, running);
-        log_notice("configuration reloaded from %s: %s", a->config_path,
-                   applied[0] ? applied : "no filter or priority changed");
+        snprintf(what, size, "configuration reloaded from %s: %s", a->config_path,
+                 applied[0] ? applied : "no filter or priority changed");
+        log_notice("%s", what);
         config_done(running);
         *running = fresh;
-        (void)notify_ready();
+        return 0;
 }
 
-static int setup_signals(int *signal_fd, int *timer_fd)
+/* A reload, told to the service manager and, under systemd, to the ExecReload= that asked for it. */
+static void reload_and_report(const struct args *a, struct session *s, struct config *running)
 {
-        struct itimerspec every_second = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+        struct reload_report report = { .pid = getpid(), .started_usec = clock_ns(CLOCK_MONOTONIC) / 1000 };
+        const char *dir = getenv("RUNTIME_DIRECTORY");
+        int r;
+
+        (void)notify_reloading();
+        report.result = reload(a, s, running, report.message, sizeof(report.message));
+        (void)notify_ready();
+        /* READY=1 first: once the report is there, `systemctl reload` returns */
+        if (dir) {
+                r = reload_report_write(dir, &report);
+                if (r < 0)
+                        log_error_errno(r, "writing the reload's report into %s; `systemctl reload` will time out", dir);
+        }
+}
+
+/* Signals, and a timer for STATUS= and the watchdog: once a second, or four times a watchdog interval. */
+static int setup_signals(uint64_t watchdog_usec, int *signal_fd, int *timer_fd)
+{
+        struct itimerspec every = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
         sigset_t mask;
 
+        if (watchdog_usec && watchdog_usec < 4000000)
+                every.it_interval = every.it_value =
+                        (struct timespec){ 0, (long)(watchdog_usec / 4 * 1000) };
         /* A closed stdout (json/text piped to head) must end writes with EPIPE, not us. */
         signal(SIGPIPE, SIG_IGN);
         sigemptyset(&mask);
@@ -248,7 +303,7 @@ static int setup_signals(int *signal_fd, int *timer_fd)
         if (*signal_fd < 0)
                 return -errno;
         *timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-        if (*timer_fd < 0 || timerfd_settime(*timer_fd, 0, &every_second, NULL) < 0)
+        if (*timer_fd < 0 || timerfd_settime(*timer_fd, 0, &every, NULL) < 0)
                 return -errno;
         return 0;
 }
@@ -261,8 +316,20 @@ static void update_status(struct session *s)
                 (void)notify_status(status);
 }
 
-/* Signals and the status timer, until asked to stop (SIGALRM: --duration ran out). */
-static int run_loop(const struct args *a, struct session *s, struct config *running, int signal_fd, int timer_fd)
+/*
+ * WATCHDOG=1 while the writer goes round its loop. A writer stuck for half
+ * the interval (in a write journald never returns from) misses the pings, and
+ * the service manager restarts us: its WatchdogSec= outlasts journald's own.
+ */
+static void feed_watchdog(const struct session *s, uint64_t watchdog_usec)
+{
+        if (watchdog_usec && clock_ns(CLOCK_MONOTONIC) - session_writer_alive_ns(s) < watchdog_usec * 1000 / 2)
+                (void)notify_watchdog();
+}
+
+/* Signals and the timer, until asked to stop (SIGALRM: --duration ran out). */
+static int run_loop(const struct args *a, struct session *s, struct config *running, uint64_t watchdog_usec,
+                    int signal_fd, int timer_fd)
 {
         struct pollfd fds[2] = { { .fd = signal_fd, .events = POLLIN }, { .fd = timer_fd, .events = POLLIN } };
 
@@ -277,6 +344,7 @@ static int run_loop(const struct args *a, struct session *s, struct config *runn
 
                         (void)!read(timer_fd, &ticks, sizeof(ticks));
                         update_status(s);
+                        feed_watchdog(s, watchdog_usec);
                 }
                 if (fds[0].revents & POLLIN) {
                         struct signalfd_siginfo si;
@@ -284,19 +352,34 @@ static int run_loop(const struct args *a, struct session *s, struct config *runn
                         while (read(signal_fd, &si, sizeof(si)) == sizeof(si)) {
                                 if (si.ssi_signo != SIGHUP)
                                         return 0;
-                                reload(a, s, running);
+                                reload_and_report(a, s, running);
                         }
                 }
         }
 }
 
+/* What a failed start tells the service manager (opensnoopd(8), EXIT STATUS). */
+static int start_failure_status(const struct session *s)
+{
+        switch (session_failure(s)) {
+        case SESSION_FAILED_KERNEL:
+                return EXIT_KERNEL;
+        case SESSION_FAILED_JOURNAL:
+                return EXIT_JOURNAL;
+        default:
+                return EXIT_RUNTIME;
+        }
+}
+
+/* Traces until told to stop. Returns the exit status. */
 static int run(const struct args *a, struct config *config)
 {
+        uint64_t watchdog_usec = notify_watchdog_usec();
         struct session *s = NULL;
         char line[512];
-        int signal_fd = -1, timer_fd = -1, r;
+        int signal_fd = -1, timer_fd = -1, r, status = EXIT_RUNTIME;
 
-        r = setup_signals(&signal_fd, &timer_fd);
+        r = setup_signals(watchdog_usec, &signal_fd, &timer_fd);
         if (r < 0) {
                 log_error_errno(r, "setting up signal handling");
                 goto out;
@@ -316,6 +399,7 @@ static int run(const struct args *a, struct config *config)
                 log_notice("mounted tracefs at %s", TRACEFS_DIR);
         if (r < 0) {
                 log_error_errno(r, "%s", session_error(s));
+                status = start_failure_status(s);
                 goto out;
         }
         session_describe(s, line, sizeof(line));
@@ -328,7 +412,8 @@ static int run(const struct args *a, struct config *config)
         /* a deadline of its own, from READY=1: the status timer has ticked since before the compile */
         if (a->duration)
                 alarm((unsigned)a->duration);
-        r = run_loop(a, s, config, signal_fd, timer_fd);
+        r = run_loop(a, s, config, watchdog_usec, signal_fd, timer_fd);
+        status = r < 0 ? EXIT_RUNTIME : EXIT_OK;
         /* room for the drain and for journald to say what it dropped (session_stop()) */
         (void)notify_stopping(SESSION_STOP_MAX_MS);
         if (session_stop(s, line, sizeof(line)) == -ETIMEDOUT) {
@@ -338,7 +423,7 @@ static int run(const struct args *a, struct config *config)
                  * leave without freeing or running exit-time destructors under it. Every open
                  * is accounted for above, so this is still an orderly stop. */
                 fflush(stderr);
-                _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+                _exit(status);
         }
         log_info("stopped: %s", line);
 out:
@@ -347,34 +432,64 @@ out:
                 close(signal_fd);
         if (timer_fd >= 0)
                 close(timer_fd);
-        return r;
+        return status;
+}
+
+/* --reload=PID: the configuration was checked (a bad one never reaches the daemon); now the daemon's verdict. */
+static int request_reload(const struct args *a)
+{
+        const char *dir = getenv("RUNTIME_DIRECTORY");
+        struct reload_report report;
+        int r;
+
+        if (!dir)
+                dir = RUNTIME_DIRECTORY_DEFAULT;
+        r = reload_report_request(a->reload_pid, dir, RELOAD_WAIT_MS, &report);
+        if (r == -ETIMEDOUT) {
+                log_error("opensnoopd (pid %ld) did not report the reload in %s within %d s",
+                          (long)a->reload_pid, dir, RELOAD_WAIT_MS / 1000);
+                return EXIT_RUNTIME;
+        }
+        if (r < 0) {
+                log_error_errno(r, "asking opensnoopd (pid %ld) to reload", (long)a->reload_pid);
+                return EXIT_RUNTIME;
+        }
+        if (report.result < 0) {
+                log_error("%s", report.message);
+                /* the file changed after our check, or the daemon could not apply it */
+                return report.result == -EINVAL || report.result == -EPERM ? EXIT_CONFIG : EXIT_RUNTIME;
+        }
+        return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
         struct args args;
         struct config config;
-        int r;
+        int r, status;
 
         log_setup();
         r = parse_args(argc, argv, &args);
         if (r != 0)
-                return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+                return r > 0 ? EXIT_OK : EXIT_USAGE;
         if (load_config(&args, &config) < 0)
-                return EXIT_FAILURE;
+                return EXIT_CONFIG;
 
         if (args.check_config) {
+                status = EXIT_OK; /* quiet: the errors, if any, were the output */
+        } else if (args.print_config) {
                 config_print(&config, stdout);
-                fprintf(stderr, "%s: configuration OK\n", args.config_path);
-                r = 0;
+                status = EXIT_OK;
+        } else if (args.reload_pid) {
+                status = request_reload(&args);
         } else if (!may_trace()) {
                 log_error("must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs");
-                r = -EPERM;
+                status = EXIT_PRIVILEGE;
         } else if (args.print_bpf) {
-                r = print_bpf(&config);
+                status = print_bpf(&config) < 0 ? EXIT_KERNEL : EXIT_OK;
         } else {
-                r = run(&args, &config);
+                status = run(&args, &config);
         }
         config_done(&config);
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        return status;
 }

@@ -63,7 +63,33 @@ int notify_ready(void)
 
 int notify_reloading(void)
 {
-        return notify_send("RELOADING=1", STATE_WAIT_MS);
+        char message[64];
+
+        /* systemd 253 and later match a reload to its RELOADING=1 by this time */
+        snprintf(message, sizeof(message), "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long)(clock_ns(CLOCK_MONOTONIC) / 1000));
+        return notify_send(message, STATE_WAIT_MS);
+}
+
+uint64_t notify_watchdog_usec(void)
+{
+        const char *usec = getenv("WATCHDOG_USEC"), *pid = getenv("WATCHDOG_PID");
+        unsigned long long v;
+        char *end;
+
+        if (!usec)
+                return 0;
+        /* WATCHDOG_PID, when set, names the process the watchdog is for: not a child we started */
+        if (pid && strtol(pid, NULL, 10) != (long)getpid())
+                return 0;
+        errno = 0;
+        v = strtoull(usec, &end, 10);
+        return errno || *end || end == usec ? 0 : (uint64_t)v;
+}
+
+int notify_watchdog(void)
+{
+        return notify_send("WATCHDOG=1", 0);
 }
 
 int notify_stopping(unsigned extend_ms)

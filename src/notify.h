@@ -3,6 +3,7 @@
 #define OPENSNOOPD_NOTIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * The service manager's notification socket ($NOTIFY_SOCKET), as
@@ -19,5 +20,10 @@ int notify_reloading(void);
 /* STOPPING=1; extend_ms > 0 also asks for that long to stop (EXTEND_TIMEOUT_USEC=, systemd 236 and later). */
 int notify_stopping(unsigned extend_ms);
 int notify_status(const char *text);
+
+/* The service manager's watchdog interval ($WATCHDOG_USEC, for this process), or 0 when there is none. */
+uint64_t notify_watchdog_usec(void);
+/* WATCHDOG=1: never waits (a ping that cannot be sent at once is dropped; the next one follows). */
+int notify_watchdog(void);
 
 #endif

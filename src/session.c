@@ -43,6 +43,7 @@ struct session {
         char journal_note[512];
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];
+        enum session_failure failure;
 };
 
 /* At a stop, how long we wait at most for journald to say what it dropped in its last interval. */
@@ -55,6 +56,13 @@ __attribute__((format(printf, 2, 3))) static void set_error(struct session *s, c
         va_start(ap, fmt);
         vsnprintf(s->error, sizeof(s->error), fmt, ap);
         va_end(ap);
+}
+
+/* A failing step of session_start(): which part failed, for main's exit status. */
+static int failed(struct session *s, enum session_failure kind, int r)
+{
+        s->failure = kind;
+        return r;
 }
 
 int session_new(struct session **ret)
@@ -201,7 +209,7 @@ int session_start(struct session *s, const struct config *c)
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error,
                             sizeof(s->error));
         if (r < 0)
-                return r;
+                return failed(s, SESSION_FAILED_KERNEL, r);
         r = queue_new(c->queue_size, &s->queue);
         if (r < 0) {
                 set_error(s, "allocating a %zu-byte queue", c->queue_size);
@@ -209,7 +217,7 @@ int session_start(struct session *s, const struct config *c)
         }
         r = probe_compile(&params, &s->probe, s->error, sizeof(s->error));
         if (r < 0)
-                return r;
+                return failed(s, SESSION_FAILED_KERNEL, r);
         s->compile_s = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 
         r = unit_filter_new(&(struct unit_verdict_store){ store_verdict, clear_verdicts, s->probe }, &s->units);
@@ -222,14 +230,14 @@ int session_start(struct session *s, const struct config *c)
          * no open is missed or mis-filtered between the steps. */
         r = apply_filter(s, c);
         if (r < 0)
-                return r;
+                return failed(s, SESSION_FAILED_KERNEL, r);
         r = reader_new(s->queue, &s->counters, &s->reader);
         if (r < 0)
                 return r;
         r = probe_open_buffers(s->probe, c->perf_buffer_pages, c->wakeup_events, reader_on_event, s->reader);
         if (r < 0) {
                 set_error(s, "%s", probe_error(s->probe));
-                return r;
+                return failed(s, SESSION_FAILED_KERNEL, r);
         }
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
@@ -246,7 +254,7 @@ int session_start(struct session *s, const struct config *c)
                                         sizeof(s->journal_note), &s->watch);
                 if (r < 0) {
                         set_error(s, "starting the journal watch thread");
-                        return r;
+                        return failed(s, SESSION_FAILED_JOURNAL, r);
                 }
         }
         r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, &s->writer);
@@ -260,10 +268,23 @@ int session_start(struct session *s, const struct config *c)
                 return r;
         }
         r = probe_attach(s->probe);
-        if (r < 0)
+        if (r < 0) {
                 set_error(s, "%s", probe_error(s->probe));
-        return r;
+                return failed(s, SESSION_FAILED_KERNEL, r);
+        }
+        return 0;
 }
+
+enum session_failure session_failure(const struct session *s)
+{
+        return s->failure;
+}
+
+uint64_t session_writer_alive_ns(const struct session *s)
+{
+        return s->writer ? writer_alive_ns(s->writer) : 0;
+}
+
 
 int session_apply(struct session *s, const struct config *c)
 {

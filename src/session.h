@@ -69,6 +69,17 @@ int session_stop(struct session *s, char *summary, size_t size);
 /* What the last failing call was doing. */
 const char *session_error(const struct session *s);
 
+/* Which part failed session_start(): what the operator must look at (main maps it to an exit status). */
+enum session_failure {
+        SESSION_FAILED_OTHER,   /* memory, threads */
+        SESSION_FAILED_KERNEL,  /* the plan, the compile, the load, the filter maps, the buffers, the attach */
+        SESSION_FAILED_JOURNAL, /* the journal it writes to */
+};
+enum session_failure session_failure(const struct session *s);
+
+/* When the writer thread last went round its loop (CLOCK_MONOTONIC ns; 0 before the start): the watchdog's heartbeat. */
+uint64_t session_writer_alive_ns(const struct session *s);
+
 /* Accepts NULL and a half-started session. */
 struct session *session_free(struct session *s);
 

@@ -22,6 +22,7 @@ struct writer {
         bool started;
         bool joined;
         _Atomic uint64_t stop_deadline_ns;      /* 0: running */
+        _Atomic uint64_t alive_ns;              /* the loop's last turn: the watchdog's heartbeat */
         struct loss_report reported;            /* totals already reported */
         struct uid_loss_counts reported_by_uid; /* the same, by user */
         uint64_t last_report_ns;
@@ -99,6 +100,8 @@ static void *writer_main(void *arg)
                 size_t len;
                 int r;
 
+                /* every turn: at least each RETRY_MS, idle or not; a write journald never returns from stops it */
+                atomic_store(&w->alive_ns, clock_ns(CLOCK_MONOTONIC));
                 /* a reload: pending windows are written first, then the new settings apply */
                 if (pipeline_reconfigure(w->pipeline) == -EAGAIN ||
                     pipeline_emit(w->pipeline, clock_ns(CLOCK_MONOTONIC)) == -EAGAIN) {
@@ -155,6 +158,7 @@ int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, st
         w->pipeline = p;
         w->sink = loss_sink;
         w->c = c;
+        w->alive_ns = clock_ns(CLOCK_MONOTONIC);
         r = pthread_create(&w->thread, NULL, writer_main, w);
         if (r != 0) {
                 free(w);
@@ -181,6 +185,11 @@ int writer_stop(struct writer *w, int timeout_ms)
                 return -ETIMEDOUT;
         w->joined = true;
         return 0;
+}
+
+uint64_t writer_alive_ns(struct writer *w)
+{
+        return atomic_load(&w->alive_ns);
 }
 
 void writer_reported(struct writer *w, struct loss_report *total)

@@ -30,6 +30,9 @@ int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, st
  */
 int writer_stop(struct writer *w, int timeout_ms);
 
+/* When the thread last went round its loop (CLOCK_MONOTONIC ns): at least every 100 ms unless it is stuck. */
+uint64_t writer_alive_ns(struct writer *w);
+
 /* The totals the loss reports have said so far (after writer_stop(): all it will say). */
 void writer_reported(struct writer *w, struct loss_report *total);
 

@@ -394,7 +394,7 @@ class Daemon:
     """opensnoopd started as a service would start it, with our own NOTIFY_SOCKET
     so that READY=1 and STATUS= are observed for real."""
 
-    def __init__(self, workdir, config_text, args=()):
+    def __init__(self, workdir, config_text, args=(), env=None):
         self.workdir = workdir
         self.config = os.path.join(workdir, "opensnoopd.conf")
         self.write_config(config_text)
@@ -410,7 +410,7 @@ class Daemon:
         self.reader.start()
         self.stderr_path = self.notify_path + ".stderr"
         self.stdout_path = self.notify_path + ".stdout"
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path)
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {}))
         # In a mount namespace of its own, the daemon finds the tests' journald
         # where sd_journal_send() looks: its socket directory (not the socket file,
         # which a restarted journald replaces) over /run/systemd/journal. unshare
@@ -533,8 +533,9 @@ class DaemonTestCase(unittest.TestCase):
             d.kill()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def start(self, config_text="", args=(), ready=True):
-        d = Daemon(self.workdir, config_text, args)
+    def start(self, config_text="", args=(), ready=True, env=None):
+        """A daemon under test; env: more environment (what systemd would set: RUNTIME_DIRECTORY=, ...)."""
+        d = Daemon(self.workdir, config_text, args, env)
         self.daemons.append(d)
         if ready:
             d.wait_ready()

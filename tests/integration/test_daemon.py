@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import unittest
 
 from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, check_open_entries, detected_mode,
@@ -224,11 +225,52 @@ class FilterTest(DaemonTestCase):
         self.assertEqual(d.stop(), 0)
 
 
+class ReloadTest(DaemonTestCase):
+    """`systemctl reload` runs `opensnoopd --reload=$MAINPID` (the unit's ExecReload=), with
+    RuntimeDirectory= in $RUNTIME_DIRECTORY: it fails on a broken file, which never reaches the
+    daemon, and returns only once the new configuration is in force."""
+
+    def reload(self, d, runtime, pid=None):
+        return subprocess.run([DAEMON, "-c", d.config, f"--reload={pid or d.pid}"], capture_output=True, text=True,
+                              env=dict(os.environ, RUNTIME_DIRECTORY=runtime), timeout=90)
+
+    def test_reload_returns_once_in_force_and_fails_on_a_broken_file(self):
+        runtime = tempfile.mkdtemp(prefix="run-", dir=self.workdir)
+        a, b = self.unique("rla"), self.unique("rlb")
+        d = self.start(f"[Filter]\nCommands={a}\n", env={"RUNTIME_DIRECTORY": runtime})
+        self.sentinel(a)
+        d.write_config(f"[Filter]\nCommands={b}\n")
+        r = self.reload(d, runtime)
+        self.assertEqual((r.returncode, r.stderr), (0, ""), "a good file: exit 0, nothing to say")
+        # in force the moment it returned: a's next open is already filtered out, b's recorded
+        run_opener(a, self.workdir, "paths", self.marker().encode().hex())
+        self.sentinel(b)
+        self.assertEqual(len(journal(f"OPEN_COMM={a}")), 1, "only a's sentinel, from before the reload")
+        self.assertIn("configuration reloaded", d.stderr())
+
+        # a broken file: the reload fails with file:line, and the daemon is not even asked
+        d.write_config(f"[Filter]\nCommands={a}\nFailedOnly=perhaps\n")
+        seen = d.message_count()
+        r = self.reload(d, runtime)
+        self.assertEqual(r.returncode, 6, "EXIT STATUS: 6, the configuration")
+        self.assertIn(f"{d.config}:3: FailedOnly=perhaps: not a boolean", r.stderr)
+        self.sentinel(b)  # the old filter (b) still runs
+        self.assertEqual(len(journal(f"OPEN_COMM={b}")), 2)
+        self.assertNotIn("RELOADING=1", "\n".join(d.messages[seen:]), "the daemon was never signalled")
+
+        # a daemon that is gone: one line, exit 1
+        d.write_config(f"[Filter]\nCommands={b}\n")
+        r = self.reload(d, runtime, pid=2 ** 22 + 1)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertEqual(d.stop(), 0)
+
+
 class BadInputTest(DaemonTestCase):
     def test_bad_config_exits_nonzero_attaching_nothing(self):
         before = loaded_prog_ids()
         d = self.start("[Probe]\nMode=fast\n[Filter]\nFoo=1\nCommands=waytoolongcommandname\n", ready=False)
-        self.assertEqual(d.proc.wait(timeout=10), 1)
+        self.assertEqual(d.proc.wait(timeout=10), 6, "EXIT STATUS: 6, the configuration")
         err = d.stderr().splitlines()
         self.assertIn(f"opensnoopd: {d.config}:2: Mode=fast: must be auto, kprobe or tracepoint", err)
         self.assertIn(f"opensnoopd: {d.config}:4: unknown key 'Foo' in [Filter]", err)
@@ -242,7 +284,7 @@ class BadInputTest(DaemonTestCase):
         d.kill()
         os.chmod(d.config, 0o666)
         r = subprocess.run([DAEMON, "-c", d.config, "--check-config"], stderr=subprocess.PIPE, text=True)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 6)
         self.assertIn("it must be owned by root and not writable by group or others", r.stderr)
 
     def test_not_root_is_one_clear_line(self):
@@ -251,7 +293,7 @@ class BadInputTest(DaemonTestCase):
         os.chmod(self.workdir, 0o755)
         r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DAEMON, "-c", conf],
                            stderr=subprocess.PIPE, text=True)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 4, "EXIT STATUS: 4, not privileged")
         self.assertEqual(r.stderr.strip().splitlines(),
                          ["opensnoopd: must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs"])
 
@@ -261,17 +303,19 @@ class BadInputTest(DaemonTestCase):
             # the tracepoint program: pinned, as auto prints the kprobe one where there are kprobes
             f.write("[Probe]\nMode=tracepoint\n[Filter]\nCommands=nginx\n")
         r = subprocess.run([DAEMON, "-c", conf, "--check-config"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""), "a good file: silent")
+        r = subprocess.run([DAEMON, "-c", conf, "--print-config"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0)
         self.assertIn("Mode=tracepoint", r.stdout)
         self.assertIn("Commands=nginx", r.stdout)
-        self.assertIn("configuration OK", r.stderr)
+        self.assertIn("Coalesce=", r.stdout, "the defaults too: the configuration in force")
         r = subprocess.run([DAEMON, "-c", conf, "--print-bpf"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0)
         self.assertIn("-DOPENSNOOPD_TP_OPENAT", r.stdout)
         self.assertIn("TRACEPOINT_PROBE(syscalls, sys_enter_openat)", r.stdout)
         self.assertIn("struct open_event {", r.stdout, "event.h is embedded")
         r = subprocess.run([DAEMON, "--output=xml"], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2, "EXIT STATUS: 2, usage")
         self.assertIn("--output=xml: must be journal, json or text", r.stderr)
 
 

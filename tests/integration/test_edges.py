@@ -153,6 +153,29 @@ class EdgesTest(DaemonTestCase):
         self.assertEqual(stopped["written"] + stopped["lost"] + stopped["undelivered"], generated + 1, stopped)
         print(f"stopped in {d.stop_seconds:.2f} s with journald frozen: {stopped}")
 
+    def test_watchdog_pings_only_while_the_writer_goes_round(self):
+        # systemd's WatchdogSec= sets WATCHDOG_USEC: pings while the writer works, none once it is stuck
+        comm = self.unique("watchdog")
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nQueueSize=64K\n", env={"WATCHDOG_USEC": "1000000"})
+
+        def pings():
+            with d.lock:
+                return sum("WATCHDOG=1" in m.split("\n") for m in d.messages)
+
+        self.assertTrue(wait_until(lambda: pings() >= 4, 5), "a ping at least every half interval")
+        JOURNAL.proc.send_signal(signal.SIGSTOP)
+        try:
+            # more than journald's socket queues: the writer blocks in a write
+            subprocess.run([OPENER, comm, self.workdir, "burst", "20000"], stdout=subprocess.PIPE, check=True)
+            time.sleep(1.5)  # the last pings of half an interval
+            stuck = pings()
+            time.sleep(2)
+            self.assertEqual(pings(), stuck, "no ping while the writer is stuck: systemd restarts us")
+        finally:
+            JOURNAL.proc.send_signal(signal.SIGCONT)
+        self.assertTrue(wait_until(lambda: pings() > stuck, 30), "pings again once the writer goes round")
+        self.assertEqual(d.stop(), 0)
+
     def test_own_noise_is_not_recorded(self):
         d = self.start("")
         comm = self.unique("noise")

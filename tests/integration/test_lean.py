@@ -95,7 +95,7 @@ class CompilerFailureTest(DaemonTestCase):
         self.addCleanup(os.rmdir, os.path.join(source, "include"))
         before = loaded_prog_ids()
         d = self.start(f"[Probe]\nKernelSource={source}\n", ready=False)
-        self.assertEqual(d.proc.wait(timeout=60), 1)
+        self.assertEqual(d.proc.wait(timeout=60), 5, "EXIT STATUS: 5, the kernel side")
         lines = daemon_lines(d)
         self.assertEqual(len(lines), 1, d.stderr())
         self.assertIn("compiling the BPF program failed (clang's messages are above)", lines[0])
@@ -118,7 +118,7 @@ class CompilerFailureTest(DaemonTestCase):
         while d.proc.poll() is None and time.monotonic() < deadline:
             links_seen += bpf_links_of(d.pid)[1]
             time.sleep(0.01)
-        self.assertEqual(d.proc.wait(timeout=10), 1)
+        self.assertEqual(d.proc.wait(timeout=10), 5, "EXIT STATUS: 5, the kernel side (its compile)")
         lines = daemon_lines(d)
         self.assertEqual(len(lines), 1, d.stderr())
         self.assertIn("was killed by signal 9", lines[0])

@@ -46,8 +46,9 @@ def check(name, ok, detail=""):
     return ok
 
 
-def run(*cmd, timeout=300):
-    return subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
+def run(*cmd, timeout=300, env=None):
+    return subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout,
+                          env=env)
 
 
 def show(prop):
@@ -262,15 +263,15 @@ def reloads():
     check("reload applies Commands= at once", r.returncode == 0 and len(kept) == len(keep) + 1 and
           not journal("OPEN_COMM=vmdrop"), f"kept {len(kept)}/{len(keep) + 1}")
     set_config("[Probe]\nMode=tracepoint\n[Filter]\nCommands=vmkeep2\nFailedOnly=sometimes\n")
-    run("systemctl", "reload", "opensnoopd")
+    r = run("systemctl", "reload", "opensnoopd")
     broken = f"{CONF}:5: FailedOnly=sometimes: not a boolean (use yes or no)"
     reported = wait_until(lambda: broken in unit_log(), 60)
     harness.run_opener("vmkeep", d, "fields")
     sentinel(d, "vmkeep")
-    check("a broken config on reload is reported with file:line and the old filter keeps running",
-          show("ActiveState") == "active" and reported and
+    check("a broken config: systemctl reload fails, says file:line, and the old filter keeps running",
+          r.returncode != 0 and show("ActiveState") == "active" and reported and
           len(journal(UNIT, "OPEN_COMM=vmkeep")) == 2 * len(keep) + 2,
-          show("ActiveState"))
+          f"systemctl reload exit {r.returncode}, {show('ActiveState')}")
 
 
 def accounted(comm, pid):
@@ -286,7 +287,9 @@ def load(comm, n, config, how, restart=True):
     """Opens made by comm under config (a burst of n, or two processes for 30 s): each written or
     counted in a loss report, exactly. The config is applied by a restart, or by a reload."""
     set_config(config)
-    run("systemctl", "restart" if restart else "reload", "opensnoopd")
+    r = run("systemctl", "restart" if restart else "reload", "opensnoopd")
+    if not restart:  # ExecReload= returns once the new configuration is in force: the load follows at once
+        check(f"systemctl reload ({config.splitlines()[-1]}) returns 0", r.returncode == 0, r.stderr)
     pid = show("MainPID")
     t0 = time.monotonic()
     if how == "burst":
@@ -306,6 +309,25 @@ def load(comm, n, config, how, restart=True):
           f"written + reported lost/undelivered == generated, exactly",
           written + lost == made and (n is None or made == n),
           f"written {written}, reported lost/undelivered/suppressed {lost}, generated {made}")
+
+
+def broken_reload():
+    # a broken file: `systemctl reload` fails (ExecReload= checks it first), the service keeps running
+    set_config("[Filter]\nFailedOnly=sometimes\n")
+    r = run("systemctl", "reload", "opensnoopd")
+    check("a broken config: systemctl reload fails with file:line, the service still active",
+          r.returncode != 0 and show("ActiveState") == "active" and
+          wait_until(lambda: f"{CONF}:2: FailedOnly=sometimes" in unit_log(), 60),
+          f"systemctl reload exit {r.returncode}, {show('ActiveState')}")
+
+
+def watchdog():
+    # WatchdogSec=: systemd sees the pings (its timestamp of the last one moves on)
+    first = show("WatchdogTimestampMonotonic")
+    later = wait_until(lambda: (lambda t: t if t not in ("", "0", first) else None)(
+        show("WatchdogTimestampMonotonic")), 10)
+    check(f"WatchdogSec={show('WatchdogUSec')}: the daemon pings", show("WatchdogUSec") not in ("", "0", "infinity")
+          and later, f"last ping at {first}, then {later}")
 
 
 def smoke_burst():
@@ -377,7 +399,7 @@ def hardening():
 
 def not_root():
     r = run("runuser", "-u", "tester", "--", "/usr/sbin/opensnoopd")
-    check("as a non-root user: one clear line, exit 1", r.returncode == 1 and r.stderr.strip().splitlines() ==
+    check("as a non-root user: one clear line, exit 4", r.returncode == 4 and r.stderr.strip().splitlines() ==
           ["opensnoopd: must run as root (or with CAP_BPF and CAP_PERFMON) to load BPF programs"], r.stderr)
 
 
@@ -387,10 +409,28 @@ def purge():
         check("package: " + c["name"], c["ok"], c["detail"])
 
 
+def missing_headers():
+    # without the running kernel's headers the installation says so, and what to do, and starts nothing
+    build = f"/lib/modules/{os.uname().release}/build"
+    hidden = build + ".hidden"
+    os.rename(build, hidden)
+    try:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        r = run("apt-get", "install", "-y", "--no-install-recommends", DEB, env=env, timeout=900)
+        said = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("opensnoopd: not started:")]
+        check("apt install without the kernel's headers: installed, not started, and says why in one line",
+              r.returncode == 0 and len(said) == 1 and "headers" in said[0] and
+              show("ActiveState") in ("inactive", "failed") and show("ExecMainPID") in ("0", ""),
+              f"{said} {show('ActiveState')}")
+        run("apt-get", "purge", "-y", "opensnoopd", env=env)
+    finally:
+        os.rename(hidden, build)
+
+
 # The smoke compiles once (the install's start) and changes the configuration by reload only.
-SMOKE = (install, kprobe_fields, transient_unit, smoke_burst, purge)
-FULL = (install, kprobe_fields, transient_unit, units_filter, namespace_socket, size_cap, tracepoint_mode,
-        reloads, burst_and_flood, stop, kill_restart, hardening, not_root, purge)
+SMOKE = (install, kprobe_fields, transient_unit, broken_reload, smoke_burst, purge)
+FULL = (install, kprobe_fields, transient_unit, watchdog, units_filter, namespace_socket, size_cap, tracepoint_mode,
+        reloads, burst_and_flood, stop, kill_restart, hardening, not_root, purge, missing_headers)
 
 
 def main():
