@@ -17,7 +17,7 @@
 #define CONFIG_DROPIN_DIR_SUFFIX ".d"
 #define CONFIG_DROPIN_SUFFIX     ".conf"
 
-/* [Output] Coalesce= and CoalesceBy= by default (README: "Folding" gives the measurements behind them). */
+/* [Output] Coalesce= and CoalesceBy= by default (docs/folding.md gives the measurements behind them). */
 #define CONFIG_DEFAULT_COALESCE_USEC (10 * 1000000ull)
 #define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
 

@@ -50,7 +50,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.failure_priority, 5);
         assert_false(c.filter.failed_only);
         assert_null(c.kernel_source);
-        /* folding is on by default: 10 s windows, by command (README: Folding) */
+        /* folding is on by default: 10 s windows, by command (docs/folding.md) */
         assert_int_equal(c.coalesce_usec, 10000000);
         assert_int_equal(c.coalesce_by, COALESCE_BY_COMMAND);
         config_done(&c);
