@@ -571,7 +571,7 @@ class DaemonTestCase(unittest.TestCase):
 
 
 def record_figures(scenario, **figures):
-    """Keeps what a test measured in BUILD/reliability.json, for the README's table."""
+    """Keeps what a test measured in BUILD/reliability.json, for docs/reliability.md."""
     path = os.path.join(BUILD, "reliability.json")
     try:
         with open(path) as f:

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """opensnoopd keeps running and loses nothing silently, under hostile
 paths, floods, journald going away, shutdown under load and reloads. Every
-figure the README's Reliability table quotes is recorded here as measured."""
+figure docs/reliability.md quotes is recorded here as measured."""
 
 import os
 import signal

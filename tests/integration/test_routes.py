@@ -44,7 +44,7 @@ class RoutesTest(DaemonTestCase):
         self.assertEqual([r["result"] >= 0 for r in by_handle], [True, False], records)
         if detected_mode(d.stderr()) == "kprobe" and "__x64_sys_open_by_handle_at" not in d.stderr():
             # no kprobe on do_sys_open* sees it, and its syscall tracepoints are not attached
-            # beside the kprobes; its own kprobe pair is x86-64's (README): a gap, named there
+            # beside the kprobes; its own kprobe pair is x86-64's (docs/fields.md, opensnoopd(8) LIMITATIONS): a gap, named there
             self.assertNotIn("open_by_handle_at", entries)
             self.assertEqual(d.stop(), 0)
             return
@@ -204,7 +204,7 @@ class RoutesTest(DaemonTestCase):
         [failed] = [r for r in records if r["syscall"] == "exec" and r["result"] < 0]
         got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
         if detected_mode(d.stderr()) == "kprobe":
-            self.assertEqual(got, [], "kprobe mode does not see a failed exec (README)")
+            self.assertEqual(got, [], "kprobe mode does not see a failed exec (opensnoopd(8) LIMITATIONS)")
         else:
             [f] = got
             self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
