@@ -3,6 +3,8 @@
 #define OPENSNOOPD_DECODE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "opensnoop.h"
 
@@ -25,6 +27,15 @@ int decode_size(const void *raw, size_t size);
  * tells something where it names the file differently.
  */
 int decode_record(const void *raw, size_t size, struct open_event *ev);
+
+/* The uid of a record decode_size() accepted, read in place (the bytes need not be aligned). */
+static inline uint32_t open_record_uid(const void *raw)
+{
+        uint32_t uid;
+
+        memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
+        return uid;
+}
 
 /* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */
 static inline size_t open_event_path_bytes(const struct open_event *ev)

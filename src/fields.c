@@ -266,7 +266,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
 int fields_loss_report(struct fields *f, const struct loss_report *report)
 {
         uint64_t lost = report->lost, undelivered = report->undelivered, suppressed = report->suppressed;
-        char msg[200];
+        char msg[256];
         int r = 0;
 
         fields_reset(f);
@@ -279,6 +279,11 @@ int fields_loss_report(struct fields *f, const struct loss_report *report)
                 snprintf(msg, sizeof(msg),
                          "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered", lost,
                          undelivered);
+        if (report->from_pid) {
+                size_t len = strlen(msg);
+
+                snprintf(msg + len, sizeof(msg) - len, " by opensnoopd[%ld] before it stopped", (long)report->from_pid);
+        }
         r |= add_string(f, "MESSAGE", msg);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
         r |= add_string(f, "PRIORITY", "4");
@@ -291,6 +296,11 @@ int fields_loss_report(struct fields *f, const struct loss_report *report)
                 r |= add_format(f, "OPEN_SUPPRESSED", "%" PRIu64, suppressed);
         if (report->by_uid[0])
                 r |= add_string(f, "OPEN_UNDELIVERED_UIDS", report->by_uid);
+        if (report->from_pid) {
+                r |= add_format(f, "OPEN_LOSS_PID", "%ld", (long)report->from_pid);
+                r |= add_format(f, "OPEN_LOSS_SINCE_USEC", "%" PRIu64, report->since_usec);
+                r |= add_format(f, "OPEN_LOSS_UNTIL_USEC", "%" PRIu64, report->until_usec);
+        }
         return r ? -ENOBUFS : 0;
 }
 

@@ -43,12 +43,10 @@ void reader_on_event(void *reader, void *raw, int size)
                 atomic_fetch_add(&r->c->lost_malformed, 1);
                 return;
         }
-        memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
+        uid = open_record_uid(raw);
         /* the user's share: one user's flood cannot fill the queue for everyone (queue.h) */
-        if (queue_push_owned(r->q, raw, (size_t)n, uid) < 0) {
-                atomic_fetch_add(&r->c->undelivered, 1);
-                uid_losses_add(&r->c->undelivered_by_uid, uid);
-        }
+        if (queue_push_owned(r->q, raw, (size_t)n, uid) < 0)
+                counters_undelivered(r->c, uid, 1);
 }
 
 static void *reader_main(void *arg)

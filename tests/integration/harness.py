@@ -410,7 +410,10 @@ class Daemon:
         self.reader.start()
         self.stderr_path = self.notify_path + ".stderr"
         self.stdout_path = self.notify_path + ".stdout"
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {}))
+        # a state directory of its own: a loss report one daemon keeps is read by the next of the same test only
+        more = dict(env or {})
+        more.setdefault("STATE_DIRECTORY", os.path.join(workdir, "state"))
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **more)
         # In a mount namespace of its own, the daemon finds the tests' journald
         # where sd_journal_send() looks: its socket directory (not the socket file,
         # which a restarted journald replaces) over /run/systemd/journal. unshare
