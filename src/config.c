@@ -167,8 +167,9 @@ static void print_size(FILE *f, const void *field, const struct config_key *k)
 static const struct value_type type_size = { parse_size, NULL, print_size, NULL };
 
 /*
- * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s"; a
- * bare number is seconds. "0" and "no" turn the feature off. Stored in µs.
+ * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s",
+ * "2d", "5 min"; a bare number is seconds. "0" and "no" turn the feature off.
+ * Stored in µs.
  */
 int config_parse_timespan(const char *s, uint64_t *out)
 {
@@ -192,6 +193,18 @@ int config_parse_timespan(const char *s, uint64_t *out)
                 { "hour", 3600000000ull },
                 { "hr", 3600000000ull },
                 { "h", 3600000000ull },
+                { "days", 86400000000ull },
+                { "day", 86400000000ull },
+                { "d", 86400000000ull },
+                { "weeks", 604800000000ull },
+                { "week", 604800000000ull },
+                { "w", 604800000000ull },
+                { "months", 2629800000000ull }, /* systemd's: 30.44 days */
+                { "month", 2629800000000ull },
+                { "M", 2629800000000ull },
+                { "years", 31557600000000ull }, /* 365.25 days */
+                { "year", 31557600000000ull },
+                { "y", 31557600000000ull },
         };
         uint64_t total = 0;
         bool any = false;
@@ -226,6 +239,10 @@ int config_parse_timespan(const char *s, uint64_t *out)
                                 }
                         }
                 }
+                for (n = 0; s[n] == ' '; n++)
+                        ;
+                if (isalpha((unsigned char)s[n]))
+                        s += n; /* "5 min", as systemd takes it */
                 for (n = 0; isalpha((unsigned char)s[n]); n++)
                         ;
                 if (n > 0) {
@@ -239,9 +256,9 @@ int config_parse_timespan(const char *s, uint64_t *out)
                         unit = units[i].usec;
                         s += n;
                 }
-                if (whole > UINT64_MAX / unit - 1)
+                if (whole > UINT64_MAX / unit - 1 ||
+                    __builtin_add_overflow(total, whole * unit + frac * unit / frac_div, &total))
                         return -EINVAL;
-                total += whole * unit + frac * unit / frac_div;
                 any = true;
                 if (*s && *s != ' ' && !isdigit((unsigned char)*s))
                         return -EINVAL;

@@ -93,8 +93,10 @@ void config_diff(const struct config *old, const struct config *new, char *resta
 void config_keep_restart_only(struct config *fresh, struct config *running);
 
 /*
- * A time span as systemd writes them ("500ms", "1min 30s", "1.5s"; a bare
- * number is seconds; "0" and "no" are 0), in µs. 0, or -EINVAL.
+ * A time span as systemd writes them ("500ms", "1min 30s", "1.5s", "2d";
+ * units us, ms, s, min or m, h, d, w, M (30.44 days), y (365.25 days) and
+ * their long names; a bare number is seconds; "0" and "no" are 0), in µs.
+ * 0, or -EINVAL.
  */
 int config_parse_timespan(const char *s, uint64_t *usec);
 
