@@ -1098,9 +1098,19 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
  * io_uring's opens run in the kernel without a system call of their own.
  * When a request is submitted (after its prep copied the name), the name,
  * flags and opener are kept under the request's address; when it completes,
- * the record is made with its result. The table is an LRU: opens parked in
- * flight are pushed out by newer ones, and then recorded at completion
- * without their name (OPEN_EVENT_PATH_UNSEEN), never dropped.
+ * the record is made with its result and the entry deleted.
+ *
+ * The table is shared by every user, and an open may stay in flight as long
+ * as its ring lives (a FIFO with no writer): so no user holds more than
+ * URING_SHARE_MAX of its entries (uring_shares counts them, by the
+ * submitter's uid), and nothing pushes an entry out. A submission past its
+ * user's share, or with the table full, is not kept: its open is recorded at
+ * completion without its name (OPEN_EVENT_PATH_UNSEEN), never dropped.
+ * An entry leaves at its request's completion, which io_uring posts for
+ * every request, cancelled ones and those of a ring being closed included;
+ * one whose completion was not seen (the kernel skipped our program, as it
+ * counts in the program's misses) is replaced when its request's memory is
+ * reused for another request, and holds only its own user's share meanwhile.
  */
 struct uring_open {
         struct stash s;
@@ -1108,8 +1118,72 @@ struct uring_open {
         char path[OPEN_PATH_MAX];
 };
 
-BPF_TABLE("lru_hash", __u64, struct uring_open, uring_opens, OPENSNOOPD_IO_URING_ENTRIES);
+BPF_HASH(uring_opens, __u64, struct uring_open, OPENSNOOPD_IO_URING_ENTRIES);
 BPF_PERCPU_ARRAY(uring_scratch, struct uring_open, 1);
+
+/* uid -> entries of uring_opens it holds; URING_SHARE_CLOSED while the last one's is being deleted */
+#define URING_SHARE_MAX    (OPENSNOOPD_IO_URING_ENTRIES * 3 / 4)
+#define URING_SHARE_CLOSED (-1LL)
+BPF_HASH(uring_shares, __u32, __s64, OPENSNOOPD_IO_URING_ENTRIES * 2);
+
+/*
+ * One more entry for uid: 0, or -1 past its share. Compare-and-swap (5.12+),
+ * not a plain add: the count that reaches 0 is deleted, and an add racing
+ * with that deletion would be lost, leaving an entry no count holds.
+ */
+static __always_inline int uring_share_take(__u32 uid)
+{
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+                __s64 *n = uring_shares.lookup(&uid), one = 1, old;
+
+                if (!n) {
+                        if (uring_shares.insert(&uid, &one) == 0)
+                                return 0;
+                        continue; /* another CPU made it first */
+                }
+                old = *n;
+                if (old == URING_SHARE_CLOSED)
+                        continue; /* its deletion is under way */
+                if (old < 0 || old >= URING_SHARE_MAX)
+                        return -1;
+                if (__sync_val_compare_and_swap(n, old, old + 1) == old)
+                        return 0;
+        }
+        return -1;
+}
+
+/* One entry of uid's less; the last one's count is closed, then deleted. */
+static __always_inline void uring_share_give(__u32 uid)
+{
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+                __s64 *n = uring_shares.lookup(&uid), old;
+
+                if (!n)
+                        return;
+                old = *n;
+                if (old <= 0)
+                        return;
+                if (old == 1) {
+                        if (__sync_val_compare_and_swap(n, 1, URING_SHARE_CLOSED) == 1) {
+                                uring_shares.delete(&uid);
+                                return;
+                        }
+                } else if (__sync_val_compare_and_swap(n, old, old - 1) == old) {
+                        return;
+                }
+        }
+}
+
+/* Deletes the entry of key, if there is one, and gives its user's share back. */
+static __always_inline void uring_forget(__u64 key, struct uring_open *u)
+{
+        __u32 uid = u->who.uid;
+
+        if (uring_opens.delete(&key) == 0)
+                uring_share_give(uid);
+}
 
 #define REQ_F_CQE_SKIP (1ULL << 6) /* IOSQE_CQE_SKIP_SUCCESS_BIT: req->flags mirrors the sqe's flags */
 
@@ -1172,7 +1246,7 @@ static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __
 {
         __u32 zero = 0;
         struct filter_settings *cfg = settings.lookup(&zero);
-        struct uring_open *u = uring_scratch.lookup(&zero);
+        struct uring_open *u = uring_scratch.lookup(&zero), *stale;
         __u64 key = (__u64)req;
 
         if (!cfg || !u)
@@ -1186,15 +1260,22 @@ static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __
                 u->path[0] = '\0';
         u->s.path = u->path;
         u->s.path_in_kernel = 1;
+        /* a request at this address whose completion went unseen: its entry is stale */
+        stale = uring_opens.lookup(&key);
+        if (stale)
+                uring_forget(key, stale);
         if (req_flags & REQ_F_CQE_SKIP) {
                 /* no completion comes for a success: record it now */
-                uring_opens.delete(&key);
                 u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
                 if (filter_opener(cfg, &u->s, &u->who) == 0)
                         emit(ctx, &u->s, 0, &u->who, 0);
                 return 0;
         }
-        uring_opens.update(&key, u);
+        /* past its user's share, or the table full: recorded at completion, unnamed */
+        if (uring_share_take(u->who.uid) != 0)
+                return 0;
+        if (uring_opens.insert(&key, u) != 0)
+                uring_share_give(u->who.uid);
         return 0;
 }
 
@@ -1214,7 +1295,7 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
                 u->s.path = u->path; /* the map value's own copy, wherever it was made */
                 if (filter_opener(cfg, &u->s, &u->who) == 0)
                         emit(ctx, &u->s, result, &u->who, 0);
-                uring_opens.delete(&key);
+                uring_forget(key, u);
                 return 0;
         }
         /* not seen at submission: is it an open at all? Its name is gone by now, not the rest */

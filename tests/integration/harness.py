@@ -382,6 +382,15 @@ def opens_reported(output):
     return json.loads(output.strip().splitlines()[-1])["opens"]
 
 
+def public_dir(workdir):
+    """A directory in workdir where an ordinary user may make files."""
+    public = os.path.join(workdir, "public")
+    os.mkdir(public)
+    os.chmod(workdir, 0o755)
+    os.chmod(public, 0o777)
+    return public
+
+
 def run_opener(comm, directory, *scenario):
     """Runs the opener; returns its header (pid, uid, gid) and one record per open."""
     out = subprocess.run([OPENER, comm, directory] + list(scenario), stdout=subprocess.PIPE,

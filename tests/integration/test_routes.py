@@ -11,14 +11,10 @@ import signal
 import subprocess
 import unittest
 
-from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, journal, run_opener
+from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, journal, public_dir, run_opener
 
 O_LARGEFILE = 0o100000
-
-
-def io_uring_route(stderr):
-    """The daemon's startup line names io_uring's tracepoints when it records its opens."""
-    return "io_uring:io_uring_submit_" in stderr
+URING_PARKED = 300  # an ordinary user's io_uring opens in flight at once: more than the table's 256 names
 
 
 class RoutesTest(DaemonTestCase):
@@ -168,6 +164,59 @@ class RoutesTest(DaemonTestCase):
         if "absolute paths on" in d.stderr():
             self.assertEqual(field(e, "OPEN_ABS_PATH"), os.path.realpath(fifo))
             self.assertIn(f'opened "{os.path.realpath(fifo)}" (name not seen)', field(e, "MESSAGE"))
+        self.assertEqual(d.stop(), 0)
+
+    def test_io_uring_names_in_flight_are_shared_fairly(self):
+        """The names of io_uring opens in flight are kept in a table of 256: an ordinary
+        user who keeps URING_PARKED opens in flight holds at most three quarters of it, so
+        an open root parked first keeps its name (no OPEN_PATH_UNSEEN); the user's opens
+        past its share are still recorded, without their names."""
+        comm, other = self.unique("uringroot"), self.unique("uringnobody")
+        d = self.start(f"[Filter]\nCommands={comm} {other}\n")
+        if not io_uring_route(d.stderr()):
+            self.skipTest("no io_uring route on this kernel")
+        public = public_dir(self.workdir)
+        mine, theirs = os.path.join(self.workdir, "uring-fifo"), os.path.join(public, "fifo")
+        os.mkfifo(mine)
+        os.mkfifo(theirs, 0o666)
+        parker = subprocess.Popen([OPENER, comm, self.workdir, "uring-park", mine], stdout=subprocess.PIPE, text=True)
+        churner = None
+        try:
+            json.loads(parker.stdout.readline())  # the header
+            self.assertEqual(json.loads(parker.stdout.readline()), {"parked": 1})
+            churner = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER,
+                                        other, public, "uring-park-many", str(URING_PARKED), theirs],
+                                       stdout=subprocess.PIPE, text=True)
+            self.assertEqual(json.loads(churner.stdout.readline())["uid"], 65534)  # the header: nobody
+            self.assertEqual(json.loads(churner.stdout.readline()), {"parked": URING_PARKED})
+            writer = os.open(mine, os.O_WRONLY | os.O_NONBLOCK)  # root's parked open goes through first
+            r = json.loads(parker.stdout.readline())
+            os.close(writer)
+            self.assertEqual(parker.wait(timeout=30), 0)
+            writer = os.open(theirs, os.O_RDWR)  # then nobody's, which a writer held open lets through
+            self.assertEqual(json.loads(churner.stdout.readline()), {"completed": URING_PARKED})
+            os.close(writer)
+            self.assertEqual(churner.wait(timeout=30), 0)
+        finally:
+            for p in (parker, churner):
+                if p:
+                    p.kill()
+                    p.wait()
+                    p.stdout.close()
+        self.assertGreaterEqual(r["result"], 0, r)
+        self.sentinel(comm)
+        self.sentinel(other)
+        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=io_uring_openat")
+        self.assertIsNone(field(e, "OPEN_PATH_UNSEEN"), field(e, "MESSAGE"))
+        self.assertEqual(field(e, "OPEN_PATH"), mine)
+        self.assertEqual(field(e, "OPEN_FD"), str(r["result"]))
+        # every one of nobody's is recorded, by name up to its share (192 of 256), unnamed past it
+        got = journal(f"OPEN_COMM={other}", "OPEN_SYSCALL=io_uring_openat")
+        self.assertEqual(len(got), URING_PARKED, d.latest_status())
+        named = [e for e in got if field(e, "OPEN_PATH") == theirs]
+        unseen = [e for e in got if field(e, "OPEN_PATH_UNSEEN") == "1"]
+        self.assertEqual(len(named) + len(unseen), URING_PARKED)
+        self.assertEqual(len(named), 256 * 3 // 4)
         self.assertEqual(d.stop(), 0)
 
     def test_exec_opens_the_program_file(self):
