@@ -1133,7 +1133,7 @@ BPF_HASH(uring_shares, __u32, __s64, OPENSNOOPD_IO_URING_ENTRIES * 2);
  */
 static __always_inline int uring_share_take(__u32 uid)
 {
-#pragma unroll
+#pragma clang loop unroll(disable)
         for (int i = 0; i < 4; i++) {
                 __s64 *n = uring_shares.lookup(&uid), one = 1, old;
 
@@ -1156,7 +1156,7 @@ static __always_inline int uring_share_take(__u32 uid)
 /* One entry of uid's less; the last one's count is closed, then deleted. */
 static __always_inline void uring_share_give(__u32 uid)
 {
-#pragma unroll
+#pragma clang loop unroll(disable)
         for (int i = 0; i < 4; i++) {
                 __s64 *n = uring_shares.lookup(&uid), old;
 
