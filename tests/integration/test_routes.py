@@ -8,6 +8,7 @@ opens. The truth is what the opener did."""
 import json
 import os
 import signal
+import struct
 import subprocess
 import unittest
 
@@ -15,6 +16,24 @@ from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, j
 
 O_LARGEFILE = 0o100000
 URING_PARKED = 300  # an ordinary user's io_uring opens in flight at once: more than the table's 256 names
+
+
+def elf_interpreter(path):
+    """The ELF interpreter a program names (PT_INTERP), or None for a static one."""
+    with open(path, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 3:  # PT_INTERP
+            return data[p_offset:p_offset + p_filesz].rstrip(b"\0").decode()
+    return None
+
+
+def io_uring_route(stderr):
+    """The daemon's startup line names io_uring's tracepoints when it records its opens."""
+    return "io_uring:io_uring_submit_" in stderr
 
 
 class RoutesTest(DaemonTestCase):
@@ -234,7 +253,8 @@ class RoutesTest(DaemonTestCase):
         [script] = [r for r in records if r.get("script")]
         self.assertEqual(len(ran), 1, records)
         self.assertEqual(script["result"], 0, records)
-        got = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec") if field(e, "OPEN_ERRNO") is None]
+        got = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+               if field(e, "OPEN_ERRNO") is None and field(e, "OPEN_EXEC_INTERPRETER") is None]
         self.assertEqual(len(got), 2, [field(e, "MESSAGE") for e in got])
         [s] = [e for e in got if field(e, "OPEN_PID") == str(script["pid"])]
         # the script's process runs /bin/sh: no walk of the file it runs can name the script
@@ -249,16 +269,62 @@ class RoutesTest(DaemonTestCase):
         if "absolute paths on" in d.stderr():
             self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
                              os.path.realpath(bytes.fromhex(ran[0]["file_hex"])))
-        # a failed exec: through its syscall tracepoints, which only tracepoint mode attaches
+        # a failed exec: through its syscall tracepoints in tracepoint mode, its system call
+        # functions' kprobe pairs in kprobe mode
         [failed] = [r for r in records if r["syscall"] == "exec" and r["result"] < 0]
-        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
-        if detected_mode(d.stderr()) == "kprobe":
-            self.assertEqual(got, [], "kprobe mode does not see a failed exec (opensnoopd(8) LIMITATIONS)")
-        else:
-            [f] = got
-            self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
-            self.assertEqual(field(f, "OPEN_PID"), str(failed["pid"]))
-            self.assertIn(" failed to exec ", field(f, "MESSAGE"))
+        [f] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
+        self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
+        self.assertEqual(field(f, "OPEN_PID"), str(failed["pid"]))
+        self.assertIn(" failed to exec ", field(f, "MESSAGE"))
+        self.assertEqual(d.stop(), 0)
+
+    def test_exec_records_the_interpreters(self):
+        """What else an exec opens: the ELF interpreter a dynamic program names (PT_INTERP,
+        /lib64/ld-linux-x86-64.so.2) and the interpreter a #! line names (/bin/sh), which
+        the kernel opens itself, through no open system call. Each is recorded as an open
+        of the exec (OPEN_SYSCALL=exec, OPEN_EXEC_INTERPRETER=elf or script) with the exec's
+        pid and the new program's comm: the file, walked from the kernel's own data
+        (OPEN_ABS_PATH), and for a #! line the name as the kernel read it (OPEN_PATH)."""
+        comm = self.unique("interp")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        if "sched:sched_process_exec" not in d.stderr():
+            self.skipTest("no sched:sched_process_exec tracepoint")
+        _, records = run_opener(comm, self.workdir, "exec")
+        self.sentinel(comm)
+        absolute = "absolute paths on" in d.stderr()
+        [ran] = [r for r in records if r["syscall"] == "exec" and r["result"] == 0 and not r.get("script")]
+        [script] = [r for r in records if r.get("script")]
+        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        interpreters = {}
+        for e in got:
+            if field(e, "OPEN_EXEC_INTERPRETER") is not None:
+                interpreters.setdefault(field(e, "OPEN_PID"), []).append(e)
+        ld_so = elf_interpreter(bytes.fromhex(ran["file_hex"]).decode())
+        self.assertIsNotNone(ld_so, "/bin/true is a dynamic program here")
+
+        # the program: its ELF interpreter, and nothing else
+        [e] = interpreters.get(str(ran["pid"]), [None])
+        self.assertIsNotNone(e, [field(x, "MESSAGE") for x in got])
+        self.assertEqual(field(e, "OPEN_EXEC_INTERPRETER"), "elf")
+        self.assertEqual(field(e, "OPEN_COMM"), comm)
+        self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_RDONLY")
+        self.assertIsNone(field(e, "OPEN_FD"))
+        self.assertIsNone(field(e, "OPEN_ERRNO"))
+        if absolute:
+            self.assertEqual(field(e, "OPEN_ABS_PATH"), os.path.realpath(ld_so))
+            self.assertIn(f'opened "{os.path.realpath(ld_so)}" O_RDONLY (exec\'s ELF interpreter, no fd)', field(e, "MESSAGE"))
+
+        # the script: /bin/sh by its #! line, then /bin/sh's own ELF interpreter
+        mine = {field(e, "OPEN_EXEC_INTERPRETER"): e for e in interpreters.get(str(script["pid"]), [])}
+        self.assertEqual(sorted(mine), ["elf", "script"], [field(x, "MESSAGE") for x in got])
+        sh = mine["script"]
+        self.assertEqual(field(sh, "OPEN_PATH"), "/bin/sh")
+        self.assertEqual(field(sh, "OPEN_COMM"), comm)
+        self.assertIsNone(field(sh, "OPEN_FD"))
+        self.assertIn('"/bin/sh"', field(sh, "MESSAGE"))
+        if absolute:
+            self.assertEqual(field(sh, "OPEN_ABS_PATH"), os.path.realpath("/bin/sh"))
+            self.assertEqual(field(mine["elf"], "OPEN_ABS_PATH"), os.path.realpath(elf_interpreter("/bin/sh")))
         self.assertEqual(d.stop(), 0)
 
 
