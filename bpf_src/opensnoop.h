@@ -30,6 +30,16 @@ enum open_syscall {
         OPEN_SYSCALL_IO_URING_OPENAT2 = 8, /* io_uring's IORING_OP_OPENAT2 */
 };
 
+/*
+ * What an exec opened besides its program file (OPEN_SYSCALL_EXEC), recorded
+ * once the exec succeeded, from sched:sched_process_exec's raw tracepoint.
+ */
+enum open_interpreter {
+        OPEN_INTERPRETER_NONE = 0,   /* the program file */
+        OPEN_INTERPRETER_ELF = 1,    /* the ELF interpreter its PT_INTERP named: no path, the walk names it */
+        OPEN_INTERPRETER_SCRIPT = 2, /* the interpreter a #! line (or binfmt_misc) named: path[] is that name */
+};
+
 /* Bits of open_event.event_flags. */
 #define OPEN_EVENT_PATH_FAULT        0x1 /* the path could not be read from user memory */
 #define OPEN_EVENT_PATH_TRUNCATED    0x2 /* the path filled the whole buffer */
@@ -103,7 +113,7 @@ struct open_event {
         __u16 abs_len;     /* with OPEN_EVENT_ABS: bytes of the absolute path after the path's NUL */
         __u16 event_flags; /* OPEN_EVENT_* */
         __u8 syscall;      /* enum open_syscall */
-        __u8 reserved;     /* zero; keeps path[] 8-byte aligned */
+        __u8 interpreter;  /* OPEN_SYSCALL_EXEC: enum open_interpreter; else zero */
         char comm[OPEN_COMM_LEN];
         char path[OPEN_PATH_MAX]; /* NUL-terminated; then the absolute path, see OPEN_EVENT_ABS */
 };

@@ -185,21 +185,26 @@ def detected_mode(stderr):
 
 
 def route_tracepoints(text):
-    """The tracepoints of the routes no open system call serves (io_uring's, exec's) that
-    the daemon's startup line, or its STATUS=, says are attached: in both modes."""
+    """The tracepoints of the routes no open system call serves (io_uring's, exec's program
+    file's and its interpreters', the latter raw) that the daemon's startup line, or its
+    STATUS=, says are attached: in both modes."""
     names = []
     m = re.search(r"io_uring:(io_uring_submit_\w+),(io_uring_complete)", text)
     if m:
         names += [m.group(1), m.group(2)]
     if "sched:sched_process_exec" in text:
         names.append("sched_process_exec")
+    if "raw:sched_process_exec" in text:
+        names.append("sched_process_exec")
     return sorted(names)
 
 
 def kprobe_links(text):
     """The kprobes kprobe mode attaches, as the startup line or STATUS= names them: a pair
-    on the open function, and one on open_by_handle_at's system call function (x86-64)."""
-    return 2 + (2 if "__x64_sys_open_by_handle_at" in text else 0)
+    on the open function, and one on each of open_by_handle_at's, execve's and execveat's
+    system call functions (x86-64)."""
+    return 2 + sum(2 for f in ("__x64_sys_open_by_handle_at", "__x64_sys_execve", "__x64_sys_execveat")
+                   if re.search(rf"\b{f}\b", text))
 
 
 def tracepoint_syscalls():
@@ -380,6 +385,15 @@ def loaded_prog_ids():
 def opens_reported(output):
     """How many opens a burst or burst-for run of the opener says it made."""
     return json.loads(output.strip().splitlines()[-1])["opens"]
+
+
+def public_dir(workdir):
+    """A directory in workdir where an ordinary user may make files."""
+    public = os.path.join(workdir, "public")
+    os.mkdir(public)
+    os.chmod(workdir, 0o755)
+    os.chmod(public, 0o777)
+    return public
 
 
 def run_opener(comm, directory, *scenario):
