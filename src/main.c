@@ -382,6 +382,8 @@ static int start_failure_status(const struct session *s)
                 return EXIT_KERNEL;
         case SESSION_FAILED_JOURNAL:
                 return EXIT_JOURNAL;
+        case SESSION_FAILED_CONFIG:
+                return EXIT_CONFIG;
         default:
                 return EXIT_RUNTIME;
         }

@@ -268,8 +268,8 @@ int session_start(struct session *s, const struct config *c)
         /* Filter first (it excludes ourselves), buffers and threads second, attach last:
          * no open is missed or mis-filtered between the steps. */
         r = apply_filter(s, c);
-        if (r < 0)
-                return failed(s, SESSION_FAILED_KERNEL, r);
+        if (r < 0) /* -ENOMEDIUM: Units= on a machine with no cgroup2 mount, the configuration's to mend */
+                return failed(s, r == -ENOMEDIUM ? SESSION_FAILED_CONFIG : SESSION_FAILED_KERNEL, r);
         r = reader_new(s->queue, &s->counters, &s->reader);
         if (r < 0)
                 return r;

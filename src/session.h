@@ -86,6 +86,7 @@ enum session_failure {
         SESSION_FAILED_OTHER,   /* memory, threads */
         SESSION_FAILED_KERNEL,  /* the plan, the compile, the load, the filter maps, the buffers, the attach */
         SESSION_FAILED_JOURNAL, /* the journal it writes to */
+        SESSION_FAILED_CONFIG,  /* the configuration asks for what this machine has not (Units= without cgroup2) */
 };
 enum session_failure session_failure(const struct session *s);
 
