@@ -216,7 +216,8 @@ class FilterTest(DaemonTestCase):
         self.assertEqual(d.stop(), 0)
 
     def test_dropins_at_check_and_reload(self):
-        """FILE.d/*.conf after FILE, in name order: --check-config and a reload read them, errors as file:line."""
+        """FILE.d/*.conf after FILE, in name order: --check-config, --print-config and a reload read them,
+        errors as file:line."""
         a, b = self.unique("da"), self.unique("db")
         d = self.start(f"[Filter]\nCommands={a}\n")
         dropins = d.config + ".d"
@@ -226,6 +227,8 @@ class FilterTest(DaemonTestCase):
             with open(os.path.join(dropins, name), "w") as f:
                 f.write(text)
         r = subprocess.run([DAEMON, "-c", d.config, "--check-config"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, "", ""), "good files: silent")
+        r = subprocess.run([DAEMON, "-c", d.config, "--print-config"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"\nCommands={b}\n", r.stdout)
 
