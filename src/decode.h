@@ -2,7 +2,10 @@
 #ifndef OPENSNOOPD_DECODE_H
 #define OPENSNOOPD_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "opensnoop.h"
 
@@ -25,6 +28,15 @@ int decode_size(const void *raw, size_t size);
  * tells something where it names the file differently.
  */
 int decode_record(const void *raw, size_t size, struct open_event *ev);
+
+/* Whether a record decode_size() accepted is an open (not a cgroup's record, enum open_record_kind). */
+static inline bool record_is_open(const void *raw)
+{
+        uint8_t kind;
+
+        memcpy(&kind, (const char *)raw + offsetof(struct open_event, kind), sizeof(kind));
+        return kind == OPEN_RECORD_OPEN;
+}
 
 /* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */
 static inline size_t open_event_path_bytes(const struct open_event *ev)

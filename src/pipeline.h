@@ -68,6 +68,14 @@ uint64_t pipeline_pending(const struct pipeline *p);
 void pipeline_abandon(struct pipeline *p);
 
 /*
+ * Learns the names of the cgroups there are, in one scan of the mount: once
+ * the kernel side reports the cgroups made and removed, and before the writer
+ * starts (it owns the pipeline then), so that no record is looked up before.
+ * A scan that fails part way (-EMFILE, ...) has learned what it passed.
+ */
+int pipeline_learn_cgroups(struct pipeline *p);
+
+/*
  * A reload, from any thread: the next pipeline_reconfigure() (in the writer)
  * writes every pending entry, then folds per co.
  */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "decode.h"
 #include "pipeline.h"
 
 #define RETRY_MS           100
@@ -91,6 +92,13 @@ static void flush_pending(struct writer *w)
         }
 }
 
+/* A queued record left at a stop: an open is undelivered; a cgroup's record tells no open. */
+static void count_unwritten(struct writer *w, const void *record)
+{
+        if (record_is_open(record))
+                atomic_fetch_add(&w->c->undelivered, 1);
+}
+
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
@@ -121,8 +129,8 @@ static void *writer_main(void *arg)
                 }
                 if (past_deadline(w)) {
                         /* Stopping, and out of time: what is left is counted, not written. */
+                        count_unwritten(w, data);
                         queue_pop(w->q);
-                        atomic_fetch_add(&w->c->undelivered, 1);
                         continue;
                 }
                 r = pipeline_push(w->pipeline, data, len, clock_ns(CLOCK_MONOTONIC));
@@ -137,9 +145,9 @@ static void *writer_main(void *arg)
                 report_losses(w, false);
         }
         /* out of time with records still queued: count them */
-        while (queue_peek(w->q, &(const void *){ NULL }, &(size_t){ 0 }, 0) == 0) {
+        for (const void *data; queue_peek(w->q, &data, &(size_t){ 0 }, 0) == 0;) {
+                count_unwritten(w, data);
                 queue_pop(w->q);
-                atomic_fetch_add(&w->c->undelivered, 1);
         }
         flush_pending(w);
         report_losses(w, true);

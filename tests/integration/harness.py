@@ -185,14 +185,17 @@ def detected_mode(stderr):
 
 
 def route_tracepoints(text):
-    """The tracepoints of the routes no open system call serves (io_uring's, exec's) that
-    the daemon's startup line, or its STATUS=, says are attached: in both modes."""
+    """The tracepoints of the routes no open system call serves (io_uring's, exec's), and of
+    the cgroups' names (cgroup_mkdir, cgroup_rmdir), that the daemon's startup line, or its
+    STATUS=, says are attached: in both modes."""
     names = []
     m = re.search(r"io_uring:(io_uring_submit_\w+),(io_uring_complete)", text)
     if m:
         names += [m.group(1), m.group(2)]
     if "sched:sched_process_exec" in text:
         names.append("sched_process_exec")
+    if "cgroup:cgroup_mkdir,cgroup_rmdir" in text:
+        names += ["cgroup_mkdir", "cgroup_rmdir"]
     return sorted(names)
 
 

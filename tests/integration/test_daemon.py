@@ -91,7 +91,7 @@ class LifecycleTest(DaemonTestCase):
         syscall_links = [l for l in links if l.get("tracepoint", "").startswith("sys_")]
         self.assertEqual(len(syscall_links), 2 * len(syscalls), f"an enter and exit tracepoint for each of {syscalls}")
         self.assertEqual(sorted(l.get("tracepoint") for l in links if l not in syscall_links),
-                         route_tracepoints(d.stderr()), "io_uring's and exec's, as the startup line says")
+                         route_tracepoints(d.stderr()), "io_uring's, exec's and the cgroups', as the startup line says")
         self.assertTrue(ours - before, "our programs are loaded while running")
         status = d.latest_status()
         self.assertIn("Tracing with tracepoint", status)

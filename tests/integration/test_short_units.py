@@ -10,7 +10,7 @@ import ctypes
 import os
 import unittest
 
-from harness import field, journal
+from harness import field, journal, wait_journal
 from test_attribution import CgroupTestCase
 
 ROUNDS = 40
@@ -30,12 +30,14 @@ class ShortLivedUnitTest(CgroupTestCase):
             pass
         return path
 
-    def lifetime(self, relative, path):
+    def lifetime(self, relative, path, make=True):
         """Makes the cgroup, forks a child that moves itself in, opens path and exits, then removes
-        the cgroup as soon as the child is reaped: the cgroup lives about a millisecond. Returns the
+        the cgroup as soon as the child is reaped: the cgroup lives about a millisecond (make=False:
+        it is there already). Returns the
         cgroup's id (its directory's inode), which nothing can read after."""
         directory = os.path.join(self.mount, relative.lstrip("/"))
-        os.mkdir(directory)
+        if make:
+            os.mkdir(directory)
         cgroup_id = os.stat(directory).st_ino
         pid = os.fork()
         if pid == 0:
@@ -89,6 +91,23 @@ class ShortLivedUnitTest(CgroupTestCase):
         self.assertEqual(unnamed, [], f"{len(unnamed)} of {ROUNDS} short-lived units were not named")
         self.assertEqual(d.stop(), 0)
 
+    def test_unit_made_before_the_daemon_started(self):
+        """A cgroup there before the daemon started (found by its one scan of the mount, no
+        cgroup:cgroup_mkdir record came for it), then entered, used and removed at once: named too."""
+        unit = f"early-{self.tag}.service"
+        relative = f"{self.slice}/{unit}"
+        os.mkdir(os.path.join(self.mount, relative.lstrip("/")))
+        d = self.start(f"[Filter]\nCommands={self.comm}\n")
+        path = self.file("early")
+        cgroup_id = self.lifetime(relative, path, make=False)
+        self.sentinel(self.comm)
+        e = journal(f"OPEN_PATH={path}", f"OPEN_COMM={self.comm}")
+        self.assertEqual(len(e), 1)
+        self.assertEqual(int(field(e[0], "OPEN_CGROUP_ID")), cgroup_id)
+        self.assertEqual(field(e[0], "OPEN_CGROUP"), relative)
+        self.assertEqual(field(e[0], "OPEN_UNIT"), unit)
+        self.assertEqual(d.stop(), 0)
+
     def test_units_filter_on_short_lived_units(self):
         """Units= naming a unit that is made and removed again each round keeps exactly its opens; the
         other short-lived units' opens (decided in user space, their cgroups gone) are dropped."""
@@ -107,7 +126,6 @@ class ShortLivedUnitTest(CgroupTestCase):
         with open(marker, "w"):
             pass
         self.open_in(self.cgroup(f"{self.slice}/{keep}"), self.comm, marker)
-        from harness import wait_journal
         self.assertEqual(len(wait_journal([f"OPEN_PATH={marker}"], 1, timeout=120)), 1, self.describe())
         leaked = [p for p in dropped if journal(f"OPEN_PATH={p}", f"OPEN_COMM={self.comm}")]
         missing = [p for p in kept if len(journal(f"OPEN_PATH={p}", f"OPEN_COMM={self.comm}")) != 1]
