@@ -13,6 +13,10 @@
  *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
  *   OPENSNOOPD_KPROBE_BY_HANDLE ... and a pair on __x64_sys_open_by_handle_at
  *   OPENSNOOPD_TP_EXEC         the program file exec opened (sched:sched_process_exec)
+ *   OPENSNOOPD_EXEC_INTERPRETERS
+ *                              ... and the interpreters it opened (its raw tracepoint), with
+ *                              the KOFF_BPRM_*, _MM_*, _MAPLE_*, _MR64_*, _MA64_* and _VMA_*
+ *   OPENSNOOPD_KPROBE_EXEC     kprobe mode: pairs on __x64_sys_execve/execveat, for failed execs
  *   OPENSNOOPD_TP_CGROUP       each cgroup2 cgroup's name, made and removed
  *                              (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir)
  *   OPENSNOOPD_IO_URING        io_uring's opens; with OPENSNOOPD_IO_URING_ENTRIES,
@@ -76,6 +80,7 @@ struct stash {
         __u8 in_flight;    /* task storage: set at entry, cleared at return */
         __u16 event_flags; /* OPEN_EVENT_UNIT_UNDECIDED, from filter_opener(); OPEN_EVENT_NO_FD ... */
         __u8 path_in_kernel; /* path is the kernel's copy of the name (exec, io_uring) */
+        __u8 interpreter;    /* exec: enum open_interpreter */
         __u16 entry_len;     /* with entry_cpu: bytes of the name read at entry, its NUL included */
         __u32 entry_cpu;     /* 1 + the CPU whose entry_names holds the name as read at entry; 0: none */
         __u64 entry_seq;     /* ... and that reading's number there (a later one replaces it) */
@@ -793,7 +798,9 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 }
         }
         e->abs_len = 0;
+        e->interpreter = s->interpreter;
         e->kind = OPEN_RECORD_OPEN;
+        __builtin_memset(e->reserved, 0, sizeof(e->reserved));
 
         /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
         if (!s->path)
@@ -962,6 +969,41 @@ int kprobe_by_handle_return(struct pt_regs *ctx)
         return on_return(ctx, PT_REGS_RC(ctx));
 }
 #endif
+
+static __always_inline int on_exec_return(void *ctx, long result);
+
+#if defined(OPENSNOOPD_KPROBE_EXECVE) && defined(OPENSNOOPD_X86_64)
+/* execve(filename, argv, envp), at its system call function, for a failed exec: see on_exec_return() */
+int kprobe_execve_entry(struct pt_regs *ctx)
+{
+        const struct pt_regs *regs = (const struct pt_regs *)PT_REGS_PARM1(ctx);
+        unsigned long filename = 0;
+
+        bpf_probe_read_kernel(&filename, sizeof(filename), &regs->di);
+        return on_entry((const char *)filename, O_RDONLY, 0, AT_FDCWD, OPEN_SYSCALL_EXEC, NULL);
+}
+#endif
+
+#if defined(OPENSNOOPD_KPROBE_EXECVEAT) && defined(OPENSNOOPD_X86_64)
+/* execveat(dfd, filename, argv, envp, flags) */
+int kprobe_execveat_entry(struct pt_regs *ctx)
+{
+        const struct pt_regs *regs = (const struct pt_regs *)PT_REGS_PARM1(ctx);
+        unsigned long dfd = 0, filename = 0;
+
+        bpf_probe_read_kernel(&dfd, sizeof(dfd), &regs->di);
+        bpf_probe_read_kernel(&filename, sizeof(filename), &regs->si);
+        return on_entry((const char *)filename, O_RDONLY, 0, (__s32)dfd, OPEN_SYSCALL_EXEC, NULL);
+}
+#endif
+
+#if (defined(OPENSNOOPD_KPROBE_EXECVE) || defined(OPENSNOOPD_KPROBE_EXECVEAT)) && defined(OPENSNOOPD_X86_64)
+/* both pairs' return: what exec's syscall tracepoints do in tracepoint mode */
+int kprobe_exec_return(struct pt_regs *ctx)
+{
+        return on_exec_return(ctx, PT_REGS_RC(ctx));
+}
+#endif
 #endif /* OPENSNOOPD_KPROBE */
 
 #ifdef OPENSNOOPD_TP_OPEN
@@ -1016,11 +1058,13 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open_by_handle_at)
 #endif
 
 /*
- * A failed exec, which sched:sched_process_exec never sees (tracepoint mode:
- * kprobe mode attaches no syscall tracepoint). Its error may be the open's
- * (ENOENT, EACCES, ...) or a later step's (ENOEXEC, E2BIG): the record says
- * "failed to exec". A successful one is sched_process_exec's, so its return
- * (in the new program) only drops the stash.
+ * A failed exec, which sched:sched_process_exec never sees: from exec's
+ * syscall tracepoints in tracepoint mode, from kprobe pairs on its system
+ * call functions in kprobe mode (which attaches no syscall tracepoint). Its
+ * error may be the open's (ENOENT, EACCES, ...) or a later step's (ENOEXEC,
+ * E2BIG): the record says "failed to exec". A successful one is
+ * sched_process_exec's, so its return (in the new program) only drops the
+ * stash.
  */
 static __always_inline int on_exec_return(void *ctx, long result)
 {
@@ -1100,6 +1144,146 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 #endif
         return emit(args, &s, 0, NULL, 1);
 }
+
+#ifdef OPENSNOOPD_EXEC_INTERPRETERS
+/*
+ * The interpreters a successful exec opened, which the kernel opens itself
+ * (open_exec()), through no open system call, on its way to the
+ * sched_process_exec tracepoint: read there, from its raw form, which
+ * carries the exec's struct linux_binprm. By then the kernel has closed the
+ * ELF interpreter's file and kept only its mapping, and a #! line's
+ * interpreter is the file the process runs:
+ *   - a #! line's (or binfmt_misc's): bprm->interp, the kernel's copy of the
+ *     name it read, where it is not the name exec was given; the walk starts
+ *     from bprm->file. Of nested #! lines, the last one's.
+ *   - the ELF interpreter (PT_INTERP): the file mapped at AT_BASE, which the
+ *     kernel wrote into mm->saved_auxv (0 for a static program), found by a
+ *     walk down the process's tree of mappings; its name as the program
+ *     wrote it is gone, the walk names the file. The process is the exec's
+ *     alone by now (its other threads are gone) and no user code has run.
+ * Every offset is from the running kernel's BTF.
+ */
+#define EXEC_AT_BASE    7  /* AT_BASE */
+#define EXEC_AUXV_PAIRS 24 /* AT_BASE comes within the first ten on every architecture */
+#define MAPLE_LEAF_64   1  /* enum maple_type: a leaf, its slots are the mappings */
+#define MAPLE_RANGE_64  2  /* ... an inner node, 16 slots */
+#define MAPLE_ARANGE_64 3  /* ... an inner node of an allocation tree (mm's), 10 slots */
+#define MAPLE_MAX_DEPTH 8
+
+struct exec_scratch {
+        __u64 word[64]; /* saved_auxv's first pairs, or one maple node (256 bytes) */
+};
+BPF_PERCPU_ARRAY(exec_scratch, struct exec_scratch, 1);
+
+static __always_inline __u64 exec_at_base(void *mm, struct exec_scratch *x)
+{
+        if (bpf_probe_read_kernel(x->word, EXEC_AUXV_PAIRS * 16, (char *)mm + KOFF_MM_SAVED_AUXV) != 0)
+                return 0;
+#pragma unroll
+        for (int i = 0; i < EXEC_AUXV_PAIRS; i++) {
+                if (x->word[2 * i] == 0) /* AT_NULL */
+                        return 0;
+                if (x->word[2 * i] == EXEC_AT_BASE)
+                        return x->word[2 * i + 1];
+        }
+        return 0;
+}
+
+/*
+ * The file mapped at addr in mm, down its maple tree as mtree_lookup() goes:
+ * in each node, the first slot whose pivot (the last address it covers) is
+ * at or past addr, the last used one (its pivot 0: the node's end) else.
+ * The mapping found must hold addr, or there is none: NULL.
+ */
+static __always_inline void *exec_file_at(void *mm, __u64 addr, struct exec_scratch *x)
+{
+        unsigned long entry = (unsigned long)read_ptr(mm, KOFF_MM_MT + KOFF_MAPLE_TREE_ROOT);
+        __u64 start = 0, end = 0;
+        void *vma = NULL;
+
+        if ((entry & 3) != 2 || entry <= 4096) /* not a node: an empty tree, or a single mapping at 0 */
+                return NULL;
+#pragma clang loop unroll(disable)
+        for (int depth = 0; depth < MAPLE_MAX_DEPTH; depth++) {
+                __u32 type = (entry >> 3) & 15, pivots, slots, pivot_at, slot_at, i;
+
+                if (type == MAPLE_ARANGE_64) {
+                        pivots = 9;
+                        pivot_at = KOFF_MA64_PIVOT / 8;
+                        slot_at = KOFF_MA64_SLOT / 8;
+                } else if (type == MAPLE_RANGE_64 || type == MAPLE_LEAF_64) {
+                        pivots = 15;
+                        pivot_at = KOFF_MR64_PIVOT / 8;
+                        slot_at = KOFF_MR64_SLOT / 8;
+                } else {
+                        return NULL;
+                }
+                if (bpf_probe_read_kernel(x->word, 256, (void *)(entry & ~255UL)) != 0)
+                        return NULL;
+                slots = pivots;
+#pragma unroll
+                for (i = 0; i < 15; i++) {
+                        __u64 pivot = x->word[(pivot_at + i) & 31];
+
+                        if (i < pivots && (pivot >= addr || pivot == 0)) {
+                                slots = i;
+                                break;
+                        }
+                }
+                entry = x->word[(slot_at + slots) & 31];
+                if (type == MAPLE_LEAF_64) {
+                        vma = (void *)entry;
+                        break;
+                }
+        }
+        if (!vma)
+                return NULL;
+        bpf_probe_read_kernel(&start, sizeof(start), (char *)vma + KOFF_VMA_START);
+        bpf_probe_read_kernel(&end, sizeof(end), (char *)vma + KOFF_VMA_END);
+        if (addr < start || addr >= end)
+                return NULL;
+        return read_ptr(vma, KOFF_VMA_FILE);
+}
+
+/* One interpreter's record: path, the kernel's copy of its name (or NULL); file, what the walk starts from. */
+static __always_inline void exec_interpreter(void *ctx, struct filter_settings *cfg, __u8 kind, const char *path,
+                                             void *file)
+{
+        struct stash s = {};
+
+        s.flags = O_RDONLY;
+        s.dirfd = AT_FDCWD;
+        s.syscall = OPEN_SYSCALL_EXEC;
+        s.interpreter = kind;
+        s.event_flags = OPEN_EVENT_NO_FD;
+        if (filter_opener(cfg, &s, NULL) != 0)
+                return;
+        s.path = path;
+        s.path_in_kernel = 1;
+        s.file = file;
+        emit(ctx, &s, 0, NULL, 0);
+}
+
+RAW_TRACEPOINT_PROBE(sched_process_exec)
+{
+        void *bprm = (void *)ctx->args[2]; /* TP_PROTO(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
+        void *mm = read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM);
+        const char *interp = read_ptr(bprm, KOFF_BPRM_INTERP);
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct exec_scratch *x = exec_scratch.lookup(&zero);
+        __u64 base;
+
+        if (!cfg || !x || !mm)
+                return 0;
+        if (interp && interp != read_ptr(bprm, KOFF_BPRM_FILENAME))
+                exec_interpreter(ctx, cfg, OPEN_INTERPRETER_SCRIPT, interp, read_ptr(bprm, KOFF_BPRM_FILE));
+        base = exec_at_base(mm, x);
+        if (base)
+                exec_interpreter(ctx, cfg, OPEN_INTERPRETER_ELF, NULL, exec_file_at(mm, base, x));
+        return 0;
+}
+#endif
 #endif
 
 #ifdef OPENSNOOPD_IO_URING
@@ -1107,9 +1291,19 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
  * io_uring's opens run in the kernel without a system call of their own.
  * When a request is submitted (after its prep copied the name), the name,
  * flags and opener are kept under the request's address; when it completes,
- * the record is made with its result. The table is an LRU: opens parked in
- * flight are pushed out by newer ones, and then recorded at completion
- * without their name (OPEN_EVENT_PATH_UNSEEN), never dropped.
+ * the record is made with its result and the entry deleted.
+ *
+ * The table is shared by every user, and an open may stay in flight as long
+ * as its ring lives (a FIFO with no writer): so no user holds more than
+ * URING_SHARE_MAX of its entries (uring_shares counts them, by the
+ * submitter's uid), and nothing pushes an entry out. A submission past its
+ * user's share, or with the table full, is not kept: its open is recorded at
+ * completion without its name (OPEN_EVENT_PATH_UNSEEN), never dropped.
+ * An entry leaves at its request's completion, which io_uring posts for
+ * every request, cancelled ones and those of a ring being closed included;
+ * one whose completion was not seen (the kernel skipped our program, as it
+ * counts in the program's misses) is replaced when its request's memory is
+ * reused for another request, and holds only its own user's share meanwhile.
  */
 struct uring_open {
         struct stash s;
@@ -1117,8 +1311,72 @@ struct uring_open {
         char path[OPEN_PATH_MAX];
 };
 
-BPF_TABLE("lru_hash", __u64, struct uring_open, uring_opens, OPENSNOOPD_IO_URING_ENTRIES);
+BPF_HASH(uring_opens, __u64, struct uring_open, OPENSNOOPD_IO_URING_ENTRIES);
 BPF_PERCPU_ARRAY(uring_scratch, struct uring_open, 1);
+
+/* uid -> entries of uring_opens it holds; URING_SHARE_CLOSED while the last one's is being deleted */
+#define URING_SHARE_MAX    (OPENSNOOPD_IO_URING_ENTRIES * 3 / 4)
+#define URING_SHARE_CLOSED (-1LL)
+BPF_HASH(uring_shares, __u32, __s64, OPENSNOOPD_IO_URING_ENTRIES * 2);
+
+/*
+ * One more entry for uid: 0, or -1 past its share. Compare-and-swap (5.12+),
+ * not a plain add: the count that reaches 0 is deleted, and an add racing
+ * with that deletion would be lost, leaving an entry no count holds.
+ */
+static __always_inline int uring_share_take(__u32 uid)
+{
+#pragma clang loop unroll(disable)
+        for (int i = 0; i < 4; i++) {
+                __s64 *n = uring_shares.lookup(&uid), one = 1, old;
+
+                if (!n) {
+                        if (uring_shares.insert(&uid, &one) == 0)
+                                return 0;
+                        continue; /* another CPU made it first */
+                }
+                old = *n;
+                if (old == URING_SHARE_CLOSED)
+                        continue; /* its deletion is under way */
+                if (old < 0 || old >= URING_SHARE_MAX)
+                        return -1;
+                if (__sync_val_compare_and_swap(n, old, old + 1) == old)
+                        return 0;
+        }
+        return -1;
+}
+
+/* One entry of uid's less; the last one's count is closed, then deleted. */
+static __always_inline void uring_share_give(__u32 uid)
+{
+#pragma clang loop unroll(disable)
+        for (int i = 0; i < 4; i++) {
+                __s64 *n = uring_shares.lookup(&uid), old;
+
+                if (!n)
+                        return;
+                old = *n;
+                if (old <= 0)
+                        return;
+                if (old == 1) {
+                        if (__sync_val_compare_and_swap(n, 1, URING_SHARE_CLOSED) == 1) {
+                                uring_shares.delete(&uid);
+                                return;
+                        }
+                } else if (__sync_val_compare_and_swap(n, old, old - 1) == old) {
+                        return;
+                }
+        }
+}
+
+/* Deletes the entry of key, if there is one, and gives its user's share back. */
+static __always_inline void uring_forget(__u64 key, struct uring_open *u)
+{
+        __u32 uid = u->who.uid;
+
+        if (uring_opens.delete(&key) == 0)
+                uring_share_give(uid);
+}
 
 #define REQ_F_CQE_SKIP (1ULL << 6) /* IOSQE_CQE_SKIP_SUCCESS_BIT: req->flags mirrors the sqe's flags */
 
@@ -1181,7 +1439,7 @@ static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __
 {
         __u32 zero = 0;
         struct filter_settings *cfg = settings.lookup(&zero);
-        struct uring_open *u = uring_scratch.lookup(&zero);
+        struct uring_open *u = uring_scratch.lookup(&zero), *stale;
         __u64 key = (__u64)req;
 
         if (!cfg || !u)
@@ -1195,15 +1453,22 @@ static __always_inline int uring_submitted(void *ctx, void *req, __u8 opcode, __
                 u->path[0] = '\0';
         u->s.path = u->path;
         u->s.path_in_kernel = 1;
+        /* a request at this address whose completion went unseen: its entry is stale */
+        stale = uring_opens.lookup(&key);
+        if (stale)
+                uring_forget(key, stale);
         if (req_flags & REQ_F_CQE_SKIP) {
                 /* no completion comes for a success: record it now */
-                uring_opens.delete(&key);
                 u->s.event_flags |= OPEN_EVENT_RESULT_UNREPORTED;
                 if (filter_opener(cfg, &u->s, &u->who) == 0)
                         emit(ctx, &u->s, 0, &u->who, 0);
                 return 0;
         }
-        uring_opens.update(&key, u);
+        /* past its user's share, or the table full: recorded at completion, unnamed */
+        if (uring_share_take(u->who.uid) != 0)
+                return 0;
+        if (uring_opens.insert(&key, u) != 0)
+                uring_share_give(u->who.uid);
         return 0;
 }
 
@@ -1223,7 +1488,7 @@ static __always_inline int uring_completed(void *ctx, void *req, long result)
                 u->s.path = u->path; /* the map value's own copy, wherever it was made */
                 if (filter_opener(cfg, &u->s, &u->who) == 0)
                         emit(ctx, &u->s, result, &u->who, 0);
-                uring_opens.delete(&key);
+                uring_forget(key, u);
                 return 0;
         }
         /* not seen at submission: is it an open at all? Its name is gone by now, not the rest */

@@ -31,6 +31,16 @@ enum open_syscall {
 };
 
 /*
+ * What an exec opened besides its program file (OPEN_SYSCALL_EXEC), recorded
+ * once the exec succeeded, from sched:sched_process_exec's raw tracepoint.
+ */
+enum open_interpreter {
+        OPEN_INTERPRETER_NONE = 0,   /* the program file */
+        OPEN_INTERPRETER_ELF = 1,    /* the ELF interpreter its PT_INTERP named: no path, the walk names it */
+        OPEN_INTERPRETER_SCRIPT = 2, /* the interpreter a #! line (or binfmt_misc) named: path[] is that name */
+};
+
+/*
  * What a record is. Most are opens. The others tell user space a cgroup's
  * name while the cgroup exists (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir on
  * the cgroup2 hierarchy), so that a cgroup removed before its opens' records
@@ -122,12 +132,14 @@ struct open_event {
         __u16 abs_len;     /* with OPEN_EVENT_ABS: bytes of the absolute path after the path's NUL */
         __u16 event_flags; /* OPEN_EVENT_* */
         __u8 syscall;      /* enum open_syscall */
-        __u8 kind;         /* enum open_record_kind; keeps path[] 8-byte aligned */
+        __u8 interpreter;  /* OPEN_SYSCALL_EXEC: enum open_interpreter; else zero */
+        __u8 kind;         /* enum open_record_kind */
+        __u8 reserved[7];  /* zero; keeps comm[] and path[] 8-byte aligned */
         char comm[OPEN_COMM_LEN];
         char path[OPEN_PATH_MAX]; /* NUL-terminated; then the absolute path, see OPEN_EVENT_ABS */
 };
 
-#define OPEN_EVENT_HEADER_SIZE 80 /* offsetof(struct open_event, path) */
+#define OPEN_EVENT_HEADER_SIZE 88 /* offsetof(struct open_event, path) */
 
 _Static_assert(sizeof(struct open_event) == OPEN_EVENT_HEADER_SIZE + OPEN_PATH_MAX,
                "open_event layout changed: update OPEN_EVENT_HEADER_SIZE");

@@ -128,6 +128,9 @@ int main(int argc, char **argv)
                 } else if (strncmp(argv[i], "tracepoint:", 11) == 0) {
                         type = BPF_PROG_TYPE_TRACEPOINT;
                         func = argv[i] + 11;
+                } else if (strncmp(argv[i], "raw_tracepoint:", 15) == 0) {
+                        type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+                        func = argv[i] + 15;
                 } else {
                         continue;
                 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pwd.h>
@@ -166,8 +167,9 @@ static void print_size(FILE *f, const void *field, const struct config_key *k)
 static const struct value_type type_size = { parse_size, NULL, print_size, NULL };
 
 /*
- * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s"; a
- * bare number is seconds. "0" and "no" turn the feature off. Stored in µs.
+ * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s",
+ * "2d", "5 min"; a bare number is seconds. "0" and "no" turn the feature off.
+ * Stored in µs.
  */
 int config_parse_timespan(const char *s, uint64_t *out)
 {
@@ -191,6 +193,18 @@ int config_parse_timespan(const char *s, uint64_t *out)
                 { "hour", 3600000000ull },
                 { "hr", 3600000000ull },
                 { "h", 3600000000ull },
+                { "days", 86400000000ull },
+                { "day", 86400000000ull },
+                { "d", 86400000000ull },
+                { "weeks", 604800000000ull },
+                { "week", 604800000000ull },
+                { "w", 604800000000ull },
+                { "months", 2629800000000ull }, /* systemd's: 30.44 days */
+                { "month", 2629800000000ull },
+                { "M", 2629800000000ull },
+                { "years", 31557600000000ull }, /* 365.25 days */
+                { "year", 31557600000000ull },
+                { "y", 31557600000000ull },
         };
         uint64_t total = 0;
         bool any = false;
@@ -225,6 +239,10 @@ int config_parse_timespan(const char *s, uint64_t *out)
                                 }
                         }
                 }
+                for (n = 0; s[n] == ' '; n++)
+                        ;
+                if (isalpha((unsigned char)s[n]))
+                        s += n; /* "5 min", as systemd takes it */
                 for (n = 0; isalpha((unsigned char)s[n]); n++)
                         ;
                 if (n > 0) {
@@ -238,9 +256,9 @@ int config_parse_timespan(const char *s, uint64_t *out)
                         unit = units[i].usec;
                         s += n;
                 }
-                if (whole > UINT64_MAX / unit - 1)
+                if (whole > UINT64_MAX / unit - 1 ||
+                    __builtin_add_overflow(total, whole * unit + frac * unit / frac_div, &total))
                         return -EINVAL;
-                total += whole * unit + frac * unit / frac_div;
                 any = true;
                 if (*s && *s != ' ' && !isdigit((unsigned char)*s))
                         return -EINVAL;
@@ -848,28 +866,43 @@ static void check_ids(struct parse_ctx *p, const char *in_key, const struct id_l
         check_shared_map(p, in_key, in->n, out_key, out->n, map_size, same_id, in, out, name_id);
 }
 
-int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
+/* The lines of one file, over what c holds: no checks that need the whole configuration yet. */
+static int parse_text(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
 {
         static const struct ini_handler handler = { on_section, on_assignment, on_syntax_error };
         struct parse_state s = { .ctx = { .filename = filename, .errs = errs }, .c = c };
+
+        return ini_parse(text, len, &handler, &s);
+}
+
+/* What only the final values can say: an include and an exclude list share one kernel map. */
+static void check_whole(const char *filename, struct config *c, struct config_errors *errs)
+{
+        struct parse_ctx p = { .filename = filename, .errs = errs };
+
+        check_ids(&p, "PIDs", &c->filter.pids, "ExcludePIDs", &c->filter.exclude_pids, FILTER_MAX_PIDS);
+        check_ids(&p, "UIDs", &c->filter.uids, "ExcludeUIDs", &c->filter.exclude_uids, FILTER_MAX_UIDS);
+        check_words(&p, "Commands", &c->filter.commands, "ExcludeCommands", &c->filter.exclude_commands,
+                    FILTER_MAX_COMMS);
+        check_words(&p, "PathPrefixes", &c->filter.path_prefixes, "ExcludePathPrefixes",
+                    &c->filter.exclude_path_prefixes, FILTER_MAX_PREFIXES);
+        check_words(&p, "Units", &c->filter.units, "ExcludeUnits", &c->filter.exclude_units, FILTER_MAX_UNITS);
+}
+
+int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs)
+{
         size_t errors_before = errs->n;
         int r;
 
-        r = ini_parse(text, len, &handler, &s);
+        r = parse_text(text, len, filename, c, errs);
         if (r < 0)
                 return r;
-        s.ctx.line = 0;
-        check_ids(&s.ctx, "PIDs", &c->filter.pids, "ExcludePIDs", &c->filter.exclude_pids, FILTER_MAX_PIDS);
-        check_ids(&s.ctx, "UIDs", &c->filter.uids, "ExcludeUIDs", &c->filter.exclude_uids, FILTER_MAX_UIDS);
-        check_words(&s.ctx, "Commands", &c->filter.commands, "ExcludeCommands", &c->filter.exclude_commands,
-                    FILTER_MAX_COMMS);
-        check_words(&s.ctx, "PathPrefixes", &c->filter.path_prefixes, "ExcludePathPrefixes",
-                    &c->filter.exclude_path_prefixes, FILTER_MAX_PREFIXES);
-        check_words(&s.ctx, "Units", &c->filter.units, "ExcludeUnits", &c->filter.exclude_units, FILTER_MAX_UNITS);
+        check_whole(filename, c, errs);
         return errs->n > errors_before ? -EINVAL : 0;
 }
 
-int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs)
+/* One file, trusted or refused with one error. */
+static int load_file(const char *path, bool missing_ok, struct config *c, struct config_errors *errs)
 {
         struct parse_ctx p = { .filename = path, .errs = errs };
         char why[512];
@@ -884,8 +917,120 @@ int config_load(const char *path, bool missing_ok, struct config *c, struct conf
                 error_at(&p, "%s", why);
                 return r;
         }
-        r = config_parse(text, len, path, c, errs);
+        r = parse_text(text, len, path, c, errs);
         free(text);
+        return r;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_dropin_name(const char *name)
+{
+        size_t len = strlen(name);
+
+        /* hidden files are editors' and dpkg's leftovers, as systemd's drop-in lists skip them */
+        return name[0] != '.' && len > strlen(CONFIG_DROPIN_SUFFIX) &&
+               strcmp(name + len - strlen(CONFIG_DROPIN_SUFFIX), CONFIG_DROPIN_SUFFIX) == 0;
+}
+
+static void free_names(char **names, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/*
+ * The drop-ins' paths, in the order they apply: "DIR/NAME.conf", sorted by
+ * NAME as strcmp() does. *n = 0 when there is no directory. The directory
+ * decides what is read, so it is trusted as the files are.
+ */
+static int list_dropins(const char *dir, char ***paths, size_t *n, struct config_errors *errs)
+{
+        struct parse_ctx p = { .filename = dir, .errs = errs };
+        struct dirent *de;
+        char why[512];
+        char **v = NULL;
+        size_t count = 0;
+        DIR *d;
+        int r;
+
+        *paths = NULL;
+        *n = 0;
+        d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                r = -errno;
+                error_at(&p, "cannot read the drop-in directory: %s", strerror(errno));
+                return r;
+        }
+        r = trusted_path_check(dir, "a drop-in directory", why, sizeof(why));
+        if (r < 0) {
+                error_at(&p, "%s", why);
+                closedir(d);
+                return r;
+        }
+        while ((de = readdir(d))) {
+                char **grown;
+
+                if (!is_dropin_name(de->d_name))
+                        continue;
+                grown = realloc(v, (count + 1) * sizeof(*v));
+                if (!grown)
+                        goto oom;
+                v = grown;
+                if (asprintf(&v[count], "%s/%s", dir, de->d_name) < 0)
+                        goto oom;
+                count++;
+        }
+        closedir(d);
+        qsort(v, count, sizeof(*v), compare_names);
+        *paths = v;
+        *n = count;
+        return 0;
+oom:
+        closedir(d);
+        free_names(v, count);
+        return -ENOMEM;
+}
+
+int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs)
+{
+        struct parse_ctx p = { .filename = path, .errs = errs };
+        size_t errors_before = errs->n, ndropins = 0;
+        char **dropins = NULL, *dir = NULL;
+        char why[512];
+        int r, q;
+
+        /* every file is read and every error reported in one run; the first failure is returned */
+        r = load_file(path, missing_ok, c, errs);
+        if (r == -ENOMEM)
+                return r;
+        if (asprintf(&dir, "%s" CONFIG_DROPIN_DIR_SUFFIX, path) < 0)
+                return -ENOMEM;
+        q = list_dropins(dir, &dropins, &ndropins, errs);
+        free(dir);
+        if (q == -ENOMEM)
+                return q;
+        if (r == 0)
+                r = q;
+        for (size_t i = 0; i < ndropins; i++) {
+                q = load_file(dropins[i], false, c, errs);
+                if (q == -ENOMEM)
+                        break;
+                if (r == 0)
+                        r = q;
+        }
+        free_names(dropins, ndropins);
+        if (q == -ENOMEM)
+                return q;
+        check_whole(path, c, errs);
+        if (r == 0 && errs->n > errors_before)
+                r = -EINVAL;
         if (r < 0 || !c->kernel_source)
                 return r;
         /* clang compiles these headers into root's BPF program: trusted as this file is, here, so that

@@ -12,9 +12,12 @@
 #include "probe_plan.h"
 #include "sink.h"
 
-#define CONFIG_DEFAULT_PATH "/etc/opensnoopd/opensnoopd.conf"
+#define CONFIG_DEFAULT_PATH      "/etc/opensnoopd/opensnoopd.conf"
+/* Drop-ins: FILE.d/NAME.conf, as journald.conf.d/ beside journald.conf. */
+#define CONFIG_DROPIN_DIR_SUFFIX ".d"
+#define CONFIG_DROPIN_SUFFIX     ".conf"
 
-/* [Output] Coalesce= and CoalesceBy= by default (README: "Folding" gives the measurements behind them). */
+/* [Output] Coalesce= and CoalesceBy= by default (docs/folding.md gives the measurements behind them). */
 #define CONFIG_DEFAULT_COALESCE_USEC (10 * 1000000ull)
 #define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
 
@@ -60,12 +63,17 @@ void config_errors_done(struct config_errors *errs);
 int config_parse(const char *text, size_t len, const char *filename, struct config *c, struct config_errors *errs);
 
 /*
- * Reads and parses a file. Like sshd's StrictModes, the file must be a
+ * Reads and parses a file, then its drop-ins: every PATH.d/NAME.conf (hidden
+ * names skipped), in the lexical order of their names, each over what came
+ * before, as journald reads journald.conf.d/ (a later value wins; an empty
+ * assignment resets a list). Like sshd's StrictModes, each file must be a
  * regular file owned by root that group and others may not write, in
- * directories (symlinks resolved) that only root may change: otherwise one
- * error in errs and -EPERM. It decides what a root daemon does. So does the
- * KernelSource= directory it names (clang compiles from it), checked alike:
- * one error and -errno. missing_ok: a missing file leaves the defaults (0).
+ * directories (symlinks resolved) that only root may change, and so must the
+ * drop-in directory: otherwise one error in errs and -EPERM. It decides what
+ * a root daemon does. So does the KernelSource= directory it names (clang
+ * compiles from it), checked alike: one error and -errno. Every file is read
+ * and every error reported; the first failure is returned. missing_ok: a
+ * missing PATH leaves the defaults (its drop-ins still apply).
  */
 int config_load(const char *path, bool missing_ok, struct config *c, struct config_errors *errs);
 
@@ -85,8 +93,10 @@ void config_diff(const struct config *old, const struct config *new, char *resta
 void config_keep_restart_only(struct config *fresh, struct config *running);
 
 /*
- * A time span as systemd writes them ("500ms", "1min 30s", "1.5s"; a bare
- * number is seconds; "0" and "no" are 0), in µs. 0, or -EINVAL.
+ * A time span as systemd writes them ("500ms", "1min 30s", "1.5s", "2d";
+ * units us, ms, s, min or m, h, d, w, M (30.44 days), y (365.25 days) and
+ * their long names; a bare number is seconds; "0" and "no" are 0), in µs.
+ * 0, or -EINVAL.
  */
 int config_parse_timespan(const char *s, uint64_t *usec);
 

@@ -31,8 +31,15 @@ struct counters {
         _Atomic uint64_t names_unkept;
         _Atomic uint64_t names_lost_kernel;
         _Atomic int sink_down;                /* the sink (journald) is unreachable right now */
-        struct uid_losses undelivered_by_uid; /* of undelivered: those the queue refused, by user */
+        struct uid_losses undelivered_by_uid; /* undelivered, by user */
 };
+
+/* n of uid's opens that can never be written: every undelivered open is counted here, by its user. */
+static inline void counters_undelivered(struct counters *c, uint32_t uid, uint64_t n)
+{
+        uid_losses_add(&c->undelivered_by_uid, uid, n);
+        atomic_fetch_add(&c->undelivered, n);
+}
 
 /* Every open a filter dropped, in the kernel or (Units=, a cgroup's first opens) in user space. */
 static inline uint64_t counters_filtered(struct counters *c)
@@ -46,8 +53,9 @@ static inline uint64_t counters_lost(struct counters *c)
 }
 
 /*
- * "12 written, 3 filtered, 0 lost, 0 undelivered, 0 suppressed, 0 unnamed": the one way STATUS= and the
- * logs say it; "(2 cgroup names not kept)" follows where any were not.
+ * "12 written, 3 filtered, 0 lost, 5 undelivered, 0 suppressed, 0 unnamed; undelivered by uid 65534:5":
+ * the one way STATUS= and the logs say it (the uids only when something was undelivered);
+ * "(2 cgroup names not kept)" follows the counts where any were not.
  */
 void counters_format(struct counters *c, char *buf, size_t size);
 

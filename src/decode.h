@@ -29,6 +29,15 @@ int decode_size(const void *raw, size_t size);
  */
 int decode_record(const void *raw, size_t size, struct open_event *ev);
 
+/* The uid of a record decode_size() accepted, read in place (the bytes need not be aligned). */
+static inline uint32_t open_record_uid(const void *raw)
+{
+        uint32_t uid;
+
+        memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
+        return uid;
+}
+
 /* Whether a record decode_size() accepted is an open (not a cgroup's record, enum open_record_kind). */
 static inline bool record_is_open(const void *raw)
 {

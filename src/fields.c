@@ -70,6 +70,9 @@ static size_t message_path(const struct open_event *ev, char *out, size_t room)
                 len += escape_quoted(abs, ev->abs_len, out);
         if (ev->event_flags & OPEN_EVENT_PATH_UNSEEN)
                 return len + (size_t)snprintf(out + len, room - len, "%s(name not seen)", len ? " " : "");
+        /* the ELF interpreter: the file mapped, by its walk; the name the program gave is gone */
+        if ((ev->event_flags & OPEN_EVENT_NO_PATH) && ev->interpreter == OPEN_INTERPRETER_ELF)
+                return len ? len : (size_t)snprintf(out, room, "(file not found)");
         if (ev->event_flags & OPEN_EVENT_NO_PATH)
                 return len + (size_t)snprintf(out + len, room - len, len ? " (by handle)" : "(a file handle)");
         if (ev->event_flags & OPEN_EVENT_PATH_FAULT)
@@ -118,7 +121,10 @@ static int add_message(struct fields *f, const struct open_event *ev, const stru
         if (ev->event_flags & OPEN_EVENT_RESULT_UNREPORTED)
                 n = snprintf(msg + len, room - len, " %s (success not reported)", flags_text);
         else if (ev->result >= 0 && (ev->event_flags & OPEN_EVENT_NO_FD))
-                n = snprintf(msg + len, room - len, " %s (%s, no fd)", flags_text, open_syscall_name(ev->syscall));
+                n = snprintf(msg + len, room - len, " %s (%s, no fd)", flags_text,
+                             ev->interpreter == OPEN_INTERPRETER_ELF      ? "exec's ELF interpreter"
+                             : ev->interpreter == OPEN_INTERPRETER_SCRIPT ? "exec's interpreter"
+                                                                          : open_syscall_name(ev->syscall));
         else if (ev->result >= 0)
                 n = snprintf(msg + len, room - len, " %s = %" PRId64, flags_text, (int64_t)ev->result);
         else
@@ -215,6 +221,10 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
                 r |= add_bytes(f, "OPEN_PATH", ev->path, ev->path_len);
         if (ev->event_flags & OPEN_EVENT_PATH_TRUNCATED)
                 r |= add_string(f, "OPEN_PATH_TRUNCATED", "1");
+        if (ev->syscall == OPEN_SYSCALL_EXEC && ev->interpreter == OPEN_INTERPRETER_ELF)
+                r |= add_string(f, "OPEN_EXEC_INTERPRETER", "elf");
+        else if (ev->syscall == OPEN_SYSCALL_EXEC && ev->interpreter == OPEN_INTERPRETER_SCRIPT)
+                r |= add_string(f, "OPEN_EXEC_INTERPRETER", "script");
         /* a failed open's name is from the caller's memory alone: read at entry and at return */
         if (ev->event_flags & OPEN_EVENT_PATH_CHANGED)
                 r |= add_string(f, "OPEN_PATH_CHANGED", "1");
@@ -266,7 +276,7 @@ int fields_from_event(struct fields *f, const struct open_event *ev, const struc
 int fields_loss_report(struct fields *f, const struct loss_report *report)
 {
         uint64_t lost = report->lost, undelivered = report->undelivered, suppressed = report->suppressed;
-        char msg[200];
+        char msg[256];
         int r = 0;
 
         fields_reset(f);
@@ -279,6 +289,11 @@ int fields_loss_report(struct fields *f, const struct loss_report *report)
                 snprintf(msg, sizeof(msg),
                          "%" PRIu64 " open events lost in the kernel, %" PRIu64 " could not be delivered", lost,
                          undelivered);
+        if (report->from_pid) {
+                size_t len = strlen(msg);
+
+                snprintf(msg + len, sizeof(msg) - len, " by opensnoopd[%ld] before it stopped", (long)report->from_pid);
+        }
         r |= add_string(f, "MESSAGE", msg);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_LOSS);
         r |= add_string(f, "PRIORITY", "4");
@@ -291,6 +306,11 @@ int fields_loss_report(struct fields *f, const struct loss_report *report)
                 r |= add_format(f, "OPEN_SUPPRESSED", "%" PRIu64, suppressed);
         if (report->by_uid[0])
                 r |= add_string(f, "OPEN_UNDELIVERED_UIDS", report->by_uid);
+        if (report->from_pid) {
+                r |= add_format(f, "OPEN_LOSS_PID", "%ld", (long)report->from_pid);
+                r |= add_format(f, "OPEN_LOSS_SINCE_USEC", "%" PRIu64, report->since_usec);
+                r |= add_format(f, "OPEN_LOSS_UNTIL_USEC", "%" PRIu64, report->until_usec);
+        }
         return r ? -ENOBUFS : 0;
 }
 

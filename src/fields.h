@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "enrich.h"
@@ -71,10 +72,16 @@ struct loss_report {
         uint64_t lost;        /* never reached opensnoopd */
         uint64_t undelivered; /* reached it, could not be written */
         uint64_t suppressed;  /* written, then dropped by journald's rate limit */
-        char by_uid[256];     /* of undelivered, refused by the queue: "UID:N ...", most first; or "" */
+        char by_uid[256];     /* of undelivered: "UID:N ...", most first; or "" */
+        /* a report an earlier daemon could not deliver before it stopped (pending_loss.h); from_pid 0: ours */
+        pid_t from_pid;
+        uint64_t since_usec, until_usec; /* CLOCK_REALTIME: when its opens were made */
 };
 
-/* A loss report: OPEN_LOST=, OPEN_UNDELIVERED=, OPEN_SUPPRESSED= (zero counts are left out), OPEN_UNDELIVERED_UIDS=. */
+/*
+ * A loss report: OPEN_LOST=, OPEN_UNDELIVERED=, OPEN_SUPPRESSED= (zero counts are left out), OPEN_UNDELIVERED_UIDS=;
+ * for an earlier daemon's, OPEN_LOSS_PID=, OPEN_LOSS_SINCE_USEC=, OPEN_LOSS_UNTIL_USEC=.
+ */
 int fields_loss_report(struct fields *f, const struct loss_report *report);
 
 /* The value of field i, after "NAME=": *len receives its length. */

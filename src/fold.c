@@ -130,8 +130,8 @@ static bool key_equal(const struct fold *f, const struct fold_entry *e, const st
                 return false;
         }
         return a.uid == ev->uid && a.gid == ev->gid && a.flags == ev->flags && a.mode == ev->mode &&
-               outcome(&a) == outcome(ev) && a.syscall == ev->syscall && a.event_flags == ev->event_flags &&
-               a.path_len == ev->path_len && a.abs_len == ev->abs_len &&
+               outcome(&a) == outcome(ev) && a.syscall == ev->syscall && a.interpreter == ev->interpreter &&
+               a.event_flags == ev->event_flags && a.path_len == ev->path_len && a.abs_len == ev->abs_len &&
                memcmp(e->path, ev->path, open_event_path_bytes(ev)) == 0;
 }
 

@@ -216,6 +216,10 @@ int kernel_env_detect(struct kernel_features *f)
 #ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
                 else if (strcmp(name, "__x64_sys_open_by_handle_at") == 0)
                         f->sym_by_handle = true;
+                else if (strcmp(name, "__x64_sys_execve") == 0)
+                        f->sym_execve = true;
+                else if (strcmp(name, "__x64_sys_execveat") == 0)
+                        f->sym_execveat = true;
 #endif
         }
         fclose(ksyms);

@@ -42,6 +42,19 @@ static const struct {
         [KOFF_IO_OPEN_FILENAME] = { "io_open", "filename", "KOFF_IO_OPEN_FILENAME" },
         [KOFF_IO_OPEN_HOW] = { "io_open", "how", "KOFF_IO_OPEN_HOW" },
         [KOFF_FILENAME_NAME] = { "filename", "name", "KOFF_FILENAME_NAME" },
+        [KOFF_BPRM_FILE] = { "linux_binprm", "file", "KOFF_BPRM_FILE" },
+        [KOFF_BPRM_FILENAME] = { "linux_binprm", "filename", "KOFF_BPRM_FILENAME" },
+        [KOFF_BPRM_INTERP] = { "linux_binprm", "interp", "KOFF_BPRM_INTERP" },
+        [KOFF_MM_SAVED_AUXV] = { "mm_struct", "saved_auxv", "KOFF_MM_SAVED_AUXV" },
+        [KOFF_MM_MT] = { "mm_struct", "mm_mt", "KOFF_MM_MT" },
+        [KOFF_MAPLE_TREE_ROOT] = { "maple_tree", "ma_root", "KOFF_MAPLE_TREE_ROOT" },
+        [KOFF_MR64_PIVOT] = { "maple_range_64", "pivot", "KOFF_MR64_PIVOT" },
+        [KOFF_MR64_SLOT] = { "maple_range_64", "slot", "KOFF_MR64_SLOT" },
+        [KOFF_MA64_PIVOT] = { "maple_arange_64", "pivot", "KOFF_MA64_PIVOT" },
+        [KOFF_MA64_SLOT] = { "maple_arange_64", "slot", "KOFF_MA64_SLOT" },
+        [KOFF_VMA_START] = { "vm_area_struct", "vm_start", "KOFF_VMA_START" },
+        [KOFF_VMA_END] = { "vm_area_struct", "vm_end", "KOFF_VMA_END" },
+        [KOFF_VMA_FILE] = { "vm_area_struct", "vm_file", "KOFF_VMA_FILE" },
 };
 
 /* The struct or union behind a type id, through typedefs and qualifiers; NULL if it is neither. */
@@ -147,12 +160,16 @@ int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
                 }
                 l->offset[i] = off;
         }
-        /* io_uring's are optional: without them its opens are not recorded, as the startup line says */
+        /* io_uring's and exec's interpreters' are optional: without them those opens are not
+         * recorded, as the startup line says */
         l->io_uring = true;
+        l->exec_interpreters = true;
         for (int i = KOFF_REQUIRED; i < KOFF_COUNT; i++) {
                 l->offset[i] = member_offset(btf, members[i].type, members[i].path);
-                if (l->offset[i] < 0)
+                if (l->offset[i] < 0 && i < KOFF_EXEC_FIRST)
                         l->io_uring = false;
+                else if (l->offset[i] < 0)
+                        l->exec_interpreters = false;
         }
         btf__free(btf);
         if (r == 0)
@@ -164,16 +181,19 @@ int kernel_layout_cflags(const struct kernel_layout *l, bool walk, char **out, i
 {
         int n = 0;
 
-        if (max < KOFF_COUNT + 2)
+        if (max < KOFF_COUNT + 3)
                 return -ENOBUFS;
         if (walk)
                 out[n++] = strdup("-DOPENSNOOPD_ABS_PATHS");
         for (int i = 0; i < KOFF_COUNT; i++) {
-                if (i >= KOFF_REQUIRED && !l->io_uring)
-                        break;
+                if ((i >= KOFF_REQUIRED && i < KOFF_EXEC_FIRST && !l->io_uring) ||
+                    (i >= KOFF_EXEC_FIRST && !l->exec_interpreters))
+                        continue;
                 if (asprintf(&out[n++], "-D%s=%ld", members[i].macro, l->offset[i]) < 0)
                         out[n - 1] = NULL;
         }
+        if (l->exec_interpreters && !(out[n++] = strdup("-DOPENSNOOPD_EXEC_INTERPRETERS")))
+                return -ENOMEM;
         if (walk && l->rename_lock && asprintf(&out[n++], "-DOPENSNOOPD_RENAME_LOCK=0x%lxUL", l->rename_lock) < 0)
                 out[n - 1] = NULL;
         for (int i = 0; i < n; i++)

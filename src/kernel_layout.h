@@ -46,6 +46,21 @@ enum kernel_offset {
         KOFF_IO_OPEN_FILENAME,                /* io_open.filename */
         KOFF_IO_OPEN_HOW,                     /* io_open.how */
         KOFF_FILENAME_NAME,                   /* filename.name: the kernel's copy of a name */
+        /* exec's interpreters, where the kernel has them (exec_interpreters) */
+        KOFF_EXEC_FIRST,
+        KOFF_BPRM_FILE = KOFF_EXEC_FIRST, /* linux_binprm.file: the file the process now runs */
+        KOFF_BPRM_FILENAME,               /* linux_binprm.filename: the name exec was given */
+        KOFF_BPRM_INTERP,                 /* linux_binprm.interp: another, where a #! line named one */
+        KOFF_MM_SAVED_AUXV,               /* mm_struct.saved_auxv: AT_BASE, where the ELF interpreter is */
+        KOFF_MM_MT,                       /* mm_struct.mm_mt: the tree of the process's mappings (6.1+) */
+        KOFF_MAPLE_TREE_ROOT,             /* maple_tree.ma_root */
+        KOFF_MR64_PIVOT,                  /* maple_range_64.pivot */
+        KOFF_MR64_SLOT,                   /* maple_range_64.slot */
+        KOFF_MA64_PIVOT,                  /* maple_arange_64.pivot */
+        KOFF_MA64_SLOT,                   /* maple_arange_64.slot */
+        KOFF_VMA_START,                   /* vm_area_struct.vm_start */
+        KOFF_VMA_END,                     /* vm_area_struct.vm_end */
+        KOFF_VMA_FILE,                    /* vm_area_struct.vm_file */
         KOFF_COUNT,
 };
 
@@ -53,6 +68,7 @@ struct kernel_layout {
         long offset[KOFF_COUNT];   /* bytes */
         unsigned long rename_lock; /* its address, from /proc/kallsyms; 0 if not listed there */
         bool io_uring;             /* the io_uring offsets were found */
+        bool exec_interpreters;    /* the offsets exec's interpreters are found by were */
 };
 
 /* Fills l from the running kernel; on failure why says what was missing, in one line. */

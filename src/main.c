@@ -25,6 +25,7 @@
 #include "kernel_env.h"
 #include "log.h"
 #include "notify.h"
+#include "pending_loss.h"
 #include "probe.h"
 #include "reload_report.h"
 #include "session.h"
@@ -308,6 +309,21 @@ static int setup_signals(uint64_t watchdog_usec, int *signal_fd, int *timer_fd)
         return 0;
 }
 
+/*
+ * Where a loss report journald did not take before a stop waits for the next
+ * start: systemd's StateDirectory= ($STATE_DIRECTORY, the first if it names
+ * several), or the default.
+ */
+static const char *state_directory(char *buf, size_t size)
+{
+        const char *dir = getenv("STATE_DIRECTORY");
+
+        if (!dir || !dir[0])
+                return PENDING_LOSS_DIRECTORY;
+        snprintf(buf, size, "%.*s", (int)strcspn(dir, ":"), dir);
+        return buf;
+}
+
 static void update_status(struct session *s)
 {
         char status[1024];
@@ -366,9 +382,20 @@ static int start_failure_status(const struct session *s)
                 return EXIT_KERNEL;
         case SESSION_FAILED_JOURNAL:
                 return EXIT_JOURNAL;
+        case SESSION_FAILED_CONFIG:
+                return EXIT_CONFIG;
         default:
                 return EXIT_RUNTIME;
         }
+}
+
+/* The final counts, as the service manager shows them after the stop. */
+static void stopped_status(const char *counts)
+{
+        char status[1100];
+
+        snprintf(status, sizeof(status), "Stopped: %s", counts);
+        (void)notify_status(status);
 }
 
 /* Traces until told to stop. Returns the exit status. */
@@ -376,7 +403,7 @@ static int run(const struct args *a, struct config *config)
 {
         uint64_t watchdog_usec = notify_watchdog_usec();
         struct session *s = NULL;
-        char line[512];
+        char line[1024], state_dir[4096];
         int signal_fd = -1, timer_fd = -1, r, status = EXIT_RUNTIME;
 
         r = setup_signals(watchdog_usec, &signal_fd, &timer_fd);
@@ -389,7 +416,7 @@ static int run(const struct args *a, struct config *config)
                 log_error_errno(r, "setting BCC_KERNEL_SOURCE");
                 goto out;
         }
-        r = session_new(&s);
+        r = session_new(state_directory(state_dir, sizeof(state_dir)), &s);
         if (r < 0) {
                 log_error_errno(r, "allocating the session");
                 goto out;
@@ -406,6 +433,8 @@ static int run(const struct args *a, struct config *config)
         log_info("%s", line);
         if (session_journal_note(s)[0])
                 log_info("%s", session_journal_note(s));
+        if (session_carry_note(s)[0])
+                log_warning("%s", session_carry_note(s));
 
         update_status(s);
         (void)notify_ready();
@@ -416,7 +445,11 @@ static int run(const struct args *a, struct config *config)
         status = r < 0 ? EXIT_RUNTIME : EXIT_OK;
         /* room for the drain and for journald to say what it dropped (session_stop()) */
         (void)notify_stopping(SESSION_STOP_MAX_MS);
-        if (session_stop(s, line, sizeof(line)) == -ETIMEDOUT) {
+        r = session_stop(s, line, sizeof(line));
+        stopped_status(line);
+        if (session_stop_note(s)[0])
+                log_warning("%s", session_stop_note(s));
+        if (r == -ETIMEDOUT) {
                 log_error("%s", session_error(s));
                 log_info("stopped: %s", line);
                 /* The writer thread is blocked in journald's socket and still owns the queue:

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "decode.h"
@@ -76,6 +77,15 @@ static bool unit_filtered(struct pipeline *p, int resolved)
                unit_filter_decide(p->units, ev->cgroup_id, resolved == 0 ? p->who.cgroup : NULL) == FILTER_EXCLUDE;
 }
 
+/* What became of n opens of uid that the sink was offered: written (r 0), or never to be. */
+static void count_outcome(struct pipeline *p, int r, uint32_t uid, uint64_t n)
+{
+        if (r == 0)
+                atomic_fetch_add(&p->c->written, n);
+        else
+                counters_undelivered(p->c, uid, n);
+}
+
 /* The last stages for one entry: enrich (who made the open), then the sink. */
 static int write_entry(struct pipeline *p, const struct open_event *ev, const struct open_fold *fold)
 {
@@ -125,10 +135,7 @@ static int emit_oldest(struct pipeline *p, uint64_t now_ns)
         p->popped++;
         if (p->enrich)
                 enrich_release(p->enrich, p->popped, p->newest_ns);
-        if (r == 0)
-                atomic_fetch_add(&p->c->written, info.count);
-        else
-                atomic_fetch_add(&p->c->undelivered, info.count);
+        count_outcome(p, r, p->folded.uid, info.count);
         return 1;
 }
 
@@ -146,7 +153,7 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
         int r = decode_record(record, len, &p->event);
 
         if (r < 0) {
-                atomic_fetch_add(&p->c->undelivered, 1);
+                pipeline_abandon_record(p, record, len);
                 return 0;
         }
         if (p->event.boot_ns > p->newest_ns)
@@ -166,7 +173,7 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
                 r = write_entry(p, &p->event, NULL);
                 if (r == -EAGAIN)
                         return r;
-                atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);
+                count_outcome(p, r, p->event.uid, 1);
                 return 0;
         }
         /* At the bounds, the oldest entries leave early: nothing is dropped. */
@@ -180,7 +187,7 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
                         r = write_entry(p, &p->event, &(struct open_fold){ 1, p->event.boot_ns, p->event.boot_ns, 0 });
                         if (r == -EAGAIN)
                                 return r;
-                        atomic_fetch_add(r == 0 ? &p->c->written : &p->c->undelivered, 1);
+                        count_outcome(p, r, p->event.uid, 1);
                         return 0;
                 }
         }
@@ -194,8 +201,25 @@ uint64_t pipeline_pending(const struct pipeline *p)
 
 void pipeline_abandon(struct pipeline *p)
 {
-        p->popped += fold_keys(p->fold);
-        atomic_fetch_add(&p->c->undelivered, fold_discard(p->fold));
+        struct open_fold info;
+
+        while (fold_oldest(p->fold, UINT64_MAX, &p->folded, &info)) {
+                counters_undelivered(p->c, p->folded.uid, info.count);
+                fold_pop(p->fold);
+                p->popped++;
+        }
+}
+
+void pipeline_abandon_record(struct pipeline *p, const void *record, size_t len)
+{
+        /* the queue holds only what decode_size() accepted; a shorter one would be no one's */
+        uint32_t uid =
+                len >= offsetof(struct open_event, uid) + sizeof(uint32_t) ? open_record_uid(record) : UINT32_MAX;
+
+        /* a cgroup's record tells no open: nothing is undelivered */
+        if (len >= offsetof(struct open_event, kind) + 1 && !record_is_open(record))
+                return;
+        counters_undelivered(p->c, uid, 1);
 }
 
 int pipeline_learn_cgroups(struct pipeline *p)

@@ -64,8 +64,11 @@ int pipeline_emit(struct pipeline *p, uint64_t now_ns);
 /* Opens pending in windows. */
 uint64_t pipeline_pending(const struct pipeline *p);
 
-/* Out of time at a stop: counts every pending open as undelivered and forgets them. */
+/* Out of time at a stop: counts every pending open as undelivered, by its uid, and forgets them. */
 void pipeline_abandon(struct pipeline *p);
+
+/* Out of time at a stop: counts a record that will not be pushed as undelivered, by its uid (a cgroup's, nothing). */
+void pipeline_abandon_record(struct pipeline *p, const void *record, size_t len);
 
 /*
  * Learns the names of the cgroups there are, in one scan of the mount: once

@@ -28,10 +28,11 @@
 #include "kernel_env.h"
 #include "kprobe_events.h"
 
-#define MAX_CFLAGS        64
+#define MAX_CFLAGS        96
 #define MAX_MAPS          24
 #define MAX_PROGS         32
 #define MAX_LINKS         32
+#define RETURN_EVENTS     4
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 #define COMPILER_NAME     "opensnoopd-compile"
 
@@ -77,9 +78,9 @@ struct probe {
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
         /* The tracefs return probes of ours, if any (kprobe_events.h): the open function's,
-         * and open_by_handle_at's; and what each missed, as last read. */
-        char return_event[2][64];
-        uint64_t missed_returns[2];
+         * open_by_handle_at's, execve's and execveat's; and what each missed, as last read. */
+        char return_event[RETURN_EVENTS][64];
+        uint64_t missed_returns[RETURN_EVENTS];
         char error[256];
 };
 
@@ -116,6 +117,10 @@ static int build_cflags(const struct probe_params *params, char **out)
                         out[n++] = strdup("-DOPENSNOOPD_KPROBE_OPENAT2");
                 if (plan->kprobe_by_handle)
                         out[n++] = strdup("-DOPENSNOOPD_KPROBE_BY_HANDLE");
+                if (plan->kprobe_execve)
+                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_EXECVE");
+                if (plan->kprobe_execveat)
+                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_EXECVEAT");
 #ifdef __x86_64__
                 out[n++] = strdup("-DOPENSNOOPD_X86_64");
 #endif
@@ -298,8 +303,19 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_enter_%s", tp_names[i]);
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_exit_%s", tp_names[i]);
         }
+        if (p->plan.kprobe_execve) {
+                snprintf(progs[np++], 64, "kprobe:kprobe_execve_entry");
+                snprintf(progs[np++], 64, "kprobe:kprobe_exec_return");
+        }
+        if (p->plan.kprobe_execveat) {
+                snprintf(progs[np++], 64, "kprobe:kprobe_execveat_entry");
+                if (!p->plan.kprobe_execve)
+                        snprintf(progs[np++], 64, "kprobe:kprobe_exec_return");
+        }
         if (p->plan.tp_exec)
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__sched__sched_process_exec");
+        if (p->plan.exec_interpreters)
+                snprintf(progs[np++], 64, "raw_tracepoint:raw_tracepoint__sched_process_exec");
         if (p->plan.tp_cgroup) {
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__cgroup__cgroup_mkdir");
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__cgroup__cgroup_rmdir");
@@ -452,6 +468,7 @@ int probe_compile(const struct probe_params *params, struct probe **ret, char *w
         libbpf_set_print(NULL);
         p->plan = params->plan;
         p->plan.io_uring.submit = io_uring_route(params);
+        p->plan.exec_interpreters = p->plan.tp_exec && params->layout && params->layout->exec_interpreters;
         n = build_cflags(params, p->cflags);
         if (n < 0) {
                 snprintf(why, why_size, "allocating the compiler flags");
@@ -771,6 +788,28 @@ static int attach_tracepoint(struct probe *p, const char *category, const char *
         return attach_event(p, &attr, func, point);
 }
 
+/* A raw tracepoint (4.17+), which hands the program the tracepoint's arguments: the fd is the link. */
+static int attach_raw_tracepoint(struct probe *p, const char *name, const char *func)
+{
+        struct link *l = &p->links[p->nlinks];
+        uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+        int fd = prog_fd(p, func), lfd, r;
+
+        if (fd < 0)
+                return -EINVAL;
+        lfd = bpf_raw_tracepoint_open(name, fd);
+        if (lfd < 0) {
+                r = -errno;
+                set_error(p, "attaching raw tracepoint %s: %s", name, strerror(-r));
+                return r;
+        }
+        p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
+        l->perf_fd = lfd; /* closing it detaches the program; the ioctl of a perf event fails harmlessly on it */
+        snprintf(l->point, sizeof(l->point), "raw:%s", name);
+        p->nlinks++;
+        return 0;
+}
+
 /*
  * Through the kprobe PMU (4.17+): the event names the symbol itself, and
  * closing it removes the probe; nothing is left in kprobe_events.
@@ -858,23 +897,37 @@ static int attach_return_probe(struct probe *p, int which, const char *symbol, c
  * Debian's 6.1 kernel under emulation (both CPUs in syscall_trace_enter).
  */
 #define BY_HANDLE_SYMBOL "__x64_sys_open_by_handle_at"
+/* A failed exec, which never reaches sched_process_exec, the same way: a pair on each of exec's. */
+#define EXECVE_SYMBOL    "__x64_sys_execve"
+#define EXECVEAT_SYMBOL  "__x64_sys_execveat"
+
+/* A pair: its return probe first, so that no entry is stashed without its return being seen. */
+static int attach_pair(struct probe *p, int which, const char *symbol, const char *suffix, const char *entry,
+                       const char *ret)
+{
+        int r = attach_return_probe(p, which, symbol, suffix, ret);
+
+        return r == 0 ? attach_kprobe(p, entry, symbol, false) : r;
+}
 
 static int attach_kprobes(struct probe *p)
 {
         int r;
 
         kprobe_events_remove_stale();
-        r = attach_return_probe(p, 0, p->plan.kprobe_symbol, "", "kprobe_open_return");
-        if (r == 0)
-                r = attach_kprobe(p, "kprobe_open_entry", p->plan.kprobe_symbol, false);
-        if (r == 0 && p->plan.kprobe_by_handle) {
-                r = attach_return_probe(p, 1, BY_HANDLE_SYMBOL, "_by_handle", "kprobe_by_handle_return");
-                if (r == 0)
-                        r = attach_kprobe(p, "kprobe_by_handle_entry", BY_HANDLE_SYMBOL, false);
-        }
+        r = attach_pair(p, 0, p->plan.kprobe_symbol, "", "kprobe_open_entry", "kprobe_open_return");
+        if (r == 0 && p->plan.kprobe_by_handle)
+                r = attach_pair(p, 1, BY_HANDLE_SYMBOL, "_by_handle", "kprobe_by_handle_entry",
+                                "kprobe_by_handle_return");
+        if (r == 0 && p->plan.kprobe_execve)
+                r = attach_pair(p, 2, EXECVE_SYMBOL, "_execve", "kprobe_execve_entry", "kprobe_exec_return");
+        if (r == 0 && p->plan.kprobe_execveat)
+                r = attach_pair(p, 3, EXECVEAT_SYMBOL, "_execveat", "kprobe_execveat_entry", "kprobe_exec_return");
         if (r == 0) {
-                snprintf(p->points, sizeof(p->points), "%s%s", p->plan.kprobe_symbol,
-                         p->plan.kprobe_by_handle ? " " BY_HANDLE_SYMBOL : "");
+                snprintf(p->points, sizeof(p->points), "%s%s%s%s", p->plan.kprobe_symbol,
+                         p->plan.kprobe_by_handle ? " " BY_HANDLE_SYMBOL : "",
+                         p->plan.kprobe_execve ? " " EXECVE_SYMBOL : "",
+                         p->plan.kprobe_execveat ? " " EXECVEAT_SYMBOL : "");
                 p->mode = PROBE_MODE_KPROBE;
         }
         return r;
@@ -912,6 +965,15 @@ static void attach_kernel_routes(struct probe *p)
                 else
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
                                                 " (exec's program files are not recorded: %s)", p->error);
+        }
+        /* after the program file's, so that its record comes first */
+        if (p->plan.exec_interpreters && len < sizeof(p->points)) {
+                r = attach_raw_tracepoint(p, "sched_process_exec", "raw_tracepoint__sched_process_exec");
+                if (r == 0)
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " raw:sched_process_exec");
+                else
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
+                                                " (exec's interpreters are not recorded: %s)", p->error);
         }
         /* Removals first: a name learned at mkdir whose removal went unseen would be kept for good. */
         if (p->plan.tp_cgroup && len < sizeof(p->points)) {
@@ -983,7 +1045,7 @@ void probe_detach(struct probe *p)
         }
         p->nlinks = 0;
         p->cgroup_names = false;
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < RETURN_EVENTS; i++)
                 if (p->return_event[i][0]) {
                         (void)kprobe_event_remove(p->return_event[i]);
                         p->return_event[i][0] = '\0';
@@ -1052,7 +1114,7 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
         }
         /* Returns the probe never saw: those opens are lost like any the stash had no room for.
          * Kept once read, so a count does not go down when the event is removed at a stop. */
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < RETURN_EVENTS; i++) {
                 if (p->return_event[i][0])
                         (void)kprobe_event_missed(p->return_event[i], &p->missed_returns[i]);
                 out[OPEN_STAT_STASH_FULL] += p->missed_returns[i];

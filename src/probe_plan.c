@@ -21,6 +21,9 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
         plan->kprobe = true;
         /* open_by_handle_at is served by neither: its system call function has a pair of its own */
         plan->kprobe_by_handle = f->sym_by_handle;
+        /* a failed exec never reaches sched_process_exec: exec's system call functions have pairs too */
+        plan->kprobe_execve = f->sym_execve;
+        plan->kprobe_execveat = f->sym_execveat;
         return 0;
 }
 

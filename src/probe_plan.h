@@ -38,6 +38,7 @@ struct kernel_features {
         bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
         bool sym_open;                       /* do_sys_open is */
         bool sym_by_handle;                  /* __x64_sys_open_by_handle_at is (x86-64 4.17+) */
+        bool sym_execve, sym_execveat;       /* __x64_sys_execve and __x64_sys_execveat are (x86-64 4.17+) */
         bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
         bool tp_creat, tp_open_by_handle_at;
         bool tp_execve, tp_execveat; /* syscalls:sys_{enter,exit}_execve{,at}: failed execs */
@@ -55,8 +56,9 @@ struct kernel_features {
  */
 struct probe_plan {
         bool kprobe;
-        const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
-        bool kprobe_by_handle;     /* with kprobe: a pair on open_by_handle_at's system call function too */
+        const char *kprobe_symbol;           /* "do_sys_openat2" or "do_sys_open" */
+        bool kprobe_by_handle;               /* with kprobe: a pair on open_by_handle_at's system call function too */
+        bool kprobe_execve, kprobe_execveat; /* with kprobe: pairs on exec's, for failed execs */
         bool tracepoint;
         bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
         bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
@@ -64,6 +66,7 @@ struct probe_plan {
         /* In both modes: routes to an open no system call's probe sees; not syscall tracepoints,
          * so they cost nothing to the rest of the machine's system calls. */
         bool tp_exec;                         /* the program file exec opened (sched:sched_process_exec) */
+        bool exec_interpreters;               /* with tp_exec: its interpreters (its raw tracepoint; BTF) */
         /* Not a route: each cgroup's name when it is made and removed, so that a short-lived
          * unit is named on its opens (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir). */
         bool tp_cgroup;

@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
+
 /* Records are a uint32_t length, a uint32_t owner and the bytes, at 8-byte
  * boundaries. A length of WRAP means "the rest of the ring is unused:
  * continue at offset 0". */
@@ -200,16 +202,9 @@ static void skip_wrap(struct queue *q)
 
 int queue_peek(struct queue *q, const void **data, size_t *len, int timeout_ms)
 {
-        struct timespec deadline;
+        /* the timed wait runs on CLOCK_MONOTONIC (queue_new()) */
+        struct timespec deadline = clock_in_ms(CLOCK_MONOTONIC, timeout_ms);
         int r = 0;
-
-        clock_gettime(CLOCK_MONOTONIC, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000L;
-        }
 
         pthread_mutex_lock(&q->lock);
         while (q->count == 0 && r == 0) {

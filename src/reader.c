@@ -43,16 +43,14 @@ void reader_on_event(void *reader, void *raw, int size)
                 atomic_fetch_add(&r->c->lost_malformed, 1);
                 return;
         }
-        memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
+        uid = open_record_uid(raw);
         /* the user's share: one user's flood cannot fill the queue for everyone (queue.h) */
         if (queue_push_owned(r->q, raw, (size_t)n, uid) < 0) {
                 /* a cgroup's record is no open: what is lost is its name */
-                if (!record_is_open(raw)) {
+                if (!record_is_open(raw))
                         atomic_fetch_add(&r->c->names_unkept, 1);
-                        return;
-                }
-                atomic_fetch_add(&r->c->undelivered, 1);
-                uid_losses_add(&r->c->undelivered_by_uid, uid);
+                else
+                        counters_undelivered(r->c, uid, 1);
         }
 }
 

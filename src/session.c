@@ -16,6 +16,7 @@
 #include "journal_watch.h"
 #include "kernel_env.h"
 #include "kernel_layout.h"
+#include "pending_loss.h"
 #include "pipeline.h"
 #include "probe.h"
 #include "queue.h"
@@ -44,6 +45,11 @@ struct session {
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];
         enum session_failure failure;
+        char state_dir[4096];       /* where a loss report journald did not take waits (pending_loss.h) */
+        uint64_t start_usec;        /* CLOCK_REALTIME at the start: the earliest an open of ours was made */
+        struct pending_loss carried; /* an earlier daemon's, sent first; empty: none */
+        char carry_note[4800];
+        char stop_note[4800];
 };
 
 /* At a stop, how long we wait at most for journald to say what it dropped in its last interval. */
@@ -65,12 +71,16 @@ static int failed(struct session *s, enum session_failure kind, int r)
         return r;
 }
 
-int session_new(struct session **ret)
+int session_new(const char *state_dir, struct session **ret)
 {
-        struct session *s = calloc(1, sizeof(*s));
+        struct session *s;
 
+        if (strlen(state_dir) >= sizeof(s->state_dir))
+                return -ENAMETOOLONG;
+        s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        strcpy(s->state_dir, state_dir);
         uid_losses_init(&s->counters.undelivered_by_uid);
         *ret = s;
         return 0;
@@ -180,6 +190,33 @@ static int session_layout(struct session *s, const struct config *c, struct kern
         return r;
 }
 
+/*
+ * A loss report an earlier daemon kept because journald did not take it
+ * (pending_loss.h): into *carry, for the writer to send first. A file we
+ * cannot trust or read is left alone, and said once in the note.
+ */
+static bool load_carried(struct session *s, struct writer_carry *carry)
+{
+        char why[512];
+        int r = pending_loss_read(s->state_dir, &s->carried, why, sizeof(why));
+
+        if (r == -ENOENT)
+                return false;
+        if (r < 0) {
+                s->carried = (struct pending_loss){ 0 };
+                snprintf(s->carry_note, sizeof(s->carry_note), "ignoring the pending loss report in %s: %s",
+                         s->state_dir, why);
+                return false;
+        }
+        pending_loss_to_report(&s->carried, &carry->report);
+        (void)pending_loss_path(s->state_dir, carry->path, sizeof(carry->path));
+        snprintf(s->carry_note, sizeof(s->carry_note),
+                 "opensnoopd[%ld] stopped before journald took its loss report (%" PRIu64 " lost, %" PRIu64
+                 " undelivered): writing it first",
+                 (long)s->carried.pid, s->carried.lost, s->carried.undelivered);
+        return true;
+}
+
 int session_start(struct session *s, const struct config *c)
 {
         struct probe_params params = { .max_in_flight = c->max_in_flight,
@@ -198,9 +235,11 @@ int session_start(struct session *s, const struct config *c)
         };
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
         struct kernel_layout layout;
+        struct writer_carry *carry;
         int r;
 
         s->target = c->target;
+        s->start_usec = clock_ns(CLOCK_REALTIME) / 1000;
         r = session_layout(s, c, &layout);
         if (r == 0) {
                 params.layout = &layout;
@@ -230,8 +269,8 @@ int session_start(struct session *s, const struct config *c)
          * writer last: no open is missed or mis-filtered between the steps, and the queue holds
          * the records until the writer knows every cgroup's name. */
         r = apply_filter(s, c);
-        if (r < 0)
-                return failed(s, SESSION_FAILED_KERNEL, r);
+        if (r < 0) /* -ENOMEDIUM: Units= on a machine with no cgroup2 mount, the configuration's to mend */
+                return failed(s, r == -ENOMEDIUM ? SESSION_FAILED_CONFIG : SESSION_FAILED_KERNEL, r);
         r = reader_new(s->queue, &s->counters, &s->reader);
         if (r < 0)
                 return r;
@@ -273,7 +312,12 @@ int session_start(struct session *s, const struct config *c)
          * the queue holds what comes meanwhile. A scan cut short: the rest are asked of the kernel. */
         if (probe_learns_cgroups(s->probe))
                 (void)pipeline_learn_cgroups(s->pipeline);
-        r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, &s->writer);
+        carry = calloc(1, sizeof(*carry));
+        if (!carry)
+                return -ENOMEM;
+        r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, load_carried(s, carry) ? carry : NULL,
+                         &s->writer);
+        free(carry);
         if (r < 0) {
                 set_error(s, "starting the writer thread");
                 return r;
@@ -318,7 +362,7 @@ static void refresh_counters(struct session *s)
 
 bool session_status(struct session *s, char *buf, size_t size)
 {
-        char counts[256];
+        char counts[768];
         bool changed;
 
         refresh_counters(s);
@@ -349,6 +393,16 @@ const char *session_journal_note(const struct session *s)
         return s->journal_note;
 }
 
+const char *session_carry_note(const struct session *s)
+{
+        return s->carry_note;
+}
+
+const char *session_stop_note(const struct session *s)
+{
+        return s->stop_note;
+}
+
 bool session_mounted_tracefs(const struct session *s)
 {
         return s->mounted_tracefs;
@@ -360,16 +414,63 @@ bool session_mounted_tracefs(const struct session *s)
  */
 static void settle_suppressed(struct session *s)
 {
+        struct uid_loss_counts said_by_uid;
         struct loss_report said, news;
 
         journal_watch_settle(s->watch, s->sink, SUPPRESSION_WAIT_MS);
         s->watch = journal_watch_free(s->watch);
-        writer_reported(s->writer, &said);
+        writer_reported(s->writer, &said, &said_by_uid);
         news = (struct loss_report){ .lost = counters_lost(&s->counters) - said.lost,
                                      .undelivered = atomic_load(&s->counters.undelivered) - said.undelivered,
                                      .suppressed = atomic_load(&s->counters.suppressed) - said.suppressed };
         if (news.lost || news.undelivered || news.suppressed)
                 (void)sink_write_loss(s->sink, &news);
+}
+
+/*
+ * After the writer: what its last loss report could not say (journald did
+ * not take it before the stop's deadline), with the earlier daemon's report
+ * if that was not taken either, is kept in the state directory for the next
+ * start. Returns whether anything was left to keep.
+ */
+static bool keep_unreported(struct session *s)
+{
+        struct pending_loss left = { .pid = getpid(),
+                                     .since_usec = s->start_usec,
+                                     .until_usec = clock_ns(CLOCK_REALTIME) / 1000 };
+        struct uid_loss_counts said_by_uid, by_uid;
+        struct loss_report said;
+        char why[512] = "";
+        int r;
+
+        writer_reported(s->writer, &said, &said_by_uid);
+        uid_losses_snapshot(&s->counters.undelivered_by_uid, &by_uid);
+        uid_losses_news(&by_uid, &said_by_uid, &left.by_uid);
+        left.lost = counters_lost(&s->counters) - said.lost;
+        left.undelivered = atomic_load(&s->counters.undelivered) - said.undelivered;
+        left.suppressed = atomic_load(&s->counters.suppressed) - said.suppressed;
+        r = writer_carry_removed(s->writer);
+        if (r < 0)
+                snprintf(s->stop_note, sizeof(s->stop_note),
+                         "journald took the earlier loss report, but removing it from %s failed (%s): the next "
+                         "start will report it again",
+                         s->state_dir, strerror(-r));
+        if (pending_loss_empty(&left))
+                return false;
+        if (!pending_loss_empty(&s->carried) && writer_carry_pending(s->writer))
+                pending_loss_merge(&left, &s->carried);
+        r = pending_loss_write(s->state_dir, &left, why, sizeof(why));
+        if (r < 0)
+                snprintf(s->stop_note, sizeof(s->stop_note),
+                         "journald did not take the last loss report (%" PRIu64 " lost, %" PRIu64
+                         " undelivered), and keeping it for the next start failed: %s",
+                         left.lost, left.undelivered, why[0] ? why : strerror(-r));
+        else
+                snprintf(s->stop_note, sizeof(s->stop_note),
+                         "journald did not take the last loss report (%" PRIu64 " lost, %" PRIu64
+                         " undelivered): kept in %s/" PENDING_LOSS_NAME " for the next start",
+                         left.lost, left.undelivered, s->state_dir);
+        return true;
 }
 
 int session_stop(struct session *s, char *summary, size_t size)
@@ -387,10 +488,11 @@ int session_stop(struct session *s, char *summary, size_t size)
                 s->writer_stuck = true;
                 atomic_fetch_add(&s->counters.undelivered, queue_count(s->queue));
                 set_error(s,
-                          "journald did not take an entry within %d ms; %zu queued events are counted as "
+                          "the writer did not end within %d ms, even interrupted; %zu queued events are counted as "
                           "undelivered",
-                          SESSION_DRAIN_TIMEOUT_MS, queue_count(s->queue));
-        } else if (s->watch) {
+                          3 * SESSION_DRAIN_TIMEOUT_MS, queue_count(s->queue));
+        } else if (!keep_unreported(s) && s->watch) {
+                /* journald took our last report: let it say what it dropped */
                 settle_suppressed(s);
         }
         counters_format(&s->counters, summary, size);

@@ -22,7 +22,8 @@ struct session;
 /* The longest a stop takes: the drain, waiting out journald's rate-limit interval (45 s at most), the markers. */
 #define SESSION_STOP_MAX_MS      55000
 
-int session_new(struct session **ret);
+/* state_dir: where a loss report journald did not take before a stop is kept for the next start. */
+int session_new(const char *state_dir, struct session **ret);
 
 /*
  * Plans, compiles, loads and attaches per c, and starts the threads. The
@@ -52,15 +53,26 @@ void session_describe(struct session *s, char *buf, size_t size);
 /* With the journal: whether journald rate-limits us (one line for the startup log); else "". */
 const char *session_journal_note(const struct session *s);
 
+/*
+ * After session_start(): about a loss report an earlier daemon kept for us
+ * (being sent first, or ignored, and why); "" when there was none.
+ */
+const char *session_carry_note(const struct session *s);
+
+/* After session_stop(): where the loss report journald did not take was kept (or why it could not be); or "". */
+const char *session_stop_note(const struct session *s);
+
 /* Whether session_start() had to mount tracefs. */
 bool session_mounted_tracefs(const struct session *s);
 
 /*
  * Detaches the probes, reads what the buffers hold, lets the writer deliver
- * for up to SESSION_DRAIN_TIMEOUT_MS and counts the rest as undelivered; with
- * a journal that rate-limits us and entries sent within its interval, waits
- * (up to 45 s) until journald has said what it dropped, and reports that;
- * then formats the final counters into summary. Returns 0, or -ETIMEDOUT when the
+ * for up to SESSION_DRAIN_TIMEOUT_MS and counts the rest as undelivered, by
+ * uid; a loss report journald did not take within twice that is kept in the
+ * state directory for the next start (session_stop_note()); with a journal
+ * that rate-limits us and entries sent within its interval, waits (up to
+ * 45 s) until journald has said what it dropped, and reports that; then
+ * formats the final counters into summary. Returns 0, or -ETIMEDOUT when the
  * writer is stuck in a write (journald hung): the session must then not be
  * freed, and the process should _exit().
  */
@@ -74,6 +86,7 @@ enum session_failure {
         SESSION_FAILED_OTHER,   /* memory, threads */
         SESSION_FAILED_KERNEL,  /* the plan, the compile, the load, the filter maps, the buffers, the attach */
         SESSION_FAILED_JOURNAL, /* the journal it writes to */
+        SESSION_FAILED_CONFIG,  /* the configuration asks for what this machine has not (Units= without cgroup2) */
 };
 enum session_failure session_failure(const struct session *s);
 

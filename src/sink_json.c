@@ -8,25 +8,7 @@
 
 #include <errno.h>
 
-#include "escape.h"
-
-static void json_string(FILE *out, const char *s, size_t len)
-{
-        fputc('"', out);
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-
-                if (c == '"' || c == '\\')
-                        fprintf(out, "\\%c", c);
-                else if (c == '\n')
-                        fputs("\\n", out);
-                else if (c < 0x20 || c == 0x7f)
-                        fprintf(out, "\\u%04x", c);
-                else
-                        fputc(c, out);
-        }
-        fputc('"', out);
-}
+#include "json_value.h"
 
 int sink_json_write_fields(FILE *out, const struct fields *f)
 {
@@ -39,14 +21,7 @@ int sink_json_write_fields(FILE *out, const struct fields *f)
                         fputc(',', out);
                 json_string(out, f->iov[i].iov_base, name_len);
                 fputc(':', out);
-                if (utf8_is_valid(value, len)) {
-                        json_string(out, value, len);
-                } else {
-                        fputc('[', out);
-                        for (size_t k = 0; k < len; k++)
-                                fprintf(out, "%s%u", k ? "," : "", (unsigned char)value[k]);
-                        fputc(']', out);
-                }
+                json_bytes(out, value, len);
         }
         fputs("}\n", out);
         return ferror(out) ? -EIO : 0;

@@ -18,21 +18,24 @@ void uid_losses_done(struct uid_losses *u)
                 pthread_mutex_destroy(&u->lock);
 }
 
-void uid_losses_add(struct uid_losses *u, uint32_t uid)
+void uid_loss_counts_add(struct uid_loss_counts *c, uint32_t uid, uint64_t n)
 {
         size_t i;
 
-        struct uid_loss_counts *c = &u->counts;
-
-        pthread_mutex_lock(&u->lock);
         for (i = 0; i < c->n && c->users[i].uid != uid; i++)
                 ;
         if (i < c->n)
-                c->users[i].count++;
+                c->users[i].count += n;
         else if (c->n < UID_LOSSES_MAX)
-                c->users[c->n++] = (struct uid_loss){ uid, 1 };
+                c->users[c->n++] = (struct uid_loss){ uid, n };
         else
-                c->others++;
+                c->others += n;
+}
+
+void uid_losses_add(struct uid_losses *u, uint32_t uid, uint64_t n)
+{
+        pthread_mutex_lock(&u->lock);
+        uid_loss_counts_add(&u->counts, uid, n);
         pthread_mutex_unlock(&u->lock);
 }
 
@@ -50,13 +53,10 @@ static int most_first(const void *a, const void *b)
         return x->count < y->count ? 1 : x->count > y->count ? -1 : (x->uid > y->uid) - (x->uid < y->uid);
 }
 
-void uid_losses_format_news(const struct uid_loss_counts *now, const struct uid_loss_counts *then, char *buf,
-                            size_t size)
+void uid_losses_news(const struct uid_loss_counts *now, const struct uid_loss_counts *then,
+                     struct uid_loss_counts *news)
 {
-        struct uid_loss news[UID_LOSSES_MAX];
-        size_t n = 0, len = 0;
-
-        buf[0] = '\0';
+        *news = (struct uid_loss_counts){ .others = now->others - then->others };
         for (size_t i = 0; i < now->n; i++) {
                 uint64_t before = 0;
 
@@ -64,12 +64,32 @@ void uid_losses_format_news(const struct uid_loss_counts *now, const struct uid_
                 if (i < then->n && then->users[i].uid == now->users[i].uid)
                         before = then->users[i].count;
                 if (now->users[i].count > before)
-                        news[n++] = (struct uid_loss){ now->users[i].uid, now->users[i].count - before };
+                        news->users[news->n++] = (struct uid_loss){ now->users[i].uid, now->users[i].count - before };
         }
-        qsort(news, n, sizeof(news[0]), most_first);
+}
+
+void uid_losses_format(const struct uid_loss_counts *c, char *buf, size_t size)
+{
+        struct uid_loss sorted[UID_LOSSES_MAX];
+        size_t n = 0, len = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < c->n; i++)
+                if (c->users[i].count)
+                        sorted[n++] = c->users[i];
+        qsort(sorted, n, sizeof(sorted[0]), most_first);
         for (size_t i = 0; i < n && len < size; i++)
-                len += (size_t)snprintf(buf + len, size - len, "%s%" PRIu32 ":%" PRIu64, len ? " " : "", news[i].uid,
-                                        news[i].count);
-        if (now->others > then->others && len < size)
-                snprintf(buf + len, size - len, "%sother:%" PRIu64, len ? " " : "", now->others - then->others);
+                len += (size_t)snprintf(buf + len, size - len, "%s%" PRIu32 ":%" PRIu64, len ? " " : "", sorted[i].uid,
+                                        sorted[i].count);
+        if (c->others && len < size)
+                snprintf(buf + len, size - len, "%sother:%" PRIu64, len ? " " : "", c->others);
+}
+
+void uid_losses_format_news(const struct uid_loss_counts *now, const struct uid_loss_counts *then, char *buf,
+                            size_t size)
+{
+        struct uid_loss_counts news;
+
+        uid_losses_news(now, then, &news);
+        uid_losses_format(&news, buf, size);
 }

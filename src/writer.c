@@ -3,16 +3,30 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
-#include "decode.h"
 #include "pipeline.h"
 
 #define RETRY_MS           100
 #define REPORT_INTERVAL_NS 1000000000ull
+/* Past the delivery deadline, how often a write the sink does not return from is interrupted. */
+#define INTERRUPT_MS       50
+/*
+ * What interrupts it: a signal whose handler does nothing and does not ask
+ * for the call to be restarted, so a send blocked on a frozen journald's full
+ * socket returns EINTR, having sent nothing (a datagram is all or nothing),
+ * which the sink reports as "away". SIGURG: ignored by default, so one that
+ * comes before the handler is in place does nothing either.
+ */
+#define INTERRUPT_SIGNAL   SIGURG
+
+enum { CARRY_NONE, CARRY_PENDING, CARRY_TAKEN, CARRY_REFUSED };
 
 struct writer {
         struct queue *q;
@@ -22,11 +36,15 @@ struct writer {
         pthread_t thread;
         bool started;
         bool joined;
-        _Atomic uint64_t stop_deadline_ns;      /* 0: running */
+        _Atomic uint64_t stop_deadline_ns;      /* 0: running; past it, nothing more is written */
+        _Atomic uint64_t report_deadline_ns;    /* past it, the last loss report is no longer offered */
         _Atomic uint64_t alive_ns;              /* the loop's last turn: the watchdog's heartbeat */
         struct loss_report reported;            /* totals already reported */
         struct uid_loss_counts reported_by_uid; /* the same, by user */
         uint64_t last_report_ns;
+        struct writer_carry carry; /* an earlier daemon's report, sent first */
+        _Atomic int carry_state;
+        int carry_removed; /* 0, or why its file could not be removed */
 };
 
 static void sleep_ms(int ms)
@@ -37,8 +55,11 @@ static void sleep_ms(int ms)
                 ;
 }
 
-/* Reports new losses, at most once a second (force: now); a report that cannot be sent is retried. */
-static void report_losses(struct writer *w, bool force)
+/*
+ * Reports new losses, at most once a second (force: now). 0: reported, or
+ * nothing to report (or not yet due); else the sink's error: it is retried.
+ */
+static int report_losses(struct writer *w, bool force)
 {
         uint64_t now = clock_ns(CLOCK_MONOTONIC);
         struct loss_report total = { .lost = counters_lost(w->c),
@@ -48,17 +69,39 @@ static void report_losses(struct writer *w, bool force)
                                     .undelivered = total.undelivered - w->reported.undelivered,
                                     .suppressed = total.suppressed - w->reported.suppressed };
         struct uid_loss_counts by_uid;
+        int r;
 
         if ((news.lost == 0 && news.undelivered == 0 && news.suppressed == 0) ||
             (!force && now - w->last_report_ns < REPORT_INTERVAL_NS))
-                return;
+                return 0;
         w->last_report_ns = now;
+        /* the users after the totals: an open counted between the two reads waits for the next report */
         uid_losses_snapshot(&w->c->undelivered_by_uid, &by_uid);
         uid_losses_format_news(&by_uid, &w->reported_by_uid, news.by_uid, sizeof(news.by_uid));
-        if (sink_write_loss(w->sink, &news) == 0) {
+        r = sink_write_loss(w->sink, &news);
+        if (r == 0) {
                 w->reported = total;
                 w->reported_by_uid = by_uid;
         }
+        return r;
+}
+
+/*
+ * The report an earlier daemon could not deliver, before anything else. Once
+ * the sink has taken it, its file goes: the next start must not send it
+ * again. -EAGAIN: the sink is away; offer it again.
+ */
+static int send_carried(struct writer *w)
+{
+        int r = sink_write_loss(w->sink, &w->carry.report);
+
+        if (r == -EAGAIN)
+                return r;
+        /* refused for good (it cannot be encoded): the file stays for an operator to read */
+        if (r == 0 && unlink(w->carry.path) < 0 && errno != ENOENT)
+                w->carry_removed = -errno;
+        atomic_store(&w->carry_state, r == 0 ? CARRY_TAKEN : CARRY_REFUSED);
+        return 0;
 }
 
 static bool past_deadline(struct writer *w)
@@ -74,6 +117,18 @@ static void sink_away(struct writer *w)
         atomic_store(&w->c->sink_down, 1);
         sink_flush(w->sink);
         sleep_ms(RETRY_MS);
+}
+
+/* Out of time at a stop: what is still queued is counted, by user, not written. */
+static void abandon_queued(struct writer *w)
+{
+        const void *data;
+        size_t len;
+
+        while (queue_peek(w->q, &data, &len, 0) == 0) {
+                pipeline_abandon_record(w->pipeline, data, len);
+                queue_pop(w->q);
+        }
 }
 
 /*
@@ -92,13 +147,6 @@ static void flush_pending(struct writer *w)
         }
 }
 
-/* A queued record left at a stop: an open is undelivered; a cgroup's record tells no open. */
-static void count_unwritten(struct writer *w, const void *record)
-{
-        if (record_is_open(record))
-                atomic_fetch_add(&w->c->undelivered, 1);
-}
-
 static void *writer_main(void *arg)
 {
         struct writer *w = arg;
@@ -110,6 +158,12 @@ static void *writer_main(void *arg)
 
                 /* every turn: at least each RETRY_MS, idle or not; a write journald never returns from stops it */
                 atomic_store(&w->alive_ns, clock_ns(CLOCK_MONOTONIC));
+                if (atomic_load(&w->carry_state) == CARRY_PENDING && send_carried(w) == -EAGAIN) {
+                        if (past_deadline(w))
+                                break;
+                        sink_away(w);
+                        continue;
+                }
                 /* a reload: pending windows are written first, then the new settings apply */
                 if (pipeline_reconfigure(w->pipeline) == -EAGAIN ||
                     pipeline_emit(w->pipeline, clock_ns(CLOCK_MONOTONIC)) == -EAGAIN) {
@@ -129,8 +183,7 @@ static void *writer_main(void *arg)
                 }
                 if (past_deadline(w)) {
                         /* Stopping, and out of time: what is left is counted, not written. */
-                        count_unwritten(w, data);
-                        queue_pop(w->q);
+                        abandon_queued(w);
                         continue;
                 }
                 r = pipeline_push(w->pipeline, data, len, clock_ns(CLOCK_MONOTONIC));
@@ -145,18 +198,25 @@ static void *writer_main(void *arg)
                 report_losses(w, false);
         }
         /* out of time with records still queued: count them */
-        for (const void *data; queue_peek(w->q, &data, &(size_t){ 0 }, 0) == 0;) {
-                count_unwritten(w, data);
-                queue_pop(w->q);
-        }
+        abandon_queued(w);
         flush_pending(w);
-        report_losses(w, true);
+        /* the last report, offered until its own deadline: journald may come back in time */
+        while (report_losses(w, true) != 0 && clock_ns(CLOCK_MONOTONIC) < atomic_load(&w->report_deadline_ns))
+                sleep_ms(RETRY_MS);
         sink_flush(w->sink);
         return NULL;
 }
 
-int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, struct counters *c, struct writer **ret)
+static void on_interrupt(int sig)
 {
+        (void)sig;
+}
+
+int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, struct counters *c,
+                 const struct writer_carry *carry, struct writer **ret)
+{
+        /* no SA_RESTART: the interrupted call returns EINTR */
+        struct sigaction sa = { .sa_handler = on_interrupt };
         struct writer *w = calloc(1, sizeof(*w));
         int r;
 
@@ -167,6 +227,16 @@ int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, st
         w->sink = loss_sink;
         w->c = c;
         w->alive_ns = clock_ns(CLOCK_MONOTONIC);
+        if (carry) {
+                w->carry = *carry;
+                w->carry_state = CARRY_PENDING;
+        }
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(INTERRUPT_SIGNAL, &sa, NULL) < 0) {
+                r = -errno;
+                free(w);
+                return r;
+        }
         r = pthread_create(&w->thread, NULL, writer_main, w);
         if (r != 0) {
                 free(w);
@@ -177,20 +247,36 @@ int writer_start(struct queue *q, struct pipeline *p, struct sink *loss_sink, st
         return 0;
 }
 
+/* Waits up to ms for the thread to end. */
+static bool joined_within(struct writer *w, int ms)
+{
+        struct timespec limit = clock_in_ms(CLOCK_REALTIME, ms);
+
+        return pthread_timedjoin_np(w->thread, NULL, &limit) == 0;
+}
+
 int writer_stop(struct writer *w, int timeout_ms)
 {
-        struct timespec limit;
+        uint64_t start = clock_ns(CLOCK_MONOTONIC), deliver_until, give_up;
 
         if (!w || !w->started || w->joined)
                 return 0;
         /* Deliver for three quarters of the time, then count the rest; the margin
-         * covers counting them and one last loss report. */
-        atomic_store(&w->stop_deadline_ns, clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 750000ull);
+         * covers counting them. The last loss report is offered until twice the time. */
+        deliver_until = start + (uint64_t)timeout_ms * 750000ull;
+        give_up = start + (uint64_t)timeout_ms * 3000000ull;
+        atomic_store(&w->report_deadline_ns, start + (uint64_t)timeout_ms * 2000000ull);
+        atomic_store(&w->stop_deadline_ns, deliver_until);
         queue_close(w->q);
-        clock_gettime(CLOCK_REALTIME, &limit);
-        limit.tv_sec += timeout_ms / 1000 + 2;
-        if (pthread_timedjoin_np(w->thread, NULL, &limit) != 0)
-                return -ETIMEDOUT;
+        while (!joined_within(w, INTERRUPT_MS)) {
+                uint64_t now = clock_ns(CLOCK_MONOTONIC);
+
+                /* a thread that ignores even this (a write that cannot be interrupted) is left to exit */
+                if (now > give_up)
+                        return -ETIMEDOUT;
+                if (now > deliver_until)
+                        pthread_kill(w->thread, INTERRUPT_SIGNAL);
+        }
         w->joined = true;
         return 0;
 }
@@ -200,9 +286,20 @@ uint64_t writer_alive_ns(struct writer *w)
         return atomic_load(&w->alive_ns);
 }
 
-void writer_reported(struct writer *w, struct loss_report *total)
+void writer_reported(struct writer *w, struct loss_report *total, struct uid_loss_counts *by_uid)
 {
         *total = w->reported;
+        *by_uid = w->reported_by_uid;
+}
+
+bool writer_carry_pending(struct writer *w)
+{
+        return atomic_load(&w->carry_state) == CARRY_PENDING;
+}
+
+int writer_carry_removed(struct writer *w)
+{
+        return w->carry_removed;
 }
 
 struct writer *writer_free(struct writer *w)

@@ -185,14 +185,17 @@ def detected_mode(stderr):
 
 
 def route_tracepoints(text):
-    """The tracepoints of the routes no open system call serves (io_uring's, exec's), and of
-    the cgroups' names (cgroup_mkdir, cgroup_rmdir), that the daemon's startup line, or its
-    STATUS=, says are attached: in both modes."""
+    """The tracepoints of the routes no open system call serves (io_uring's, exec's program
+    file's and its interpreters', the latter raw), and of the cgroups' names (cgroup_mkdir,
+    cgroup_rmdir), that the daemon's startup line, or its STATUS=, says are attached: in both
+    modes."""
     names = []
     m = re.search(r"io_uring:(io_uring_submit_\w+),(io_uring_complete)", text)
     if m:
         names += [m.group(1), m.group(2)]
     if "sched:sched_process_exec" in text:
+        names.append("sched_process_exec")
+    if "raw:sched_process_exec" in text:
         names.append("sched_process_exec")
     if "cgroup:cgroup_mkdir,cgroup_rmdir" in text:
         names += ["cgroup_mkdir", "cgroup_rmdir"]
@@ -201,8 +204,10 @@ def route_tracepoints(text):
 
 def kprobe_links(text):
     """The kprobes kprobe mode attaches, as the startup line or STATUS= names them: a pair
-    on the open function, and one on open_by_handle_at's system call function (x86-64)."""
-    return 2 + (2 if "__x64_sys_open_by_handle_at" in text else 0)
+    on the open function, and one on each of open_by_handle_at's, execve's and execveat's
+    system call functions (x86-64)."""
+    return 2 + sum(2 for f in ("__x64_sys_open_by_handle_at", "__x64_sys_execve", "__x64_sys_execveat")
+                   if re.search(rf"\b{f}\b", text))
 
 
 def tracepoint_syscalls():
@@ -385,6 +390,15 @@ def opens_reported(output):
     return json.loads(output.strip().splitlines()[-1])["opens"]
 
 
+def public_dir(workdir):
+    """A directory in workdir where an ordinary user may make files."""
+    public = os.path.join(workdir, "public")
+    os.mkdir(public)
+    os.chmod(workdir, 0o755)
+    os.chmod(public, 0o777)
+    return public
+
+
 def run_opener(comm, directory, *scenario):
     """Runs the opener; returns its header (pid, uid, gid) and one record per open."""
     out = subprocess.run([OPENER, comm, directory] + list(scenario), stdout=subprocess.PIPE,
@@ -413,7 +427,10 @@ class Daemon:
         self.reader.start()
         self.stderr_path = self.notify_path + ".stderr"
         self.stdout_path = self.notify_path + ".stdout"
-        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **(env or {}))
+        # a state directory of its own: a loss report one daemon keeps is read by the next of the same test only
+        more = dict(env or {})
+        more.setdefault("STATE_DIRECTORY", os.path.join(workdir, "state"))
+        env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **more)
         # In a mount namespace of its own, the daemon finds the tests' journald
         # where sd_journal_send() looks: its socket directory (not the socket file,
         # which a restarted journald replaces) over /run/systemd/journal. unshare
@@ -574,7 +591,7 @@ class DaemonTestCase(unittest.TestCase):
 
 
 def record_figures(scenario, **figures):
-    """Keeps what a test measured in BUILD/reliability.json, for the README's table."""
+    """Keeps what a test measured in BUILD/reliability.json, for docs/reliability.md."""
     path = os.path.join(BUILD, "reliability.json")
     try:
         with open(path) as f:

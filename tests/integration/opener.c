@@ -37,6 +37,9 @@
  * "unreported": io_uring reports no success for it).
  * "uring-park FIFO": an io_uring open of FIFO for reading, which blocks in
  * io_uring's worker; prints {"parked":1} once submitted, then its line.
+ * "uring-park-many N FIFO": N such opens on one ring, all submitted at once
+ * (most wait in io_uring's queue behind its few workers: submitted, not
+ * complete); prints {"parked":N}, then {"completed":N} once all are done.
  * "exec": copies /bin/true to DIR/COMM and runs it as "./COMM" from DIR
  * (so that the new program's comm is COMM), runs the #! script DIR/s/COMM
  * as "s/COMM" ("script": true), then execve() of DIR/missing-exec.
@@ -345,8 +348,9 @@ static void scenario_routes(const char *dir)
         if (name_to_handle_at(AT_FDCWD, path, &handle.h, &mount_id, 0) < 0 || mount_fd < 0)
                 return;
         for (int bad = 0; bad < 2; bad++) {
-                if (bad)
-                        handle.h.handle_type = -1; /* no file system knows this type */
+                if (bad) /* an empty handle: refused (EINVAL) on every file system; a type no file
+                          * system knows is not (tmpfs, Debian 13's /tmp, ignores the type) */
+                        handle.h.handle_bytes = 0;
                 before = realtime_us();
                 r = syscall(SYS_open_by_handle_at, mount_fd, &handle.h, O_RDONLY);
                 if (r < 0)
@@ -545,6 +549,33 @@ static void scenario_uring_park(const char *fifo)
         print_uring("io_uring_openat", AT_FDCWD, O_RDONLY, 0, r, fifo, false);
 }
 
+/* N parked opens of FIFO on one ring of 2N entries: submitted together, completed as a writer comes. */
+static void scenario_uring_park_many(long n, const char *fifo)
+{
+        struct uring u = { .fd = -1 };
+        long done = 0;
+
+        if (n < 1 || n > 4096 || uring_setup(&u, (unsigned)(2 * n)) < 0) {
+                fprintf(stderr, "opener: io_uring: %s\n", strerror(errno));
+                exit(2);
+        }
+        for (long i = 0; i < n; i++)
+                if (uring_submit(&u, IORING_OP_OPENAT, AT_FDCWD, fifo, O_RDONLY, 0, IOSQE_ASYNC) < 0) {
+                        fprintf(stderr, "opener: io_uring: submitting %ld: %s\n", i, strerror(errno));
+                        exit(2);
+                }
+        printf("{\"parked\":%ld}\n", n);
+        fflush(stdout);
+        while (done < n) {
+                long r = uring_wait(&u);
+
+                if (r >= 0)
+                        close((int)r);
+                done++;
+        }
+        printf("{\"completed\":%ld}\n", done);
+}
+
 /* Runs the program at path in a child; returns its pid, and in *ok 0 if it exited 0, else -1. */
 static pid_t run_program(const char *path, int *ok)
 {
@@ -665,6 +696,8 @@ int main(int argc, char **argv)
                 scenario_uring(argv[2]);
         } else if (strcmp(argv[3], "uring-park") == 0 && argc == 5) {
                 scenario_uring_park(argv[4]);
+        } else if (strcmp(argv[3], "uring-park-many") == 0 && argc == 6) {
+                scenario_uring_park_many(strtol(argv[4], NULL, 10), argv[5]);
         } else if (strcmp(argv[3], "exec") == 0) {
                 scenario_exec(argv[2], argv[1]);
         } else if (strcmp(argv[3], "gone-cwd") == 0 && argc == 5) {

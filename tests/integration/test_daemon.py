@@ -137,8 +137,12 @@ class LifecycleTest(DaemonTestCase):
 class FilterTest(DaemonTestCase):
     def test_path_prefix_of_the_longest_length(self):
         # the one limit the docs give (FILTER_PREFIX_MAX) is a prefix the kernel side matches whole
-        with open(os.path.join(os.path.dirname(__file__), "..", "..", "bpf_src", "opensnoop.h")) as f:
-            longest = int(re.search(r"#define FILTER_PREFIX_MAX\s+(\d+)", f.read()).group(1))
+        # the daemon's own word for it (the tests also run where the source tree is not)
+        conf = os.path.join(self.workdir, "limit.conf")
+        with open(conf, "w") as f:
+            f.write(f"[Filter]\nPathPrefixes=/{'x' * 5000}\n")
+        said = subprocess.run([DAEMON, "-c", conf, "--check-config"], capture_output=True, text=True).stderr
+        longest = int(re.search(r"PathPrefixes=.*: longer than (\d+) bytes", said).group(1))
         comm = self.unique("longprefix")
         prefix = os.path.join(self.workdir, "p" * (longest - len(self.workdir) - 1))
         self.assertEqual(len(prefix), longest)
@@ -209,6 +213,37 @@ class FilterTest(DaemonTestCase):
         self.sentinel(b)
         self.assertEqual(len(journal(f"OPEN_COMM={b}")), 2 * len(failed_b) + 2)
         self.assertEqual(d.proc.poll(), None)
+        self.assertEqual(d.stop(), 0)
+
+    def test_dropins_at_check_and_reload(self):
+        """FILE.d/*.conf after FILE, in name order: --check-config and a reload read them, errors as file:line."""
+        a, b = self.unique("da"), self.unique("db")
+        d = self.start(f"[Filter]\nCommands={a}\n")
+        dropins = d.config + ".d"
+        os.mkdir(dropins, 0o755)
+        for name, text in (("20-b.conf", f"[Filter]\nCommands=\nCommands={b}\n"),
+                           ("10-a.conf", "[Filter]\nCommands=nobody-runs\n")):
+            with open(os.path.join(dropins, name), "w") as f:
+                f.write(text)
+        r = subprocess.run([DAEMON, "-c", d.config, "--check-config"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"\nCommands={b}\n", r.stdout)
+
+        seen = d.message_count()
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", 10, after=seen), "READY=1 after RELOADING=1")
+        self.assertIn("configuration reloaded", d.stderr())
+        run_opener(a, self.workdir, "fields")
+        self.sentinel(b)
+        self.assertEqual(journal(f"OPEN_COMM={a}"), [], "the drop-in's Commands= replaced the file's")
+
+        with open(os.path.join(dropins, "20-b.conf"), "a") as f:
+            f.write("Bogus=1\n")
+        seen = d.message_count()
+        d.proc.send_signal(signal.SIGHUP)
+        self.assertIsNotNone(d.wait_for("READY=1", 10, after=seen))
+        self.assertIn(f"{dropins}/20-b.conf:4: unknown key 'Bogus' in [Filter]", d.stderr())
+        self.assertIn("still running with the previous configuration", d.stderr())
         self.assertEqual(d.stop(), 0)
 
     def test_write_access_filter(self):

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """opensnoopd keeps running and loses nothing silently, under hostile
 paths, floods, journald going away, shutdown under load and reloads. Every
-figure the README's Reliability table quotes is recorded here as measured."""
+figure docs/reliability.md quotes is recorded here as measured."""
 
 import os
 import signal
@@ -9,8 +9,8 @@ import subprocess
 import time
 import unittest
 
-from harness import (JOURNAL, OPEN_MESSAGE_ID, OPENER, DaemonTestCase, bpf_links_of, count_entries, field,
-                     field_bytes, journal, loaded_prog_ids, loss_reports, opens_reported, parse_status, parse_stopped,
+from harness import (JOURNAL, LOSS_MESSAGE_ID, OPEN_MESSAGE_ID, OPENER, DaemonTestCase, bpf_links_of,
+                     count_entries, field, field_bytes, journal, loaded_prog_ids, loss_reports, opens_reported, parse_status, parse_stopped,
                      record_figures, rss_kb, run_opener, wait_journal, wait_until)
 
 FLOOD_SECONDS = float(os.environ.get("OPENSNOOPD_FLOOD_SECONDS", "30"))
@@ -220,6 +220,139 @@ class ReliabilityTest(DaemonTestCase):
         self.assertEqual(status, (written, lost, undelivered), "STATUS agrees with the journal")
         self.assertEqual(d.stderr().count("configuration reloaded"), 4)
         self.assertEqual(d.stop(), 0)
+
+
+class StopWhileJournaldFrozenTest(DaemonTestCase):
+    """Issue #18: a stop while journald is frozen (SIGSTOP: its socket takes a few
+    datagrams, then every send blocks). Every open the daemon saw, pending in a fold
+    window or queued, is written or counted as undelivered by its uid: in the stop
+    line, in the last STATUS=, and in a loss entry the journal receives, at the stop
+    if journald is back in time, else at the next start from the state directory."""
+
+    OPENS = 1000
+
+    def frozen_stop(self, coalesce, resume_after_s):
+        """Starts a daemon, freezes the tests' journald, makes OPENS opens of distinct
+        names as nobody, SIGTERMs the daemon 1 s later, and lets journald go on
+        resume_after_s after the daemon's probes are detached (None: only once the
+        daemon has exited).
+        Returns the daemon and its stop line's counters."""
+        comm = self.unique("frozen")
+        self.state = os.path.join(self.workdir, "state")
+        os.mkdir(self.state, 0o700)
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce={coalesce}\n",
+                       env={"STATE_DIRECTORY": self.state})
+        self.comm = comm
+        journald = JOURNAL.proc.pid  # the tests' own instance: never the host's
+        os.kill(journald, signal.SIGSTOP)
+        try:
+            out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER, comm,
+                                  self.workdir, "distinct", str(self.OPENS)],
+                                 stdout=subprocess.PIPE, text=True, check=True).stdout
+            self.assertEqual(opens_reported(out), self.OPENS)
+            time.sleep(1)
+            d.proc.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            if resume_after_s is not None:
+                # counted from the end of the detach, which takes from 0.1 to 1.5 s here: the drain starts then
+                wait_until(lambda: not bpf_links_of(d.pid)[1], 10, 0.05)
+                time.sleep(resume_after_s)
+                os.kill(journald, signal.SIGCONT)
+            rc = d.proc.wait(timeout=30)
+            d.stop_seconds = time.monotonic() - signalled
+        finally:
+            os.kill(journald, signal.SIGCONT)
+        d.close_notify()
+        self.assertEqual(rc, 0, d.stderr())
+        stopped = parse_stopped(d.stderr())
+        self.assertIsNotNone(stopped, d.stderr())
+        self.assertEqual(stopped["written"] + stopped["lost"] + stopped["undelivered"], self.OPENS,
+                         "the stop line accounts for every open: " + d.stderr()[-2000:])
+        status = parse_status(d.latest_status())
+        self.assertEqual((status.get("written"), status.get("undelivered")),
+                         (stopped["written"], stopped["undelivered"]), "the last STATUS= says the same")
+        return d, stopped
+
+    def journal_accounts(self, stopped, pids):
+        """The journal holds the stop line's written opens of comm, and loss entries of pids
+        that say the rest, all of uid 65534 (nobody)."""
+        opens = [f"OPEN_COMM={self.comm}"]
+        wait_until(lambda: count_entries(*opens) >= stopped["written"], 30)
+        written = count_entries(*opens)
+
+        def reported():
+            return [e for pid in pids for e in journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={pid}")]
+        wait_until(lambda: sum(int(field(e, "OPEN_UNDELIVERED") or 0) for e in reported())
+                   >= stopped["undelivered"], 30)
+        entries = reported()
+        undelivered = sum(int(field(e, "OPEN_UNDELIVERED") or 0) for e in entries)
+        lost = sum(int(field(e, "OPEN_LOST") or 0) for e in entries)
+        by_uid = {}
+        for e in entries:
+            for pair in (field(e, "OPEN_UNDELIVERED_UIDS") or "").split():
+                uid, n = pair.split(":")
+                by_uid[uid] = by_uid.get(uid, 0) + int(n)
+        figures = dict(opens=self.OPENS, written=written, lost=lost, undelivered=undelivered, by_uid=by_uid)
+        self.assertEqual(written + lost + undelivered, self.OPENS, figures)
+        self.assertEqual((written, undelivered), (stopped["written"], stopped["undelivered"]), figures)
+        self.assertEqual(by_uid, {"65534": undelivered} if undelivered else {}, figures)
+        return figures
+
+    def test_journald_back_during_the_stop(self):
+        # back 2 s into the drain: after it gave up on entries (1.1 s), while the loss report
+        # is still being offered (until 3 s)
+        d, stopped = self.frozen_stop("10s", 2.0)
+        self.assertGreater(stopped["undelivered"], 0, "journald was frozen past the drain")
+        figures = self.journal_accounts(stopped, [d.pid])
+        self.assertFalse(os.listdir(self.state), "nothing left for the next start")
+        record_figures("stop_journald_back", stop_seconds=round(d.stop_seconds, 2), **figures)
+
+    def persisted(self, coalesce, scenario):
+        d, stopped = self.frozen_stop(coalesce, None)
+        self.assertGreater(stopped["undelivered"], 0, "journald was frozen until the exit")
+        self.assertEqual(os.listdir(self.state), ["pending-loss"], "the report waits for the next start")
+        st = os.stat(os.path.join(self.state, "pending-loss"))
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o600))
+        # the next start writes it first thing, then removes it
+        d2 = self.start(f"[Filter]\nCommands={self.comm}\n", env={"STATE_DIRECTORY": self.state})
+        figures = self.journal_accounts(stopped, [d.pid, d2.pid])
+        self.assertTrue(wait_until(lambda: not os.listdir(self.state), 10), "removed once journald took it")
+        carried = journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={d2.pid}")
+        self.assertEqual(len(carried), 1)
+        self.assertEqual(field(carried[0], "OPEN_LOSS_PID"), str(d.pid))
+        self.assertEqual(d2.stop(), 0)
+        record_figures(scenario, stop_seconds=round(d.stop_seconds, 2), **figures)
+
+    def test_journald_back_only_after_the_exit_folding(self):
+        self.persisted("10s", "stop_journald_frozen_folding")
+
+    def test_journald_back_only_after_the_exit_queued(self):
+        self.persisted("no", "stop_journald_frozen_queued")
+
+    def test_a_forged_or_corrupt_report_is_refused_in_one_line(self):
+        """Only root can have written the record a start reports: one another user owns, or one
+        that is not a record, is said in one line and ignored; the daemon traces as usual."""
+        self.state = os.path.join(self.workdir, "state")
+        os.mkdir(self.state, 0o700)
+        path = os.path.join(self.state, "pending-loss")
+        forged = ("opensnoopd-pending-loss 1\npid 1\nsince_usec 0\nuntil_usec 0\nlost 0\nundelivered 5\n"
+                  "suppressed 0\nuid 0 5\nother 0\nend\n")
+        cases = [(65534, forged, "owned by uid 65534"), (0, "garbage\n\xff", "its first line is not"),
+                 (0, forged[:60], "cut short")]
+        for owner, text, why in cases:
+            with open(path, "w", encoding="latin-1") as f:
+                f.write(text)
+            os.chown(path, owner, 0)
+            os.chmod(path, 0o600)
+            comm = self.unique("forged")
+            d = self.start(f"[Filter]\nCommands={comm}\n", env={"STATE_DIRECTORY": self.state})
+            self.sentinel(comm)
+            self.assertEqual(d.stop(), 0)
+            lines = [l for l in d.stderr().splitlines() if "pending loss report" in l]
+            self.assertEqual(len(lines), 1, d.stderr())
+            self.assertIn(why, lines[0])
+            self.assertEqual(journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={d.pid}"), [])
+            self.assertTrue(os.path.exists(path), "left alone for an operator to look at")
 
 
 def taken(d):

@@ -8,12 +8,27 @@ opens. The truth is what the opener did."""
 import json
 import os
 import signal
+import struct
 import subprocess
 import unittest
 
-from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, journal, run_opener
+from harness import OPENER, DaemonTestCase, detected_mode, field, field_bytes, journal, public_dir, run_opener
 
 O_LARGEFILE = 0o100000
+URING_PARKED = 300  # an ordinary user's io_uring opens in flight at once: more than the table's 256 names
+
+
+def elf_interpreter(path):
+    """The ELF interpreter a program names (PT_INTERP), or None for a static one."""
+    with open(path, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 3:  # PT_INTERP
+            return data[p_offset:p_offset + p_filesz].rstrip(b"\0").decode()
+    return None
 
 
 def io_uring_route(stderr):
@@ -44,7 +59,7 @@ class RoutesTest(DaemonTestCase):
         self.assertEqual([r["result"] >= 0 for r in by_handle], [True, False], records)
         if detected_mode(d.stderr()) == "kprobe" and "__x64_sys_open_by_handle_at" not in d.stderr():
             # no kprobe on do_sys_open* sees it, and its syscall tracepoints are not attached
-            # beside the kprobes; its own kprobe pair is x86-64's (README): a gap, named there
+            # beside the kprobes; its own kprobe pair is x86-64's (docs/fields.md, opensnoopd(8) LIMITATIONS): a gap, named there
             self.assertNotIn("open_by_handle_at", entries)
             self.assertEqual(d.stop(), 0)
             return
@@ -170,6 +185,59 @@ class RoutesTest(DaemonTestCase):
             self.assertIn(f'opened "{os.path.realpath(fifo)}" (name not seen)', field(e, "MESSAGE"))
         self.assertEqual(d.stop(), 0)
 
+    def test_io_uring_names_in_flight_are_shared_fairly(self):
+        """The names of io_uring opens in flight are kept in a table of 256: an ordinary
+        user who keeps URING_PARKED opens in flight holds at most three quarters of it, so
+        an open root parked first keeps its name (no OPEN_PATH_UNSEEN); the user's opens
+        past its share are still recorded, without their names."""
+        comm, other = self.unique("uringroot"), self.unique("uringnobody")
+        d = self.start(f"[Filter]\nCommands={comm} {other}\n")
+        if not io_uring_route(d.stderr()):
+            self.skipTest("no io_uring route on this kernel")
+        public = public_dir(self.workdir)
+        mine, theirs = os.path.join(self.workdir, "uring-fifo"), os.path.join(public, "fifo")
+        os.mkfifo(mine)
+        os.mkfifo(theirs, 0o666)
+        parker = subprocess.Popen([OPENER, comm, self.workdir, "uring-park", mine], stdout=subprocess.PIPE, text=True)
+        churner = None
+        try:
+            json.loads(parker.stdout.readline())  # the header
+            self.assertEqual(json.loads(parker.stdout.readline()), {"parked": 1})
+            churner = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER,
+                                        other, public, "uring-park-many", str(URING_PARKED), theirs],
+                                       stdout=subprocess.PIPE, text=True)
+            self.assertEqual(json.loads(churner.stdout.readline())["uid"], 65534)  # the header: nobody
+            self.assertEqual(json.loads(churner.stdout.readline()), {"parked": URING_PARKED})
+            writer = os.open(mine, os.O_WRONLY | os.O_NONBLOCK)  # root's parked open goes through first
+            r = json.loads(parker.stdout.readline())
+            os.close(writer)
+            self.assertEqual(parker.wait(timeout=30), 0)
+            writer = os.open(theirs, os.O_RDWR)  # then nobody's, which a writer held open lets through
+            self.assertEqual(json.loads(churner.stdout.readline()), {"completed": URING_PARKED})
+            os.close(writer)
+            self.assertEqual(churner.wait(timeout=30), 0)
+        finally:
+            for p in (parker, churner):
+                if p:
+                    p.kill()
+                    p.wait()
+                    p.stdout.close()
+        self.assertGreaterEqual(r["result"], 0, r)
+        self.sentinel(comm)
+        self.sentinel(other)
+        [e] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=io_uring_openat")
+        self.assertIsNone(field(e, "OPEN_PATH_UNSEEN"), field(e, "MESSAGE"))
+        self.assertEqual(field(e, "OPEN_PATH"), mine)
+        self.assertEqual(field(e, "OPEN_FD"), str(r["result"]))
+        # every one of nobody's is recorded, by name up to its share (192 of 256), unnamed past it
+        got = journal(f"OPEN_COMM={other}", "OPEN_SYSCALL=io_uring_openat")
+        self.assertEqual(len(got), URING_PARKED, d.latest_status())
+        named = [e for e in got if field(e, "OPEN_PATH") == theirs]
+        unseen = [e for e in got if field(e, "OPEN_PATH_UNSEEN") == "1"]
+        self.assertEqual(len(named) + len(unseen), URING_PARKED)
+        self.assertEqual(len(named), 256 * 3 // 4)
+        self.assertEqual(d.stop(), 0)
+
     def test_exec_opens_the_program_file(self):
         """The program file a successful execve() opened is recorded (OPEN_SYSCALL=exec) with
         the kernel's copy of its name and, from the file the process now runs, its absolute
@@ -185,7 +253,8 @@ class RoutesTest(DaemonTestCase):
         [script] = [r for r in records if r.get("script")]
         self.assertEqual(len(ran), 1, records)
         self.assertEqual(script["result"], 0, records)
-        got = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec") if field(e, "OPEN_ERRNO") is None]
+        got = [e for e in journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+               if field(e, "OPEN_ERRNO") is None and field(e, "OPEN_EXEC_INTERPRETER") is None]
         self.assertEqual(len(got), 2, [field(e, "MESSAGE") for e in got])
         [s] = [e for e in got if field(e, "OPEN_PID") == str(script["pid"])]
         # the script's process runs /bin/sh: no walk of the file it runs can name the script
@@ -200,16 +269,62 @@ class RoutesTest(DaemonTestCase):
         if "absolute paths on" in d.stderr():
             self.assertEqual(field_bytes(e, "OPEN_ABS_PATH"),
                              os.path.realpath(bytes.fromhex(ran[0]["file_hex"])))
-        # a failed exec: through its syscall tracepoints, which only tracepoint mode attaches
+        # a failed exec: through its syscall tracepoints in tracepoint mode, its system call
+        # functions' kprobe pairs in kprobe mode
         [failed] = [r for r in records if r["syscall"] == "exec" and r["result"] < 0]
-        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
-        if detected_mode(d.stderr()) == "kprobe":
-            self.assertEqual(got, [], "kprobe mode does not see a failed exec (README)")
-        else:
-            [f] = got
-            self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
-            self.assertEqual(field(f, "OPEN_PID"), str(failed["pid"]))
-            self.assertIn(" failed to exec ", field(f, "MESSAGE"))
+        [f] = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec", f"OPEN_ERRNO={-failed['result']}")
+        self.assertEqual(field_bytes(f, "OPEN_PATH"), bytes.fromhex(failed["path_hex"]))
+        self.assertEqual(field(f, "OPEN_PID"), str(failed["pid"]))
+        self.assertIn(" failed to exec ", field(f, "MESSAGE"))
+        self.assertEqual(d.stop(), 0)
+
+    def test_exec_records_the_interpreters(self):
+        """What else an exec opens: the ELF interpreter a dynamic program names (PT_INTERP,
+        /lib64/ld-linux-x86-64.so.2) and the interpreter a #! line names (/bin/sh), which
+        the kernel opens itself, through no open system call. Each is recorded as an open
+        of the exec (OPEN_SYSCALL=exec, OPEN_EXEC_INTERPRETER=elf or script) with the exec's
+        pid and the new program's comm: the file, walked from the kernel's own data
+        (OPEN_ABS_PATH), and for a #! line the name as the kernel read it (OPEN_PATH)."""
+        comm = self.unique("interp")
+        d = self.start(f"[Filter]\nCommands={comm}\n")
+        if "sched:sched_process_exec" not in d.stderr():
+            self.skipTest("no sched:sched_process_exec tracepoint")
+        _, records = run_opener(comm, self.workdir, "exec")
+        self.sentinel(comm)
+        absolute = "absolute paths on" in d.stderr()
+        [ran] = [r for r in records if r["syscall"] == "exec" and r["result"] == 0 and not r.get("script")]
+        [script] = [r for r in records if r.get("script")]
+        got = journal(f"OPEN_COMM={comm}", "OPEN_SYSCALL=exec")
+        interpreters = {}
+        for e in got:
+            if field(e, "OPEN_EXEC_INTERPRETER") is not None:
+                interpreters.setdefault(field(e, "OPEN_PID"), []).append(e)
+        ld_so = elf_interpreter(bytes.fromhex(ran["file_hex"]).decode())
+        self.assertIsNotNone(ld_so, "/bin/true is a dynamic program here")
+
+        # the program: its ELF interpreter, and nothing else
+        [e] = interpreters.get(str(ran["pid"]), [None])
+        self.assertIsNotNone(e, [field(x, "MESSAGE") for x in got])
+        self.assertEqual(field(e, "OPEN_EXEC_INTERPRETER"), "elf")
+        self.assertEqual(field(e, "OPEN_COMM"), comm)
+        self.assertEqual(field(e, "OPEN_FLAGS_TEXT"), "O_RDONLY")
+        self.assertIsNone(field(e, "OPEN_FD"))
+        self.assertIsNone(field(e, "OPEN_ERRNO"))
+        if absolute:
+            self.assertEqual(field(e, "OPEN_ABS_PATH"), os.path.realpath(ld_so))
+            self.assertIn(f'opened "{os.path.realpath(ld_so)}" O_RDONLY (exec\'s ELF interpreter, no fd)', field(e, "MESSAGE"))
+
+        # the script: /bin/sh by its #! line, then /bin/sh's own ELF interpreter
+        mine = {field(e, "OPEN_EXEC_INTERPRETER"): e for e in interpreters.get(str(script["pid"]), [])}
+        self.assertEqual(sorted(mine), ["elf", "script"], [field(x, "MESSAGE") for x in got])
+        sh = mine["script"]
+        self.assertEqual(field(sh, "OPEN_PATH"), "/bin/sh")
+        self.assertEqual(field(sh, "OPEN_COMM"), comm)
+        self.assertIsNone(field(sh, "OPEN_FD"))
+        self.assertIn('"/bin/sh"', field(sh, "MESSAGE"))
+        if absolute:
+            self.assertEqual(field(sh, "OPEN_ABS_PATH"), os.path.realpath("/bin/sh"))
+            self.assertEqual(field(mine["elf"], "OPEN_ABS_PATH"), os.path.realpath(elf_interpreter("/bin/sh")))
         self.assertEqual(d.stop(), 0)
 
 

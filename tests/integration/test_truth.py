@@ -12,20 +12,11 @@ import subprocess
 import unittest
 
 from harness import (JOURNAL, LOSS_MESSAGE_ID, OPENER, DaemonTestCase, count_entries, field, journal,
-                     opens_reported, parse_status, record_figures, run_opener, wait_journal, wait_until)
+                     opens_reported, parse_status, public_dir, record_figures, run_opener, wait_journal, wait_until)
 
 OPENS_PER_RUN = 1000  # each fd stays open: below the default limit of 1024
 RUNS = 5
 PARKED = 300  # blocked opens of an ordinary user: far more than MaxInFlight=64 below
-
-
-def public_dir(workdir):
-    """A directory in workdir where an ordinary user may make files."""
-    public = os.path.join(workdir, "public")
-    os.mkdir(public)
-    os.chmod(workdir, 0o755)
-    os.chmod(public, 0o777)
-    return public
 
 
 class TruthTest(DaemonTestCase):

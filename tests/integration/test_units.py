@@ -146,7 +146,7 @@ class UnitFilterTest(CgroupTestCase):
         run = subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
                               'umount -l "$0" && exec "$@"', self.mount, DAEMON, "-c", config, "--output=text",
                               "--duration=1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
-        self.assertEqual(run.returncode, 1, run.stderr)
+        self.assertEqual(run.returncode, 6, "EXIT STATUS: 6, the configuration: " + run.stderr)
         self.assertIn("Units= and ExcludeUnits=: they need a cgroup2 mount, and there is none", run.stderr)
 
 

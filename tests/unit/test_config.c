@@ -50,7 +50,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.failure_priority, 5);
         assert_false(c.filter.failed_only);
         assert_null(c.kernel_source);
-        /* folding is on by default: 10 s windows, by command (README: Folding) */
+        /* folding is on by default: 10 s windows, by command (docs/folding.md) */
         assert_int_equal(c.coalesce_usec, 10000000);
         assert_int_equal(c.coalesce_by, COALESCE_BY_COMMAND);
         config_done(&c);
@@ -357,6 +357,129 @@ static void test_load_refuses_untrusted_kernel_source(void **state)
         rmdir(dir);
 }
 
+static void write_file(const char *dir, const char *name, const char *text)
+{
+        char path[256];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        assert_non_null(f = fopen(path, "w"));
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+        char path[256];
+
+        snprintf(path, sizeof(path), "%s/%s", dir, name);
+        unlink(path);
+}
+
+/* PATH.d/NAME.conf after PATH, in the order of NAME, each over the last: journald.conf.d/'s rules. */
+static void test_dropins(void **state)
+{
+        char dir[] = "/tmp/opensnoopd-test-XXXXXX", path[128], dropins[64];
+        struct config c;
+        struct config_errors e = { 0 };
+
+        (void)state;
+        if (geteuid() != 0)
+                skip(); /* only root's files are trusted */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/opensnoopd.conf", dir);
+        snprintf(dropins, sizeof(dropins), "%s/opensnoopd.conf.d", dir);
+        write_file(dir, "opensnoopd.conf",
+                   "[Filter]\nCommands=bash\nExcludeUIDs=7\nFailedOnly=yes\n[Output]\nPriority=debug\n");
+        assert_int_equal(mkdir(dropins, 0755), 0);
+        /* written out of order: 20- applies after 10- whatever the directory's order */
+        write_file(dropins, "20-second.conf", "[Output]\nPriority=notice\n[Filter]\nExcludeUIDs=\nUIDs=0\n");
+        write_file(dropins, "10-first.conf", "[Output]\nPriority=warning\n[Filter]\nCommands=cat\nFailedOnly=no\n");
+        /* not drop-ins: hidden, or not ending in .conf */
+        write_file(dropins, ".hidden.conf", "[Filter]\nFailedOnly=yes\n");
+        write_file(dropins, "30-old.conf.dpkg-old", "[Filter]\nFailedOnly=yes\n");
+        write_file(dropins, "README", "not a configuration\n");
+
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), 0);
+        assert_int_equal(e.n, 0);
+        assert_int_equal(c.priority, 5);          /* the last drop-in's */
+        assert_false(c.filter.failed_only);       /* 10-first.conf's over the main file's */
+        assert_int_equal(c.filter.commands.n, 2); /* a list grows across files */
+        assert_string_equal(c.filter.commands.v[0], "bash");
+        assert_string_equal(c.filter.commands.v[1], "cat");
+        assert_int_equal(c.filter.exclude_uids.n, 0); /* an empty assignment resets it */
+        assert_int_equal(c.filter.uids.n, 1);
+        config_done(&c);
+
+        /* the main file may be missing where that is allowed: its drop-ins still apply */
+        remove_file(dir, "opensnoopd.conf");
+        config_init(&c);
+        assert_int_equal(config_load(path, true, &c, &e), 0);
+        assert_int_equal(c.priority, 5);
+        assert_int_equal(c.filter.commands.n, 1);
+        config_done(&c);
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -ENOENT);
+        assert_int_equal(e.n, 1);
+        config_errors_done(&e);
+        config_done(&c);
+
+        /* every file's errors in one run, each as FILE:LINE; the lists' checks see the final values */
+        write_file(dir, "opensnoopd.conf", "[Filter]\nPIDs=1\nFoo=1\n");
+        write_file(dropins, "10-first.conf", "[Filter]\nExcludePIDs=1\n[Output]\nPriority=loud\n");
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -EINVAL);
+        for (size_t i = 0; i < e.n; i++)
+                print_message("  got: %s\n", e.msg[i]);
+        assert_int_equal(e.n, 3);
+        assert_non_null(strstr(e.msg[0], "/opensnoopd.conf:3: unknown key 'Foo' in [Filter]"));
+        assert_non_null(strstr(e.msg[1], "/opensnoopd.conf.d/10-first.conf:4: Priority=loud"));
+        assert_non_null(strstr(e.msg[2], "'1' is in both PIDs= and ExcludePIDs="));
+        config_errors_done(&e);
+        config_done(&c);
+
+        write_file(dir, "opensnoopd.conf", "[Filter]\nPIDs=1\n");
+        write_file(dropins, "10-first.conf", "[Filter]\nPIDs=\nExcludePIDs=1\n");
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), 0);
+        assert_int_equal(c.filter.pids.n, 0);
+        assert_int_equal(c.filter.exclude_pids.n, 1);
+        config_done(&c);
+
+        /* a drop-in, and the directory, are trusted as the main file is */
+        write_file(dropins, "10-first.conf", "[Filter]\nFailedOnly=yes\n");
+        snprintf(path, sizeof(path), "%s/10-first.conf", dropins);
+        assert_int_equal(chmod(path, 0664), 0);
+        snprintf(path, sizeof(path), "%s/opensnoopd.conf", dir);
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -EPERM);
+        assert_int_equal(e.n, 1);
+        print_message("  got: %s\n", e.msg[0]);
+        assert_non_null(strstr(e.msg[0], "10-first.conf: refusing a configuration owned by uid 0 with mode 0664"));
+        config_errors_done(&e);
+        config_done(&c);
+
+        remove_file(dropins, "10-first.conf");
+        assert_int_equal(chmod(dropins, 0777), 0);
+        config_init(&c);
+        assert_int_equal(config_load(path, false, &c, &e), -EPERM);
+        assert_int_equal(e.n, 1);
+        print_message("  got: %s\n", e.msg[0]);
+        assert_non_null(
+                strstr(e.msg[0], "opensnoopd.conf.d: refusing a drop-in directory owned by uid 0 with mode 0777"));
+        config_errors_done(&e);
+        config_done(&c);
+
+        remove_file(dropins, "20-second.conf");
+        remove_file(dropins, ".hidden.conf");
+        remove_file(dropins, "30-old.conf.dpkg-old");
+        remove_file(dropins, "README");
+        rmdir(dropins);
+        remove_file(dir, "opensnoopd.conf");
+        rmdir(dir);
+}
+
 static void test_print_round_trip(void **state)
 {
         struct config c, again;
@@ -378,6 +501,27 @@ static void test_print_round_trip(void **state)
         free(text);
         config_done(&c);
         config_done(&again);
+}
+
+/* The units past Coalesce='s bound, as journald.conf and opensnoopd-report's --since= use them. */
+static void test_timespan_units(void **state)
+{
+        uint64_t v;
+
+        (void)state;
+        assert_int_equal(config_parse_timespan("2d", &v), 0);
+        assert_int_equal(v, 2 * 86400000000ull);
+        assert_int_equal(config_parse_timespan("1w 1 day", &v), 0); /* "5 min", as systemd writes it too */
+        assert_int_equal(v, 8 * 86400000000ull);
+        assert_int_equal(config_parse_timespan("1M", &v), 0);
+        assert_int_equal(v, 2629800000000ull);
+        assert_int_equal(config_parse_timespan("1y", &v), 0);
+        assert_int_equal(v, 31557600000000ull);
+        assert_int_equal(config_parse_timespan("1m", &v), 0);
+        assert_int_equal(v, 60000000ull);
+        assert_int_equal(config_parse_timespan("4000000000y", &v), -EINVAL);
+        assert_int_equal(config_parse_timespan("500000y 500000y 500000y", &v), -EINVAL);
+        assert_int_equal(config_parse_timespan("1 fortnight", &v), -EINVAL);
 }
 
 /* [Output] Coalesce=: time spans as systemd writes them, 0 or no for off, bounded. */
@@ -641,8 +785,10 @@ int main(void)
                 cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_load_refuses_untrusted_file),
                 cmocka_unit_test(test_load_refuses_untrusted_kernel_source),
+                cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_print_round_trip),
                 cmocka_unit_test(test_diff),
+                cmocka_unit_test(test_timespan_units),
                 cmocka_unit_test(test_coalesce),
                 cmocka_unit_test(test_coalesce_print_and_diff),
         };

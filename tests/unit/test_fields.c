@@ -416,6 +416,52 @@ static void test_routes_without_an_fd_or_a_name(void **state)
         assert_null(field("OPEN_PATH", &len));
 }
 
+/* What an exec opened besides its program file: OPEN_EXEC_INTERPRETER says which. */
+static void test_exec_interpreters(void **state)
+{
+        size_t len;
+
+        (void)state;
+        /* a #! line's: its name as the kernel read it, the file walked */
+        make_event("script", "/bin/sh\0/usr/bin/dash", 21, O_RDONLY, 0);
+        ev.path_len = 7;
+        ev.abs_len = 13;
+        ev.syscall = OPEN_SYSCALL_EXEC;
+        ev.interpreter = OPEN_INTERPRETER_SCRIPT;
+        ev.event_flags = OPEN_EVENT_NO_FD | OPEN_EVENT_ABS;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE",
+                     "script[1234] opened \"/usr/bin/dash\" (as \"/bin/sh\") O_RDONLY (exec's interpreter, no fd)");
+        assert_field("OPEN_EXEC_INTERPRETER", "script");
+        assert_field("OPEN_SYSCALL", "exec");
+        assert_field("OPEN_PATH", "/bin/sh");
+        assert_null(field("OPEN_FD", &len));
+
+        /* the ELF interpreter: no name, the file walked */
+        make_event("ls", "\0/usr/lib/ld.so", 15, O_RDONLY, 0);
+        ev.path_len = 0;
+        ev.abs_len = 14;
+        ev.syscall = OPEN_SYSCALL_EXEC;
+        ev.interpreter = OPEN_INTERPRETER_ELF;
+        ev.event_flags = OPEN_EVENT_NO_FD | OPEN_EVENT_NO_PATH | OPEN_EVENT_ABS;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "ls[1234] opened \"/usr/lib/ld.so\" O_RDONLY (exec's ELF interpreter, no fd)");
+        assert_field("OPEN_EXEC_INTERPRETER", "elf");
+        assert_field("OPEN_ABS_PATH", "/usr/lib/ld.so");
+        assert_null(field("OPEN_PATH", &len));
+
+        /* ... whose mapping was not found (or AbsolutePaths=no): said so, not "a file handle" */
+        ev.abs_len = 0;
+        ev.event_flags = OPEN_EVENT_NO_FD | OPEN_EVENT_NO_PATH;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_field("MESSAGE", "ls[1234] opened (file not found) O_RDONLY (exec's ELF interpreter, no fd)");
+
+        /* the program file has none */
+        ev.interpreter = OPEN_INTERPRETER_NONE;
+        assert_int_equal(fields_from_event(&f, &ev, NULL, &opts), 0);
+        assert_null(field("OPEN_EXEC_INTERPRETER", &len));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -424,6 +470,7 @@ int main(void)
                 cmocka_unit_test(test_attribution),
                 cmocka_unit_test(test_absolute_path),
                 cmocka_unit_test(test_routes_without_an_fd_or_a_name),
+                cmocka_unit_test(test_exec_interpreters),
                 cmocka_unit_test(test_failed_open_name_check),
                 cmocka_unit_test(test_message_quotes_the_path),
                 cmocka_unit_test(test_interrupted_open_is_not_a_failure),

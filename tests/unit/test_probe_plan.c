@@ -47,6 +47,21 @@ static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)
         assert_true(p.tracepoint);
 }
 
+/* A failed exec never reaches sched_process_exec: kprobe mode has pairs on exec's system call functions. */
+static void test_kprobe_mode_sees_failed_execs(void **state)
+{
+        struct kernel_features x86 = debian;
+        struct probe_plan p;
+
+        (void)state;
+        x86.sym_execve = x86.sym_execveat = true;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_KPROBE, &x86, &p), 0);
+        assert_true(p.kprobe_execve && p.kprobe_execveat);
+        assert_false(p.tp_execve || p.tp_execveat);
+        assert_int_equal(probe_plan_choose(PROBE_MODE_KPROBE, &debian, &p), 0);
+        assert_false(p.kprobe_execve || p.kprobe_execveat);
+}
+
 static void test_auto_without_kprobes_uses_tracepoints(void **state)
 {
         struct probe_plan p;
@@ -99,6 +114,7 @@ int main(void)
                 cmocka_unit_test(test_buffer_auto_is_ring_where_the_kernel_has_it),
                 cmocka_unit_test(test_auto_prefers_kprobe_and_keeps_fallback),
                 cmocka_unit_test(test_auto_without_kprobes_uses_tracepoints),
+                cmocka_unit_test(test_kprobe_mode_sees_failed_execs),
                 cmocka_unit_test(test_old_kernel_uses_do_sys_open),
                 cmocka_unit_test(test_explicit_modes_fail_clearly),
         };

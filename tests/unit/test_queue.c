@@ -142,15 +142,15 @@ static void test_uid_losses_name_the_flooder_first(void **state)
         (void)state;
         uid_losses_init(&u);
         for (int i = 0; i < 5; i++)
-                uid_losses_add(&u, 65534);
-        uid_losses_add(&u, 0);
+                uid_losses_add(&u, 65534, 1);
+        uid_losses_add(&u, 0, 1);
         uid_losses_snapshot(&u, &now);
         uid_losses_format_news(&now, &then, buf, sizeof(buf));
         assert_string_equal(buf, "65534:5 0:1");
         then = now;
-        uid_losses_add(&u, 0);
+        uid_losses_add(&u, 0, 1);
         for (uint32_t uid = 1; uid <= UID_LOSSES_MAX; uid++)
-                uid_losses_add(&u, 100000 + uid); /* past the named users: counted together */
+                uid_losses_add(&u, 100000 + uid, 1); /* past the named users: counted together */
         uid_losses_snapshot(&u, &now);
         uid_losses_format_news(&now, &then, buf, sizeof(buf));
         assert_int_equal(strncmp(buf, "0:1 100001:1 ", 13), 0);

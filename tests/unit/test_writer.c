@@ -7,6 +7,8 @@
  */
 #include "test_helpers.h"
 
+#include <unistd.h>
+
 #include "counters.h"
 #include "pipeline.h"
 #include "queue.h"
@@ -18,6 +20,8 @@ static int written[64];
 static int away_left;  /* -EAGAIN this many times before taking entries */
 static int refused_fd; /* the record whose fd is this can never be written */
 static int loss_reports;
+static struct loss_report reported; /* what the writer's loss reports said, after the stop */
+static struct uid_loss_counts reported_by_uid;
 static uint64_t folded_opens; /* with folding: the OPEN_COUNT of the entries written */
 
 static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
@@ -47,15 +51,44 @@ static int fake_write_loss(struct sink *s, const struct loss_report *report)
 
 static const struct sink_ops fake_ops = { .write_event = fake_write_event, .write_loss = fake_write_loss };
 
+/* A destination that never returns from a write (a frozen journald's full socket), unless interrupted. */
+static int frozen_fds[2];
+
+static int frozen_wait(void)
+{
+        char c;
+
+        return read(frozen_fds[0], &c, 1) < 0 && errno == EINTR ? -EAGAIN : -EIO;
+}
+
+static int frozen_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+{
+        (void)s;
+        (void)ev;
+        (void)ctx;
+        return frozen_wait();
+}
+
+static int frozen_write_loss(struct sink *s, const struct loss_report *report)
+{
+        (void)s;
+        (void)report;
+        loss_reports++;
+        return frozen_wait();
+}
+
+static const struct sink_ops frozen_ops = { .write_event = frozen_write_event, .write_loss = frozen_write_loss };
+
 static void push_record(struct queue *q, int fd)
 {
-        struct open_event ev = { .pid = 1, .result = fd, .path_len = 1 };
+        struct open_event ev = { .pid = 1, .uid = 1000, .result = fd, .path_len = 1 };
 
         memcpy(ev.path, "x", 2);
         assert_int_equal(queue_push(q, &ev, OPEN_EVENT_HEADER_SIZE + 2), 0);
 }
 
-static void run_writer(int records, int away, int refused, uint64_t window_ns, int stop_ms, struct counters *c)
+static void run_writer_on(const struct sink_ops *ops, int records, int away, int refused, uint64_t window_ns,
+                          int stop_ms, struct counters *c)
 {
         struct sink_options so = { .priority = 6, .failure_priority = 5 };
         struct queue *q;
@@ -63,22 +96,29 @@ static void run_writer(int records, int away, int refused, uint64_t window_ns, i
         struct pipeline *p;
         struct writer *w;
 
+        uid_losses_init(&c->undelivered_by_uid);
         memset(written, 0, sizeof(written));
         away_left = away;
         refused_fd = refused;
         loss_reports = 0;
         folded_opens = 0;
         assert_int_equal(queue_new(1 << 20, &q), 0);
-        assert_int_equal(sink_new(&fake_ops, &so, &sink), 0);
+        assert_int_equal(sink_new(ops, &so, &sink), 0);
         assert_int_equal(pipeline_new(sink, NULL, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS }, &p), 0);
         for (int i = 0; i < records; i++)
                 push_record(q, i % 64);
-        assert_int_equal(writer_start(q, p, sink, c, &w), 0);
+        assert_int_equal(writer_start(q, p, sink, c, NULL, &w), 0);
         assert_int_equal(writer_stop(w, stop_ms), 0);
+        writer_reported(w, &reported, &reported_by_uid);
         w = writer_free(w);
         p = pipeline_free(p);
         sink = sink_free(sink);
         q = queue_free(q);
+}
+
+static void run_writer(int records, int away, int refused, uint64_t window_ns, int stop_ms, struct counters *c)
+{
+        run_writer_on(&fake_ops, records, away, refused, window_ns, stop_ms, c);
 }
 
 static void test_permanent_refusal_is_counted_and_skipped(void **state)
@@ -132,6 +172,35 @@ static void test_folded_entry_undelivered_at_deadline(void **state)
         assert_int_equal(loss_reports, 1);
 }
 
+/*
+ * A stop while the destination never returns from a write: past the delivery
+ * deadline the write is interrupted, and every open, folded or queued, is
+ * counted as undelivered by its uid; the last report, never taken, is not
+ * counted as said (the session keeps it for the next start).
+ */
+static void test_frozen_sink_is_interrupted_and_counted(void **state)
+{
+        struct counters c = { 0 };
+        struct uid_loss_counts by_uid;
+
+        (void)state;
+        for (int folding = 0; folding < 2; folding++) {
+                memset(&c, 0, sizeof(c));
+                assert_int_equal(pipe(frozen_fds), 0);
+                run_writer_on(&frozen_ops, 100, 0, -1, folding ? 600000000000ull : 0, 200, &c);
+                assert_int_equal(atomic_load(&c.written), 0);
+                assert_int_equal(atomic_load(&c.undelivered), 100);
+                uid_losses_snapshot(&c.undelivered_by_uid, &by_uid);
+                assert_int_equal(by_uid.n, 1);
+                assert_int_equal(by_uid.users[0].uid, 1000);
+                assert_int_equal(by_uid.users[0].count, 100);
+                assert_true(loss_reports >= 1); /* offered until the report deadline */
+                assert_int_equal(reported.undelivered, 0);
+                close(frozen_fds[0]);
+                close(frozen_fds[1]);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -139,6 +208,7 @@ int main(void)
                 cmocka_unit_test(test_away_is_retried_without_loss),
                 cmocka_unit_test(test_folded_entry_is_retried),
                 cmocka_unit_test(test_folded_entry_undelivered_at_deadline),
+                cmocka_unit_test(test_frozen_sink_is_interrupted_and_counted),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
