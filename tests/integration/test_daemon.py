@@ -226,6 +226,8 @@ class FilterTest(DaemonTestCase):
             with open(os.path.join(dropins, name), "w") as f:
                 f.write(text)
         r = subprocess.run([DAEMON, "-c", d.config, "--check-config"], capture_output=True, text=True)
+        self.assertEqual((r.returncode, r.stdout), (0, ""), r.stderr)  # silent on a good configuration
+        r = subprocess.run([DAEMON, "-c", d.config, "--print-config"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"\nCommands={b}\n", r.stdout)
 
