@@ -17,6 +17,8 @@
  *                              ... and the interpreters it opened (its raw tracepoint), with
  *                              the KOFF_BPRM_*, _MM_*, _MAPLE_*, _MR64_*, _MA64_* and _VMA_*
  *   OPENSNOOPD_KPROBE_EXEC     kprobe mode: pairs on __x64_sys_execve/execveat, for failed execs
+ *   OPENSNOOPD_TP_CGROUP       each cgroup2 cgroup's name, made and removed
+ *                              (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir)
  *   OPENSNOOPD_IO_URING        io_uring's opens; with OPENSNOOPD_IO_URING_ENTRIES,
  *                              _IORING_OP_OPENAT, _IORING_OP_OPENAT2, the KOFF_IO_* and
  *                              TP_URING_*, where its tracepoints' records hold the fields
@@ -706,6 +708,33 @@ static __always_inline void add_abs_path(struct open_event *e, const struct stas
 #endif
 
 /*
+ * Sends size bytes of e to user space. Both buffers fail, rather than block,
+ * when they are full: counting each failure (as stat) here makes the loss
+ * count exact, with no lost-sample record to wait for.
+ */
+static __always_inline void submit(void *ctx, struct open_event *e, __u32 size, __u32 stat)
+{
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+        /* Waking the reader for every record costs more than the record (an irq_work and
+         * a wake-up each time the reader has caught up): wake it every
+         * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
+        __u32 zero = 0;
+        __u32 *n = unwoken.lookup(&zero);
+        __u64 flags = BPF_RB_NO_WAKEUP;
+
+        if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
+                *n = 0;
+                flags = BPF_RB_FORCE_WAKEUP;
+        }
+        if (events.ringbuf_output(e, size, flags) != 0)
+                count(stat);
+#else
+        if (events.perf_submit(ctx, e, size) != 0)
+                count(stat);
+#endif
+}
+
+/*
  * The open has returned: finish the event from the stash, apply the late
  * filters, submit. who: the opener, if not the current task.
  */
@@ -770,6 +799,8 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
         }
         e->abs_len = 0;
         e->interpreter = s->interpreter;
+        e->kind = OPEN_RECORD_OPEN;
+        __builtin_memset(e->reserved, 0, sizeof(e->reserved));
 
         /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
         if (!s->path)
@@ -817,27 +848,7 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
          * keeps the compiler from dropping it as a no-op, which it is: size <= sizeof(*e). */
         asm volatile("" : "+r"(size));
         size &= 2 * OPEN_PATH_MAX - 1;
-                /* Both fail, rather than block, when the buffer is full: counting each failure here
-         * makes the loss count exact, with no lost-sample record to wait for. */
-#ifdef OPENSNOOPD_RINGBUF_PAGES
-        {
-                /* Waking the reader for every record costs more than the record (an irq_work and
-                 * a wake-up each time the reader has caught up): wake it every
-                 * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
-                __u32 *n = unwoken.lookup(&zero);
-                __u64 flags = BPF_RB_NO_WAKEUP;
-
-                if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
-                        *n = 0;
-                        flags = BPF_RB_FORCE_WAKEUP;
-                }
-                if (events.ringbuf_output(e, size, flags) != 0)
-                        count(OPEN_STAT_BUFFER_FULL);
-        }
-#else
-        if (events.perf_submit(ctx, e, size) != 0)
-                count(OPEN_STAT_BUFFER_FULL);
-#endif
+        submit(ctx, e, size, OPEN_STAT_BUFFER_FULL);
         return 0;
 }
 
@@ -1517,5 +1528,62 @@ int io_uring_completed(void *ctx)
 {
         return uring_completed(ctx, (void *)tp_field(ctx, TP_URING_COMPLETE_REQ, 8),
                                (int)tp_field(ctx, TP_URING_COMPLETE_RES, 4));
+}
+#endif
+
+#ifdef OPENSNOOPD_TP_CGROUP
+/*
+ * A cgroup of the cgroup2 hierarchy (hierarchy id 0: cgroup v1's have their
+ * own) was made or removed: its id and path go to user space in the same
+ * buffer as the opens, so that a cgroup removed before its opens' records are
+ * written is still named on them (see enum open_record_kind). No filter
+ * applies: they are few, and the opens they name may be anyone's. The kernel
+ * formats the path only while a program is attached to the tracepoint.
+ */
+static __always_inline int emit_cgroup(void *ctx, __u8 kind, int root, __u64 id, const char *path)
+{
+        __u32 zero = 0;
+        struct scratch_event *scratch_event = scratch.lookup(&zero);
+        struct open_event *e;
+        __u64 pid_tgid = bpf_get_current_pid_tgid(), uid_gid = bpf_get_current_uid_gid();
+        long len;
+        __u32 size;
+
+        if (root != 0 || !scratch_event)
+                return 0;
+        e = &scratch_event->e;
+        __builtin_memset(e, 0, OPEN_EVENT_HEADER_SIZE);
+        e->boot_ns = bpf_ktime_get_boot_ns();
+        e->cgroup_id = id;
+        e->pid = pid_tgid >> 32;
+        e->tid = (__u32)pid_tgid;
+        e->uid = (__u32)uid_gid;
+        e->gid = uid_gid >> 32;
+        e->kind = kind;
+        bpf_get_current_comm(&e->comm, sizeof(e->comm));
+        len = bpf_probe_read_kernel_str(&e->path, OPEN_CGROUP_PATH_MAX, path);
+        if (len <= 0) {
+                e->path[0] = '\0';
+                len = 1;
+        }
+        e->path_len = len - 1;
+        size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
+        /* the bound the verifier needs, kept from clang's folding as in emit() */
+        asm volatile("" : "+r"(size));
+        size &= 2 * OPEN_PATH_MAX - 1;
+        submit(ctx, e, size, OPEN_STAT_CGROUP_FULL);
+        return 0;
+}
+
+TRACEPOINT_PROBE(cgroup, cgroup_mkdir)
+{
+        return emit_cgroup(args, OPEN_RECORD_CGROUP_MKDIR, args->root, args->id,
+                           (const char *)args + (args->data_loc_path & 0xFFFF));
+}
+
+TRACEPOINT_PROBE(cgroup, cgroup_rmdir)
+{
+        return emit_cgroup(args, OPEN_RECORD_CGROUP_RMDIR, args->root, args->id,
+                           (const char *)args + (args->data_loc_path & 0xFFFF));
 }
 #endif

@@ -40,6 +40,25 @@ enum open_interpreter {
         OPEN_INTERPRETER_SCRIPT = 2, /* the interpreter a #! line (or binfmt_misc) named: path[] is that name */
 };
 
+/*
+ * What a record is. Most are opens. The others tell user space a cgroup's
+ * name while the cgroup exists (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir on
+ * the cgroup2 hierarchy), so that a cgroup removed before its opens' records
+ * are written is still named on them: cgroup_id is the cgroup's, uid, gid,
+ * pid, tid and comm its maker's, path[] its path below the cgroup2 root (as
+ * the kernel's tracepoint has it: at most OPEN_CGROUP_PATH_MAX - 1 bytes, a
+ * longer one cut), result 0, everything else zero. They travel the same
+ * buffer as the opens: a cgroup's mkdir record is reserved in the ring buffer
+ * before any open of a process in it, its rmdir record after all of them.
+ */
+enum open_record_kind {
+        OPEN_RECORD_OPEN = 0,
+        OPEN_RECORD_CGROUP_MKDIR = 1,
+        OPEN_RECORD_CGROUP_RMDIR = 2,
+};
+
+#define OPEN_CGROUP_PATH_MAX 1024 /* the kernel's TRACE_CGROUP_PATH_LEN */
+
 /* Bits of open_event.event_flags. */
 #define OPEN_EVENT_PATH_FAULT        0x1 /* the path could not be read from user memory */
 #define OPEN_EVENT_PATH_TRUNCATED    0x2 /* the path filled the whole buffer */
@@ -114,11 +133,13 @@ struct open_event {
         __u16 event_flags; /* OPEN_EVENT_* */
         __u8 syscall;      /* enum open_syscall */
         __u8 interpreter;  /* OPEN_SYSCALL_EXEC: enum open_interpreter; else zero */
+        __u8 kind;         /* enum open_record_kind */
+        __u8 reserved[7];  /* zero; keeps comm[] and path[] 8-byte aligned */
         char comm[OPEN_COMM_LEN];
         char path[OPEN_PATH_MAX]; /* NUL-terminated; then the absolute path, see OPEN_EVENT_ABS */
 };
 
-#define OPEN_EVENT_HEADER_SIZE 80 /* offsetof(struct open_event, path) */
+#define OPEN_EVENT_HEADER_SIZE 88 /* offsetof(struct open_event, path) */
 
 _Static_assert(sizeof(struct open_event) == OPEN_EVENT_HEADER_SIZE + OPEN_PATH_MAX,
                "open_event layout changed: update OPEN_EVENT_HEADER_SIZE");
@@ -128,7 +149,8 @@ enum open_stat {
         OPEN_STAT_FILTERED = 0,    /* opens dropped by the filter */
         OPEN_STAT_STASH_FULL = 1,  /* opens missed: too many in flight at once */
         OPEN_STAT_BUFFER_FULL = 2, /* opens missed: the ring or perf buffer had no room */
-        OPEN_STAT_MAX = 3,
+        OPEN_STAT_CGROUP_FULL = 3, /* cgroup records (not opens) the buffer had no room for */
+        OPEN_STAT_MAX = 4,
 };
 
 /*

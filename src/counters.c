@@ -6,6 +6,7 @@
 
 void counters_format(struct counters *c, char *buf, size_t size)
 {
+        uint64_t unkept = atomic_load(&c->names_unkept) + atomic_load(&c->names_lost_kernel);
         struct uid_loss_counts by_uid;
         char uids[512];
         int n;
@@ -15,9 +16,11 @@ void counters_format(struct counters *c, char *buf, size_t size)
         uid_losses_format(&by_uid, uids, sizeof(uids));
         n = snprintf(buf, size,
                      "%" PRIu64 " written, %" PRIu64 " filtered, %" PRIu64 " lost, %" PRIu64 " undelivered, %" PRIu64
-                     " suppressed",
+                     " suppressed, %" PRIu64 " unnamed",
                      atomic_load(&c->written), counters_filtered(c), counters_lost(c), atomic_load(&c->undelivered),
-                     atomic_load(&c->suppressed));
+                     atomic_load(&c->suppressed), atomic_load(&c->unnamed));
+        if (unkept && n >= 0 && (size_t)n < size)
+                n += snprintf(buf + n, size - (size_t)n, " (%" PRIu64 " cgroup names not kept)", unkept);
         if (uids[0] && n >= 0 && (size_t)n < size)
                 snprintf(buf + n, size - (size_t)n, "; undelivered by uid %s", uids);
 }

@@ -24,6 +24,12 @@ struct counters {
         _Atomic uint64_t suppressed;          /* of written: dropped by journald's rate limit */
         _Atomic uint64_t filtered;            /* dropped by the in-kernel filter (from the stats map) */
         _Atomic uint64_t filtered_user;       /* dropped by Units=/ExcludeUnits= in user space (a new cgroup's first opens) */
+        /* Of written: opens whose cgroup could not be named (the entry has OPEN_CGROUP_ID alone). */
+        _Atomic uint64_t unnamed;
+        /* Not opens: cgroups whose names were not kept when they were made (a pool full, a path cut,
+         * the record refused by the queue), and the kernel's count of such records it had no room for. */
+        _Atomic uint64_t names_unkept;
+        _Atomic uint64_t names_lost_kernel;
         _Atomic int sink_down;                /* the sink (journald) is unreachable right now */
         struct uid_losses undelivered_by_uid; /* undelivered, by user */
 };
@@ -47,8 +53,9 @@ static inline uint64_t counters_lost(struct counters *c)
 }
 
 /*
- * "12 written, 3 filtered, 0 lost, 5 undelivered, 0 suppressed; undelivered by uid 65534:5": the one way
- * STATUS= and the logs say it (the uids only when something was undelivered).
+ * "12 written, 3 filtered, 0 lost, 5 undelivered, 0 suppressed, 0 unnamed; undelivered by uid 65534:5":
+ * the one way STATUS= and the logs say it (the uids only when something was undelivered);
+ * "(2 cgroup names not kept)" follows the counts where any were not.
  */
 void counters_format(struct counters *c, char *buf, size_t size);
 

@@ -2,6 +2,7 @@
 #ifndef OPENSNOOPD_DECODE_H
 #define OPENSNOOPD_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -35,6 +36,15 @@ static inline uint32_t open_record_uid(const void *raw)
 
         memcpy(&uid, (const char *)raw + offsetof(struct open_event, uid), sizeof(uid));
         return uid;
+}
+
+/* Whether a record decode_size() accepted is an open (not a cgroup's record, enum open_record_kind). */
+static inline bool record_is_open(const void *raw)
+{
+        uint8_t kind;
+
+        memcpy(&kind, (const char *)raw + offsetof(struct open_event, kind), sizeof(kind));
+        return kind == OPEN_RECORD_OPEN;
 }
 
 /* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */

@@ -193,6 +193,8 @@ int kernel_env_detect(struct kernel_features *f)
         f->tp_execve = has_tracepoint_pair("execve");
         f->tp_execveat = has_tracepoint_pair("execveat");
         f->tp_exec = exists(TRACEFS_DIR "/events/sched/sched_process_exec/id");
+        f->tp_cgroup = exists(TRACEFS_DIR "/events/cgroup/cgroup_mkdir/id") &&
+                       exists(TRACEFS_DIR "/events/cgroup/cgroup_rmdir/id");
         io_uring_tracepoints(&f->io_uring);
         f->ringbuf = has_ringbuf();
         f->task_storage = has_task_storage();

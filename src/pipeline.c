@@ -19,6 +19,8 @@ struct pipeline {
         bool folding;
         unsigned applied; /* the generation of the settings in use */
         _Atomic unsigned requested;
+        uint64_t popped;             /* fold entries written (or counted): a removed cgroup's release mark */
+        uint64_t newest_ns;          /* the newest record's CLOCK_BOOTTIME */
         _Atomic uint64_t want_window_ns;
         _Atomic int want_by;
         struct open_event event; /* 4 KiB: too large for the stack of every call */
@@ -88,10 +90,34 @@ static void count_outcome(struct pipeline *p, int r, uint32_t uid, uint64_t n)
 static int write_entry(struct pipeline *p, const struct open_event *ev, const struct open_fold *fold)
 {
         struct open_context ctx = { .fold = fold };
+        int r;
 
         if (p->enrich && enrich_lookup(p->enrich, ev->cgroup_id, &p->who) == 0)
                 ctx.who = &p->who;
-        return sink_write_event(p->sink, ev, &ctx);
+        r = sink_write_event(p->sink, ev, &ctx);
+        /* what cannot be named is said: the entry has only OPEN_CGROUP_ID */
+        if (r == 0 && p->enrich && !ctx.who)
+                atomic_fetch_add(&p->c->unnamed, fold ? fold->count : 1);
+        return r;
+}
+
+/*
+ * A cgroup made or removed. Every record of an open in it came before its
+ * removal's (the kernel side's ring buffer keeps that order), so all of them
+ * are written, or pending in the fold, by now: its name goes once the entries
+ * pending now have been written, and a grace period has passed for a record
+ * that is late (the perf buffers keep each CPU's order only).
+ */
+static void learn_cgroup(struct pipeline *p)
+{
+        int r;
+
+        if (!p->enrich)
+                return;
+        r = enrich_learn(p->enrich, &p->event, p->popped + fold_keys(p->fold));
+        if (r < 0)
+                atomic_fetch_add(&p->c->names_unkept, 1);
+        enrich_release(p->enrich, p->popped, p->newest_ns);
 }
 
 /* Writes the oldest entry if it is due. 1: written (or counted), 0: none due, -EAGAIN. */
@@ -106,6 +132,9 @@ static int emit_oldest(struct pipeline *p, uint64_t now_ns)
         if (r == -EAGAIN)
                 return r;
         fold_pop(p->fold);
+        p->popped++;
+        if (p->enrich)
+                enrich_release(p->enrich, p->popped, p->newest_ns);
         count_outcome(p, r, p->folded.uid, info.count);
         return 1;
 }
@@ -125,6 +154,12 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
 
         if (r < 0) {
                 pipeline_abandon_record(p, record, len);
+                return 0;
+        }
+        if (p->event.boot_ns > p->newest_ns)
+                p->newest_ns = p->event.boot_ns;
+        if (p->event.kind != OPEN_RECORD_OPEN) {
+                learn_cgroup(p);
                 return 0;
         }
         /* Resolve the cgroup now, while it surely exists: a folded entry is written
@@ -171,6 +206,7 @@ void pipeline_abandon(struct pipeline *p)
         while (fold_oldest(p->fold, UINT64_MAX, &p->folded, &info)) {
                 counters_undelivered(p->c, p->folded.uid, info.count);
                 fold_pop(p->fold);
+                p->popped++;
         }
 }
 
@@ -180,7 +216,15 @@ void pipeline_abandon_record(struct pipeline *p, const void *record, size_t len)
         uint32_t uid =
                 len >= offsetof(struct open_event, uid) + sizeof(uint32_t) ? open_record_uid(record) : UINT32_MAX;
 
+        /* a cgroup's record tells no open: nothing is undelivered */
+        if (len >= offsetof(struct open_event, kind) + 1 && !record_is_open(record))
+                return;
         counters_undelivered(p->c, uid, 1);
+}
+
+int pipeline_learn_cgroups(struct pipeline *p)
+{
+        return p->enrich ? enrich_scan(p->enrich) : 0;
 }
 
 void pipeline_set_coalesce(struct pipeline *p, const struct coalesce *co)

@@ -67,8 +67,16 @@ uint64_t pipeline_pending(const struct pipeline *p);
 /* Out of time at a stop: counts every pending open as undelivered, by its uid, and forgets them. */
 void pipeline_abandon(struct pipeline *p);
 
-/* Out of time at a stop: counts a record that will not be pushed as undelivered, by its uid. */
+/* Out of time at a stop: counts a record that will not be pushed as undelivered, by its uid (a cgroup's, nothing). */
 void pipeline_abandon_record(struct pipeline *p, const void *record, size_t len);
+
+/*
+ * Learns the names of the cgroups there are, in one scan of the mount: once
+ * the kernel side reports the cgroups made and removed, and before the writer
+ * starts (it owns the pipeline then), so that no record is looked up before.
+ * A scan that fails part way (-EMFILE, ...) has learned what it passed.
+ */
+int pipeline_learn_cgroups(struct pipeline *p);
 
 /*
  * A reload, from any thread: the next pipeline_reconfigure() (in the writer)

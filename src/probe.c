@@ -63,6 +63,7 @@ struct probe {
         struct link links[MAX_LINKS];
         int nlinks;
         enum probe_mode mode;
+        bool cgroup_names; /* cgroup:cgroup_mkdir and cgroup_rmdir are attached */
         char points[512];
         char buffer_desc[64];
         /* Read with libbpf's ring_buffer or perf_buffer: they do the memory ordering of the
@@ -140,6 +141,8 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_TP_EXECVEAT");
         if (plan->tp_exec)
                 out[n++] = strdup("-DOPENSNOOPD_TP_EXEC");
+        if (plan->tp_cgroup)
+                out[n++] = strdup("-DOPENSNOOPD_TP_CGROUP");
         if (io_uring_route(params)) {
                 const struct io_uring_tracepoints *t = &plan->io_uring;
 
@@ -313,6 +316,10 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__sched__sched_process_exec");
         if (p->plan.exec_interpreters)
                 snprintf(progs[np++], 64, "raw_tracepoint:raw_tracepoint__sched_process_exec");
+        if (p->plan.tp_cgroup) {
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__cgroup__cgroup_mkdir");
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__cgroup__cgroup_rmdir");
+        }
         if (p->plan.io_uring.submit) {
                 snprintf(progs[np++], 64, "tracepoint:io_uring_submitted");
                 snprintf(progs[np++], 64, "tracepoint:io_uring_completed");
@@ -963,11 +970,28 @@ static void attach_kernel_routes(struct probe *p)
         if (p->plan.exec_interpreters && len < sizeof(p->points)) {
                 r = attach_raw_tracepoint(p, "sched_process_exec", "raw_tracepoint__sched_process_exec");
                 if (r == 0)
-                        snprintf(p->points + len, sizeof(p->points) - len, " raw:sched_process_exec");
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " raw:sched_process_exec");
+                else
+                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
+                                                " (exec's interpreters are not recorded: %s)", p->error);
+        }
+        /* Removals first: a name learned at mkdir whose removal went unseen would be kept for good. */
+        if (p->plan.tp_cgroup && len < sizeof(p->points)) {
+                r = attach_tracepoint(p, "cgroup", "cgroup_rmdir", NULL);
+                if (r == 0)
+                        r = attach_tracepoint(p, "cgroup", "cgroup_mkdir", NULL);
+                p->cgroup_names = r == 0;
+                if (r == 0)
+                        snprintf(p->points + len, sizeof(p->points) - len, " cgroup:cgroup_mkdir,cgroup_rmdir");
                 else
                         snprintf(p->points + len, sizeof(p->points) - len,
-                                 " (exec's interpreters are not recorded: %s)", p->error);
+                                 " (a cgroup removed before its opens are written is not named: %s)", p->error);
         }
+}
+
+bool probe_learns_cgroups(const struct probe *p)
+{
+        return p->cgroup_names;
 }
 
 /* The attached events hold their programs: our fds of them only keep unused ones loaded. */
@@ -1020,6 +1044,7 @@ void probe_detach(struct probe *p)
                 p->links[i] = (struct link){ .perf_fd = -1 };
         }
         p->nlinks = 0;
+        p->cgroup_names = false;
         for (int i = 0; i < RETURN_EVENTS; i++)
                 if (p->return_event[i][0]) {
                         (void)kprobe_event_remove(p->return_event[i]);

@@ -88,6 +88,12 @@ void probe_drain(struct probe *p);
 enum probe_mode probe_mode(const struct probe *p);
 /* "syscalls:sys_*_openat ..." or "do_sys_openat2". */
 const char *probe_attach_points(const struct probe *p);
+
+/*
+ * Whether records of cgroups made and removed (OPEN_RECORD_CGROUP_*) come
+ * with the opens: cgroup:cgroup_mkdir and cgroup_rmdir are attached.
+ */
+bool probe_learns_cgroups(const struct probe *p);
 /* "a ring buffer of 4 MiB" or "perf buffers of 256 pages on 2 CPUs", after probe_open_buffers(). */
 const char *probe_buffer_description(const struct probe *p);
 /* Time spent loading (the verifier, in the helper) and attaching, over all programs. */

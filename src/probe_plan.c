@@ -50,6 +50,7 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 
         *plan = (struct probe_plan){ .task_stash = f->task_storage,
                                      .tp_exec = f->tp_exec,
+                                     .tp_cgroup = f->tp_cgroup,
                                      .io_uring = f->io_uring };
         switch (mode) {
         case PROBE_MODE_KPROBE:

@@ -43,6 +43,7 @@ struct kernel_features {
         bool tp_creat, tp_open_by_handle_at;
         bool tp_execve, tp_execveat; /* syscalls:sys_{enter,exit}_execve{,at}: failed execs */
         bool tp_exec;                /* sched:sched_process_exec */
+        bool tp_cgroup;              /* cgroup:cgroup_mkdir and cgroup:cgroup_rmdir */
         struct io_uring_tracepoints io_uring;
         bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
         bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
@@ -66,6 +67,9 @@ struct probe_plan {
          * so they cost nothing to the rest of the machine's system calls. */
         bool tp_exec;                         /* the program file exec opened (sched:sched_process_exec) */
         bool exec_interpreters;               /* with tp_exec: its interpreters (its raw tracepoint; BTF) */
+        /* Not a route: each cgroup's name when it is made and removed, so that a short-lived
+         * unit is named on its opens (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir). */
+        bool tp_cgroup;
         struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
         enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */

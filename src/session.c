@@ -265,8 +265,9 @@ int session_start(struct session *s, const struct config *c)
         /* no cgroup2 mount (or none we can read): entries carry no attribution, and Units= cannot be used */
         if (enrich_new(&s->enrich) < 0)
                 s->enrich = NULL;
-        /* Filter first (it excludes ourselves), buffers and threads second, attach last:
-         * no open is missed or mis-filtered between the steps. */
+        /* Filter first (it excludes ourselves), buffers and the reader second, attach third, the
+         * writer last: no open is missed or mis-filtered between the steps, and the queue holds
+         * the records until the writer knows every cgroup's name. */
         r = apply_filter(s, c);
         if (r < 0) /* -ENOMEDIUM: Units= on a machine with no cgroup2 mount, the configuration's to mend */
                 return failed(s, r == -ENOMEDIUM ? SESSION_FAILED_CONFIG : SESSION_FAILED_KERNEL, r);
@@ -296,16 +297,6 @@ int session_start(struct session *s, const struct config *c)
                         return failed(s, SESSION_FAILED_JOURNAL, r);
                 }
         }
-        carry = calloc(1, sizeof(*carry));
-        if (!carry)
-                return -ENOMEM;
-        r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, load_carried(s, carry) ? carry : NULL,
-                         &s->writer);
-        free(carry);
-        if (r < 0) {
-                set_error(s, "starting the writer thread");
-                return r;
-        }
         r = reader_start(s->reader, s->probe);
         if (r < 0) {
                 set_error(s, "starting the reader thread");
@@ -315,6 +306,21 @@ int session_start(struct session *s, const struct config *c)
         if (r < 0) {
                 set_error(s, "%s", probe_error(s->probe));
                 return failed(s, SESSION_FAILED_KERNEL, r);
+        }
+        /* After the attach, a cgroup made is reported; the scan finds those there before. The
+         * writer starts after it, so the first record is looked up with every name known;
+         * the queue holds what comes meanwhile. A scan cut short: the rest are asked of the kernel. */
+        if (probe_learns_cgroups(s->probe))
+                (void)pipeline_learn_cgroups(s->pipeline);
+        carry = calloc(1, sizeof(*carry));
+        if (!carry)
+                return -ENOMEM;
+        r = writer_start(s->queue, s->pipeline, s->sink, &s->counters, load_carried(s, carry) ? carry : NULL,
+                         &s->writer);
+        free(carry);
+        if (r < 0) {
+                set_error(s, "starting the writer thread");
+                return r;
         }
         return 0;
 }
@@ -350,6 +356,7 @@ static void refresh_counters(struct session *s)
         if (s->probe && probe_read_stats(s->probe, stats) == 0) {
                 atomic_store(&s->counters.filtered, stats[OPEN_STAT_FILTERED]);
                 atomic_store(&s->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL] + stats[OPEN_STAT_BUFFER_FULL]);
+                atomic_store(&s->counters.names_lost_kernel, stats[OPEN_STAT_CGROUP_FULL]);
         }
 }
 

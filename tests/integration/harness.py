@@ -186,8 +186,9 @@ def detected_mode(stderr):
 
 def route_tracepoints(text):
     """The tracepoints of the routes no open system call serves (io_uring's, exec's program
-    file's and its interpreters', the latter raw) that the daemon's startup line, or its
-    STATUS=, says are attached: in both modes."""
+    file's and its interpreters', the latter raw), and of the cgroups' names (cgroup_mkdir,
+    cgroup_rmdir), that the daemon's startup line, or its STATUS=, says are attached: in both
+    modes."""
     names = []
     m = re.search(r"io_uring:(io_uring_submit_\w+),(io_uring_complete)", text)
     if m:
@@ -196,6 +197,8 @@ def route_tracepoints(text):
         names.append("sched_process_exec")
     if "raw:sched_process_exec" in text:
         names.append("sched_process_exec")
+    if "cgroup:cgroup_mkdir,cgroup_rmdir" in text:
+        names += ["cgroup_mkdir", "cgroup_rmdir"]
     return sorted(names)
 
 

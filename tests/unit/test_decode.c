@@ -127,6 +127,30 @@ static void test_absolute_path_follows_the_path(void **state)
         assert_int_equal(open_event_path_bytes(&ev), 4);
 }
 
+/* The record's kind and exec's interpreter are bytes of their own: one never reads as the other. */
+static void test_kind_is_not_the_interpreter(void **state)
+{
+        static unsigned char storage[OPEN_EVENT_HEADER_SIZE + 64];
+        unsigned char *buf = storage + 1; /* read in place, unaligned */
+        static struct open_event ev;
+        size_t n = make_record(buf, sizeof(storage) - 1, "/usr/bin/dash", 13, 0);
+        uint8_t interpreter = OPEN_INTERPRETER_SCRIPT, kind = OPEN_RECORD_CGROUP_MKDIR;
+
+        (void)state;
+        assert_true(offsetof(struct open_event, path) % 8 == 0);
+        memcpy(buf + offsetof(struct open_event, interpreter), &interpreter, 1);
+        assert_true(record_is_open(buf));
+        assert_int_equal(decode_record(buf, n, &ev), 0);
+        assert_int_equal(ev.kind, OPEN_RECORD_OPEN);
+        assert_int_equal(ev.interpreter, OPEN_INTERPRETER_SCRIPT);
+        memcpy(buf + offsetof(struct open_event, kind), &kind, 1);
+        assert_false(record_is_open(buf));
+        assert_int_equal(open_record_uid(buf), 0);
+        assert_int_equal(decode_record(buf, n, &ev), 0);
+        assert_int_equal(ev.kind, OPEN_RECORD_CGROUP_MKDIR);
+        assert_int_equal(ev.interpreter, OPEN_INTERPRETER_SCRIPT);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -136,6 +160,7 @@ int main(void)
                 cmocka_unit_test(test_rejects_results_no_syscall_returns),
                 cmocka_unit_test(test_path_is_terminated_at_path_len),
                 cmocka_unit_test(test_absolute_path_follows_the_path),
+                cmocka_unit_test(test_kind_is_not_the_interpreter),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
