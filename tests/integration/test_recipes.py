@@ -152,6 +152,7 @@ class Entry:
         self.error, self.syscall, self.unit = field(e, "OPEN_ERROR"), field(e, "OPEN_SYSCALL"), field(e, "OPEN_UNIT")
         self.priority = int(field(e, "PRIORITY") or 6)
         self.message_id = field(e, "MESSAGE_ID")
+        self.interpreter = field(e, "OPEN_EXEC_INTERPRETER")  # elf, script: what an exec opened beside its program
 
     def key(self):
         return (self.comm, self.path, self.uid, self.error)
@@ -264,15 +265,12 @@ class RecipesTest(CgroupTestCase):
         [r] = self.opener(n["hostname"], "/etc/hostname")
         self.record(n["hostname"], "/etc/hostname", r)
 
-        # a program run, a script run, a failed exec (seen in tracepoint mode only)
+        # a program run, a script run, a failed exec (each with the interpreters it opened)
         out = subprocess.run([OPENER, n["exec"], self.workdir, "exec"], stdout=subprocess.PIPE, check=True,
                              text=True).stdout
         for rec in [json.loads(l) for l in out.splitlines()[1:]]:
             path = bytes.fromhex(rec["path_hex"]).decode()
-            if rec["result"] >= 0:
-                self.record(n["exec"], path, 0, syscall="exec")
-            elif self.mode != "kprobe":
-                self.record(n["exec"], path, rec["result"], syscall="exec")
+            self.record(n["exec"], path, min(rec["result"], 0), syscall="exec")
 
         # openat2, refused: opensnoopd-fields(7)'s example
         code = ("import ctypes, sys\n"
@@ -399,9 +397,10 @@ class RecipesTest(CgroupTestCase):
         self.assertEqual(len(entries), 3)
 
     def check_exec(self, recipe):
-        """Every program run (a binary and a #! script), and failed execs (tracepoint mode)."""
+        """Every program run (a binary and a #! script), the interpreters they opened, and failed execs."""
         _, entries = self.check_selection(recipe, lambda e: e.syscall == "exec")
-        self.assertEqual(len(entries), 3 if self.mode != "kprobe" else 2, entries)
+        self.assertEqual(len([e for e in entries if not e.interpreter]), 3, entries)
+        self.assertEqual({e.interpreter for e in entries if e.interpreter}, {"elf", "script"}, entries)
 
     def check_notice(self, recipe):
         """Failed opens, loss reports, warnings: nothing at info; every failed open and the loss report."""
