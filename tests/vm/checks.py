@@ -462,7 +462,8 @@ def main():
     return result
 
 
-def run_integration_suites(names=("test_daemon", "test_reliability", "test_edges", "test_routes", "test_truth")):
+def run_integration_suites(names=("test_daemon", "test_reliability", "test_edges", "test_routes", "test_truth",
+                                  "test_short_units")):
     """tests/integration's suites, as ctest runs them on the host, here on Debian's
     kernel under systemd as PID 1; Mode=auto must pick kprobes (OPENSNOOPD_TEST_EXPECT_MODE)."""
     # test_abs_path's walk is exercised here by the service checks (a directory fd's and a
