@@ -940,9 +940,20 @@ static int attach_kprobes(struct probe *p)
  * cannot be attached does not stop the rest: the attach points (the startup
  * line, STATUS=) say it is missing, and why.
  */
-static void attach_kernel_routes(struct probe *p)
+/* Adds what became of one route to the attach points: its events, or why it is missing (p->error). */
+static void note_route(struct probe *p, int r, const char *attached, const char *missing)
 {
         size_t len = strlen(p->points);
+
+        if (r == 0)
+                snprintf(p->points + len, sizeof(p->points) - len, " %s", attached);
+        else
+                snprintf(p->points + len, sizeof(p->points) - len, " (%s: %s)", missing, p->error);
+}
+
+static void attach_kernel_routes(struct probe *p)
+{
+        char events[128];
         int r;
 
         if (p->plan.io_uring.submit) {
@@ -951,41 +962,24 @@ static void attach_kernel_routes(struct probe *p)
                 r = attach_tracepoint(p, "io_uring", "io_uring_complete", "io_uring_completed");
                 if (r == 0)
                         r = attach_tracepoint(p, "io_uring", submit, "io_uring_submitted");
-                if (r == 0)
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
-                                                " io_uring:%s,io_uring_complete", submit);
-                else
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
-                                                " (io_uring's opens are not recorded: %s)", p->error);
+                snprintf(events, sizeof(events), "io_uring:%s,io_uring_complete", submit);
+                note_route(p, r, events, "io_uring's opens are not recorded");
         }
-        if (p->plan.tp_exec && len < sizeof(p->points)) {
-                r = attach_tracepoint(p, "sched", "sched_process_exec", NULL);
-                if (r == 0)
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " sched:sched_process_exec");
-                else
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
-                                                " (exec's program files are not recorded: %s)", p->error);
-        }
+        if (p->plan.tp_exec)
+                note_route(p, attach_tracepoint(p, "sched", "sched_process_exec", NULL), "sched:sched_process_exec",
+                           "exec's program files are not recorded");
         /* after the program file's, so that its record comes first */
-        if (p->plan.exec_interpreters && len < sizeof(p->points)) {
-                r = attach_raw_tracepoint(p, "sched_process_exec", "raw_tracepoint__sched_process_exec");
-                if (r == 0)
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " raw:sched_process_exec");
-                else
-                        len += (size_t)snprintf(p->points + len, sizeof(p->points) - len,
-                                                " (exec's interpreters are not recorded: %s)", p->error);
-        }
+        if (p->plan.exec_interpreters)
+                note_route(p, attach_raw_tracepoint(p, "sched_process_exec", "raw_tracepoint__sched_process_exec"),
+                           "raw:sched_process_exec", "exec's interpreters are not recorded");
         /* Removals first: a name learned at mkdir whose removal went unseen would be kept for good. */
-        if (p->plan.tp_cgroup && len < sizeof(p->points)) {
+        if (p->plan.tp_cgroup) {
                 r = attach_tracepoint(p, "cgroup", "cgroup_rmdir", NULL);
                 if (r == 0)
                         r = attach_tracepoint(p, "cgroup", "cgroup_mkdir", NULL);
                 p->cgroup_names = r == 0;
-                if (r == 0)
-                        snprintf(p->points + len, sizeof(p->points) - len, " cgroup:cgroup_mkdir,cgroup_rmdir");
-                else
-                        snprintf(p->points + len, sizeof(p->points) - len,
-                                 " (a cgroup removed before its opens are written is not named: %s)", p->error);
+                note_route(p, r, "cgroup:cgroup_mkdir,cgroup_rmdir",
+                           "a cgroup removed before its opens are written is not named");
         }
 }
 
