@@ -164,9 +164,12 @@ BPF_LPM_TRIE(filter_prefixes, struct filter_prefix_key, __u8, FILTER_MAX_PREFIXE
 BPF_TABLE("lru_hash", __u64, __u8, filter_cgroups, FILTER_MAX_CGROUPS);
 BPF_LPM_TRIE(self_noise, struct filter_prefix_key, __u8, FILTER_MAX_SELF_NOISE);
 BPF_PERCPU_ARRAY(prefix_scratch, struct filter_prefix_key, 1);
+BPF_HASH(lost_uids, __u32, __u64, LOST_UIDS_MAX);
 #ifdef OPENSNOOPD_RINGBUF_PAGES
 BPF_RINGBUF_OUTPUT(events, OPENSNOOPD_RINGBUF_PAGES);
 BPF_PERCPU_ARRAY(unwoken, __u32, 1); /* records this CPU submitted since it last woke the reader */
+BPF_ARRAY(ring_pos, __u64, 2);
+BPF_TABLE("lru_hash", __u32, struct ring_reserve_use, ring_reserve, RING_RESERVE_USERS);
 #else
 BPF_PERF_OUTPUT(events);
 #endif
@@ -177,6 +180,30 @@ static __always_inline void count(__u32 stat)
 
         if (n)
                 *n += 1;
+}
+
+/*
+ * A record of uid's the kernel side could not send (as stat): counted in the
+ * total and, an open's, by user too (a cgroup's record is not an open).
+ */
+static __always_inline void count_lost(__u32 stat, __u32 uid)
+{
+        __u64 one = 1, *n;
+
+        count(stat);
+        if (stat == OPEN_STAT_CGROUP_FULL)
+                return;
+        n = lost_uids.lookup(&uid);
+        if (n) {
+                __sync_fetch_and_add(n, 1);
+                return;
+        }
+        /* another CPU may have added the user meanwhile; a full table leaves it to the total */
+        if (lost_uids.insert(&uid, &one) != 0) {
+                n = lost_uids.lookup(&uid);
+                if (n)
+                        __sync_fetch_and_add(n, 1);
+        }
 }
 
 static __always_inline int may_write(__u64 flags)
@@ -440,7 +467,7 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
                 }
         }
         if (stash_put(tid, &s) != 0)
-                count(OPEN_STAT_STASH_FULL);
+                count_lost(OPEN_STAT_STASH_FULL, (__u32)bpf_get_current_uid_gid());
         return 0;
 }
 
@@ -707,10 +734,53 @@ static __always_inline void add_abs_path(struct open_event *e, const struct stas
 }
 #endif
 
+#ifdef OPENSNOOPD_RINGBUF_PAGES
+/*
+ * May uid put need more bytes into the ring? Below the reserve, anyone may
+ * (the common case: two array lookups); in it, only a user under its share
+ * (see opensnoop.h). Counts the bytes as produced when it says yes. Two CPUs
+ * may both say yes to the last room: the ring then refuses one, which is
+ * counted as lost like any record it has no room for.
+ */
+static __always_inline __u64 *ring_admit(__u32 uid, __u64 need)
+{
+        __u32 produced_key = RING_POS_PRODUCED, consumed_key = RING_POS_CONSUMED;
+        __u64 *produced = ring_pos.lookup(&produced_key), *consumed = ring_pos.lookup(&consumed_key);
+        struct ring_reserve_use fresh = {}, *use;
+        __u64 prod, cons, unread;
+
+        if (!produced || !consumed)
+                return NULL;
+        prod = *(volatile __u64 *)produced;
+        cons = *(volatile __u64 *)consumed;
+        unread = prod > cons ? prod - cons : 0;
+        if (unread + need + OPENSNOOPD_RING_BYTES / RING_RESERVE_PART <= OPENSNOOPD_RING_BYTES)
+                goto admit;
+        use = ring_reserve.lookup(&uid);
+        if (!use) {
+                ring_reserve.update(&uid, &fresh);
+                use = ring_reserve.lookup(&uid);
+                if (!use)
+                        return NULL;
+        }
+        if (cons >= use->until)
+                use->bytes = 0; /* user space has read all this user had in the reserve */
+        if (use->bytes + need > OPENSNOOPD_RING_BYTES / RING_SHARE_PART)
+                return NULL;
+        use->bytes += need;
+        use->until = prod + need;
+admit:
+        __sync_fetch_and_add(produced, need);
+        return produced;
+}
+#endif
+
 /*
  * Sends size bytes of e to user space. Both buffers fail, rather than block,
- * when they are full: counting each failure (as stat) here makes the loss
- * count exact, with no lost-sample record to wait for.
+ * when they are full: counting each failure (as stat, by e's user) here makes
+ * the loss count exact, with no lost-sample record to wait for. The ring
+ * buffer also refuses a user's record that would take more than its share of
+ * the ring's reserve (ring_admit()).
  */
 static __always_inline void submit(void *ctx, struct open_event *e, __u32 size, __u32 stat)
 {
@@ -719,18 +789,26 @@ static __always_inline void submit(void *ctx, struct open_event *e, __u32 size, 
          * a wake-up each time the reader has caught up): wake it every
          * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
         __u32 zero = 0;
-        __u32 *n = unwoken.lookup(&zero);
-        __u64 flags = BPF_RB_NO_WAKEUP;
+        __u32 *n;
+        __u64 flags = BPF_RB_NO_WAKEUP, need = RING_RECORD_BYTES(size);
+        __u64 *produced = ring_admit(e->uid, need);
 
+        if (!produced) {
+                count_lost(stat, e->uid);
+                return;
+        }
+        n = unwoken.lookup(&zero);
         if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
                 *n = 0;
                 flags = BPF_RB_FORCE_WAKEUP;
         }
-        if (events.ringbuf_output(e, size, flags) != 0)
-                count(stat);
+        if (events.ringbuf_output(e, size, flags) != 0) {
+                __sync_fetch_and_add(produced, -need);
+                count_lost(stat, e->uid);
+        }
 #else
         if (events.perf_submit(ctx, e, size) != 0)
-                count(stat);
+                count_lost(stat, e->uid);
 #endif
 }
 

@@ -154,6 +154,37 @@ enum open_stat {
 };
 
 /*
+ * Kernel-side losses by user: lost_uids maps a uid to how many of its opens
+ * the kernel could not record (OPEN_STAT_STASH_FULL, OPEN_STAT_BUFFER_FULL).
+ * A user past the first LOST_UIDS_MAX is counted in the totals alone.
+ */
+#define LOST_UIDS_MAX 1024
+
+/*
+ * A fair share of the ring buffer for every user. ring_pos holds the bytes
+ * the kernel side has put into the ring (RING_POS_PRODUCED) and the bytes
+ * user space has read from it (RING_POS_CONSUMED, written after each read):
+ * their difference bounds what is unread (user space's count lags, never
+ * leads). Anyone may fill the ring up to its last 1/RING_RESERVE_PART; in
+ * that reserve, each user may have 1/RING_SHARE_PART of the ring unread, so
+ * that a flood, which fills the ring up to the reserve, leaves room for
+ * every other user's opens. ring_reserve_use tracks each user's bytes in the
+ * reserve, until user space has read past the user's last record there.
+ */
+#define RING_POS_PRODUCED 0
+#define RING_POS_CONSUMED 1
+#define RING_RESERVE_PART 4
+#define RING_SHARE_PART   32
+#define RING_RESERVE_USERS 4096
+/* What one record of len bytes takes in the ring: its 8-byte header, rounded up to 8 (BPF_RINGBUF_HDR_SZ). */
+#define RING_RECORD_BYTES(len) (((__u64)(len) + 8 + 7) & ~7ull)
+
+struct ring_reserve_use {
+        __u64 bytes; /* in the reserve, since user space last read past until */
+        __u64 until; /* RING_POS_PRODUCED after this user's last record in the reserve */
+};
+
+/*
  * The in-kernel filter. Values live in maps, not in -D constants, so a reload
  * changes them without recompiling. The sizes bound what [Filter] may hold:
  * a list that does not fit is a configuration error where it is parsed.

@@ -32,6 +32,7 @@ struct counters {
         _Atomic uint64_t names_lost_kernel;
         _Atomic int sink_down;                /* the sink (journald) is unreachable right now */
         struct uid_losses undelivered_by_uid; /* undelivered, by user */
+        struct uid_losses lost_by_uid;        /* of lost_kernel, by user (the kernel side's lost_uids) */
 };
 
 /* n of uid's opens that can never be written: every undelivered open is counted here, by its user. */
@@ -53,8 +54,9 @@ static inline uint64_t counters_lost(struct counters *c)
 }
 
 /*
- * "12 written, 3 filtered, 0 lost, 5 undelivered, 0 suppressed, 0 unnamed; undelivered by uid 65534:5":
- * the one way STATUS= and the logs say it (the uids only when something was undelivered);
+ * "12 written, 3 filtered, 2 lost, 5 undelivered, 0 suppressed, 0 unnamed; lost by uid 65534:2; undelivered
+ * by uid 65534:5": the one way STATUS= and the logs say it (the uids only when something was lost or
+ * undelivered);
  * "(2 cgroup names not kept)" follows the counts where any were not.
  */
 void counters_format(struct counters *c, char *buf, size_t size);

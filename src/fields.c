@@ -304,6 +304,8 @@ int fields_loss_report(struct fields *f, const struct loss_report *report)
                 r |= add_format(f, "OPEN_UNDELIVERED", "%" PRIu64, undelivered);
         if (suppressed)
                 r |= add_format(f, "OPEN_SUPPRESSED", "%" PRIu64, suppressed);
+        if (report->lost_by_uid[0])
+                r |= add_string(f, "OPEN_LOST_UIDS", report->lost_by_uid);
         if (report->by_uid[0])
                 r |= add_string(f, "OPEN_UNDELIVERED_UIDS", report->by_uid);
         if (report->from_pid) {

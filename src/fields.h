@@ -72,7 +72,8 @@ struct loss_report {
         uint64_t lost;        /* never reached opensnoopd */
         uint64_t undelivered; /* reached it, could not be written */
         uint64_t suppressed;  /* written, then dropped by journald's rate limit */
-        char by_uid[256];     /* of undelivered: "UID:N ...", most first; or "" */
+        char by_uid[256];      /* of undelivered: "UID:N ...", most first; or "" */
+        char lost_by_uid[256]; /* of lost, the same */
         /* a report an earlier daemon could not deliver before it stopped (pending_loss.h); from_pid 0: ours */
         pid_t from_pid;
         uint64_t since_usec, until_usec; /* CLOCK_REALTIME: when its opens were made */

@@ -309,6 +309,57 @@ size_t fold_bytes(const struct fold *f)
         return f->bytes;
 }
 
+static uint32_t entry_uid(const struct fold_entry *e)
+{
+        uint32_t uid;
+
+        memcpy(&uid, e->head + offsetof(struct open_event, uid), sizeof(uid));
+        return uid;
+}
+
+void fold_each_pending(const struct fold *f, void (*fn)(uint32_t uid, uint64_t opens, void *ctx), void *ctx)
+{
+        for (const struct fold_entry *e = f->oldest; e; e = e->next)
+                fn(entry_uid(e), e->count, ctx);
+}
+
+struct ranked {
+        struct fold_entry *e;
+        uint64_t rank;
+        size_t age; /* its place before: keeps the order within a rank (qsort is not stable) */
+};
+
+static int by_rank(const void *a, const void *b)
+{
+        const struct ranked *x = a, *y = b;
+
+        if (x->rank != y->rank)
+                return x->rank < y->rank ? -1 : 1;
+        return (x->age > y->age) - (x->age < y->age);
+}
+
+int fold_reorder(struct fold *f, uint64_t (*rank)(uint32_t uid, void *ctx), void *ctx)
+{
+        struct ranked *all;
+        size_t n = 0;
+
+        if (f->keys < 2)
+                return 0;
+        all = malloc(f->keys * sizeof(*all));
+        if (!all)
+                return -ENOMEM;
+        for (struct fold_entry *e = f->oldest; e; e = e->next, n++)
+                all[n] = (struct ranked){ e, rank(entry_uid(e), ctx), n };
+        qsort(all, n, sizeof(*all), by_rank);
+        for (size_t i = 0; i + 1 < n; i++)
+                all[i].e->next = all[i + 1].e;
+        all[n - 1].e->next = NULL;
+        f->oldest = all[0].e;
+        f->newest = all[n - 1].e;
+        free(all);
+        return 0;
+}
+
 uint64_t fold_discard(struct fold *f)
 {
         uint64_t opens = f->opens;

@@ -69,4 +69,15 @@ size_t fold_bytes(const struct fold *f);
 /* Forgets every pending entry; returns the opens they held (to count them as undelivered). */
 uint64_t fold_discard(struct fold *f);
 
+/* Calls fn with each pending entry's uid and opens, oldest first. */
+void fold_each_pending(const struct fold *f, void (*fn)(uint32_t uid, uint64_t opens, void *ctx), void *ctx);
+
+/*
+ * For a stop, which writes every pending entry whatever its window: puts
+ * them in the order of rank(uid), lowest first, keeping their order within
+ * one rank. Windows no longer close in order after it. 0, or -ENOMEM (the
+ * order is unchanged).
+ */
+int fold_reorder(struct fold *f, uint64_t (*rank)(uint32_t uid, void *ctx), void *ctx);
+
 #endif

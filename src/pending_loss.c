@@ -34,7 +34,20 @@ int pending_loss_format(const struct pending_loss *p, char *buf, size_t size)
                         return -ENOBUFS;
                 len += (size_t)n;
         }
-        n = snprintf(buf + len, size - len, "other %" PRIu64 "\nend\n", p->by_uid.others);
+        n = snprintf(buf + len, size - len, "other %" PRIu64 "\n", p->by_uid.others);
+        if (n < 0 || (size_t)n >= size - len)
+                return -ENOBUFS;
+        len += (size_t)n;
+        for (size_t i = 0; i < p->lost_by_uid.n; i++) {
+                n = snprintf(buf + len, size - len, "lost_uid %" PRIu32 " %" PRIu64 "\n",
+                             p->lost_by_uid.users[i].uid, p->lost_by_uid.users[i].count);
+                if (n < 0 || (size_t)n >= size - len)
+                        return -ENOBUFS;
+                len += (size_t)n;
+        }
+        n = p->lost_by_uid.others ? snprintf(buf + len, size - len, "lost_other %" PRIu64 "\nend\n",
+                                              p->lost_by_uid.others)
+                                  : snprintf(buf + len, size - len, "end\n");
         if (n < 0 || (size_t)n >= size - len)
                 return -ENOBUFS;
         return (int)(len + (size_t)n);
@@ -60,8 +73,32 @@ enum {
         SEEN_UNDELIVERED = 16,
         SEEN_SUPPRESSED = 32,
         SEEN_OTHER = 64,
-        SEEN_ALL = 127
+        SEEN_ALL = 127,
+        SEEN_LOST_OTHER = 128, /* optional */
 };
+
+/* "UID COUNT" of a uid line into c, once per uid. */
+static bool parse_uid_line(char *value, struct uid_loss_counts *c, char *why, size_t why_size)
+{
+        char *count = strchr(value, ' ');
+        uint64_t v, n;
+
+        if (!count || (*count++ = '\0', !parse_number(value, UINT32_MAX, &v)) || !parse_number(count, UINT64_MAX, &n)) {
+                snprintf(why, why_size, "a uid line is not \"uid UID COUNT\"");
+                return false;
+        }
+        for (size_t i = 0; i < c->n; i++)
+                if (c->users[i].uid == v) {
+                        snprintf(why, why_size, "uid %" PRIu64 " appears twice", v);
+                        return false;
+                }
+        if (c->n == UID_LOSSES_MAX) {
+                snprintf(why, why_size, "more than %d uids", UID_LOSSES_MAX);
+                return false;
+        }
+        c->users[c->n++] = (struct uid_loss){ (uint32_t)v, n };
+        return true;
+}
 
 /* One "key value" line (not the magic, not "end") into p. false: not one of ours. */
 static bool parse_line(char *line, struct pending_loss *p, unsigned *seen, char *why, size_t why_size)
@@ -77,34 +114,20 @@ static bool parse_line(char *line, struct pending_loss *p, unsigned *seen, char 
                 { "undelivered", SEEN_UNDELIVERED, offsetof(struct pending_loss, undelivered) },
                 { "suppressed", SEEN_SUPPRESSED, offsetof(struct pending_loss, suppressed) },
                 { "other", SEEN_OTHER, offsetof(struct pending_loss, by_uid.others) },
+                { "lost_other", SEEN_LOST_OTHER, offsetof(struct pending_loss, lost_by_uid.others) },
         };
-        char *value = strchr(line, ' '), *count;
-        uint64_t v, n;
+        char *value = strchr(line, ' ');
+        uint64_t v;
 
         if (!value) {
                 snprintf(why, why_size, "line \"%.40s\" has no value", line);
                 return false;
         }
         *value++ = '\0';
-        if (strcmp(line, "uid") == 0) {
-                count = strchr(value, ' ');
-                if (!count || (*count++ = '\0', !parse_number(value, UINT32_MAX, &v)) ||
-                    !parse_number(count, UINT64_MAX, &n)) {
-                        snprintf(why, why_size, "a uid line is not \"uid UID COUNT\"");
-                        return false;
-                }
-                for (size_t i = 0; i < p->by_uid.n; i++)
-                        if (p->by_uid.users[i].uid == v) {
-                                snprintf(why, why_size, "uid %" PRIu64 " appears twice", v);
-                                return false;
-                        }
-                if (p->by_uid.n == UID_LOSSES_MAX) {
-                        snprintf(why, why_size, "more than %d uids", UID_LOSSES_MAX);
-                        return false;
-                }
-                p->by_uid.users[p->by_uid.n++] = (struct uid_loss){ (uint32_t)v, n };
-                return true;
-        }
+        if (strcmp(line, "uid") == 0)
+                return parse_uid_line(value, &p->by_uid, why, why_size);
+        if (strcmp(line, "lost_uid") == 0)
+                return parse_uid_line(value, &p->lost_by_uid, why, why_size);
         if (strcmp(line, "pid") == 0) {
                 if (*seen & SEEN_PID || !parse_number(value, INT32_MAX, &v) || v == 0) {
                         snprintf(why, why_size, "bad or repeated pid");
@@ -129,17 +152,17 @@ static bool parse_line(char *line, struct pending_loss *p, unsigned *seen, char 
         return false;
 }
 
-/* The users' counts and the others' add up to at most undelivered (without overflowing). */
-static bool users_within(const struct pending_loss *p)
+/* The users' counts and the others' add up to at most total (without overflowing). */
+static bool users_within(const struct uid_loss_counts *c, uint64_t total)
 {
-        uint64_t left = p->undelivered;
+        uint64_t left = total;
 
-        for (size_t i = 0; i < p->by_uid.n; i++) {
-                if (p->by_uid.users[i].count > left)
+        for (size_t i = 0; i < c->n; i++) {
+                if (c->users[i].count > left)
                         return false;
-                left -= p->by_uid.users[i].count;
+                left -= c->users[i].count;
         }
-        return p->by_uid.others <= left;
+        return c->others <= left;
 }
 
 int pending_loss_parse(const char *text, struct pending_loss *p, char *why, size_t why_size)
@@ -175,11 +198,12 @@ int pending_loss_parse(const char *text, struct pending_loss *p, char *why, size
                 snprintf(why, why_size, "something follows its \"end\" line");
                 return -EBADMSG;
         }
-        if (seen != SEEN_ALL) {
+        if ((seen & SEEN_ALL) != SEEN_ALL) {
                 snprintf(why, why_size, "a key is missing");
                 return -EBADMSG;
         }
-        if (!users_within(p) || p->since_usec > p->until_usec) {
+        if (!users_within(&p->by_uid, p->undelivered) || !users_within(&p->lost_by_uid, p->lost) ||
+            p->since_usec > p->until_usec) {
                 snprintf(why, why_size, "its counts or its window do not add up");
                 return -EBADMSG;
         }
@@ -204,6 +228,10 @@ void pending_loss_merge(struct pending_loss *into, const struct pending_loss *fr
         for (size_t i = 0; i < from->by_uid.n; i++)
                 uid_loss_counts_add(&into->by_uid, from->by_uid.users[i].uid, from->by_uid.users[i].count);
         into->by_uid.others += from->by_uid.others;
+        for (size_t i = 0; i < from->lost_by_uid.n; i++)
+                uid_loss_counts_add(&into->lost_by_uid, from->lost_by_uid.users[i].uid,
+                                    from->lost_by_uid.users[i].count);
+        into->lost_by_uid.others += from->lost_by_uid.others;
 }
 
 void pending_loss_to_report(const struct pending_loss *p, struct loss_report *report)
@@ -215,6 +243,7 @@ void pending_loss_to_report(const struct pending_loss *p, struct loss_report *re
                                         .since_usec = p->since_usec,
                                         .until_usec = p->until_usec };
         uid_losses_format(&p->by_uid, report->by_uid, sizeof(report->by_uid));
+        uid_losses_format(&p->lost_by_uid, report->lost_by_uid, sizeof(report->lost_by_uid));
 }
 
 int pending_loss_path(const char *dir, char *path, size_t size)

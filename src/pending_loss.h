@@ -31,6 +31,10 @@
  *   other 0
  *   end
  *
+ * and, where the kernel lost opens, "lost_uid UID COUNT" lines (and
+ * "lost_other COUNT" past UID_LOSSES_MAX users) before "end": optional, so
+ * that a file an earlier version wrote is still read.
+ *
  * Only root may have written it: the directory chain and the file are
  * checked as a configuration is (trusted_file.h), it is opened without
  * following a symlink, and it is written as a new 0600 file renamed over the
@@ -41,7 +45,8 @@ struct pending_loss {
         uint64_t since_usec; /* CLOCK_REALTIME: the opens were made from here... */
         uint64_t until_usec; /* ...to here (that daemon's start and stop) */
         uint64_t lost, undelivered, suppressed;
-        struct uid_loss_counts by_uid; /* of undelivered */
+        struct uid_loss_counts by_uid;      /* of undelivered */
+        struct uid_loss_counts lost_by_uid; /* of lost */
 };
 
 #define PENDING_LOSS_NAME      "pending-loss"

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode.h"
 #include "enrich.h"
@@ -20,6 +21,7 @@ struct pipeline {
         unsigned applied; /* the generation of the settings in use */
         _Atomic unsigned requested;
         uint64_t popped;             /* fold entries written (or counted): a removed cgroup's release mark */
+        struct backlog *stop_backlog; /* pipeline_stop_order()'s; while set, names are no longer released */
         uint64_t newest_ns;          /* the newest record's CLOCK_BOOTTIME */
         _Atomic uint64_t want_window_ns;
         _Atomic int want_by;
@@ -55,6 +57,7 @@ struct pipeline *pipeline_free(struct pipeline *p)
         if (!p)
                 return NULL;
         fold_free(p->fold);
+        backlog_free(p->stop_backlog);
         free(p);
         return NULL;
 }
@@ -117,7 +120,8 @@ static void learn_cgroup(struct pipeline *p)
         r = enrich_learn(p->enrich, &p->event, p->popped + fold_keys(p->fold));
         if (r < 0)
                 atomic_fetch_add(&p->c->names_unkept, 1);
-        enrich_release(p->enrich, p->popped, p->newest_ns);
+        if (!p->stop_backlog)
+                enrich_release(p->enrich, p->popped, p->newest_ns);
 }
 
 /* Writes the oldest entry if it is due. 1: written (or counted), 0: none due, -EAGAIN. */
@@ -133,10 +137,15 @@ static int emit_oldest(struct pipeline *p, uint64_t now_ns)
                 return r;
         fold_pop(p->fold);
         p->popped++;
-        if (p->enrich)
+        if (p->enrich && !p->stop_backlog)
                 enrich_release(p->enrich, p->popped, p->newest_ns);
         count_outcome(p, r, p->folded.uid, info.count);
         return 1;
+}
+
+int pipeline_emit_one(struct pipeline *p, uint64_t now_ns)
+{
+        return emit_oldest(p, now_ns);
 }
 
 int pipeline_emit(struct pipeline *p, uint64_t now_ns)
@@ -197,6 +206,98 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
 uint64_t pipeline_pending(const struct pipeline *p)
 {
         return fold_opens(p->fold);
+}
+
+struct pending_count {
+        struct backlog *b;
+        int r;
+};
+
+static void count_pending(uint32_t uid, uint64_t opens, void *ctx)
+{
+        struct pending_count *c = ctx;
+
+        if (c->r == 0)
+                c->r = backlog_add(c->b, uid, opens);
+}
+
+static uint64_t backlog_rank(uint32_t uid, void *backlog)
+{
+        return backlog_of(backlog, uid);
+}
+
+/* A queued record's place at a stop: cgroups made, then opens by their users' backlog, then cgroups removed. */
+struct stop_place {
+        size_t index;
+        unsigned phase;
+        uint64_t rank;
+};
+
+static int by_place(const void *a, const void *b)
+{
+        const struct stop_place *x = a, *y = b;
+
+        if (x->phase != y->phase)
+                return x->phase < y->phase ? -1 : 1;
+        if (x->rank != y->rank)
+                return x->rank < y->rank ? -1 : 1;
+        return (x->index > y->index) - (x->index < y->index);
+}
+
+/* 0: a cgroup made; 1: an open (or what no one can tell: it is counted as one); 2: a cgroup removed. */
+static unsigned stop_phase(const struct queue_item *it)
+{
+        uint8_t kind;
+
+        if (it->len < offsetof(struct open_event, kind) + 1)
+                return 1;
+        memcpy(&kind, (const char *)it->data + offsetof(struct open_event, kind), 1);
+        return kind == OPEN_RECORD_CGROUP_MKDIR ? 0 : kind == OPEN_RECORD_CGROUP_RMDIR ? 2 : 1;
+}
+
+/* Whose a queued record is (UINT32_MAX: no one's, a record too short to tell). */
+static uint32_t item_uid(const struct queue_item *it)
+{
+        return it->len >= offsetof(struct open_event, uid) + sizeof(uint32_t) ? open_record_uid(it->data) : UINT32_MAX;
+}
+
+int pipeline_stop_order(struct pipeline *p, const struct queue_item *items, size_t n, size_t *order)
+{
+        struct pending_count pending = { NULL, 0 };
+        struct stop_place *places = NULL;
+        int r = backlog_new(&pending.b);
+
+        for (size_t i = 0; i < n && r == 0; i++)
+                if (stop_phase(&items[i]) == 1)
+                        r = backlog_add(pending.b, item_uid(&items[i]), 1);
+        if (r == 0) {
+                fold_each_pending(p->fold, count_pending, &pending);
+                r = pending.r;
+        }
+        if (r == 0 && n > 0 && !(places = malloc(n * sizeof(*places))))
+                r = -ENOMEM;
+        if (r < 0) {
+                backlog_free(pending.b);
+                return r;
+        }
+        backlog_seal(pending.b);
+        for (size_t i = 0; i < n; i++)
+                places[i] = (struct stop_place){ i, stop_phase(&items[i]), backlog_of(pending.b, item_uid(&items[i])) };
+        qsort(places, n, sizeof(*places), by_place);
+        for (size_t i = 0; i < n; i++)
+                order[i] = places[i].index;
+        free(places);
+        backlog_free(p->stop_backlog);
+        p->stop_backlog = pending.b;
+        pipeline_order_pending(p);
+        return 0;
+}
+
+void pipeline_order_pending(struct pipeline *p)
+{
+        /* without memory for it, the entries stay in the order their windows opened */
+        if (p->stop_backlog)
+                (void)fold_reorder(p->fold, backlog_rank, p->stop_backlog);
 }
 
 void pipeline_abandon(struct pipeline *p)

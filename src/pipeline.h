@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backlog.h"
 #include "counters.h"
 #include "enrich.h"
 #include "fold.h"
+#include "queue.h"
 #include "sink.h"
 #include "unit_filter.h"
 
@@ -61,8 +63,28 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
  */
 int pipeline_emit(struct pipeline *p, uint64_t now_ns);
 
+/* The same, for one entry at most: 1 (written, or counted), 0 (none due), -EAGAIN. */
+int pipeline_emit_one(struct pipeline *p, uint64_t now_ns);
+
 /* Opens pending in windows. */
 uint64_t pipeline_pending(const struct pipeline *p);
+
+/*
+ * A stop, with the queue's records in items: the order to push them in, as
+ * indexes into items, in order[] (n of them). Fair to every user: the opens
+ * of the users with the smallest backlog (queued, and pending in windows)
+ * come first, so that one user's flood, queued ahead of everyone else's
+ * opens, cannot use up the time a stop has for all of them. Cgroups'
+ * records keep their place around the opens: the cgroups made come first,
+ * the cgroups removed last, so every open is written while its cgroup's
+ * name is known; and names are no longer released (the order their release
+ * counts on no longer holds). The pending entries are put in the same
+ * order. 0, or -ENOMEM (nothing changed).
+ */
+int pipeline_stop_order(struct pipeline *p, const struct queue_item *items, size_t n, size_t *order);
+
+/* After pipeline_stop_order(): puts the entries pending now in its order (those added since, too). */
+void pipeline_order_pending(struct pipeline *p);
 
 /* Out of time at a stop: counts every pending open as undelivered, by its uid, and forgets them. */
 void pipeline_abandon(struct pipeline *p);

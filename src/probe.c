@@ -29,7 +29,7 @@
 #include "kprobe_events.h"
 
 #define MAX_CFLAGS        96
-#define MAX_MAPS          24
+#define MAX_MAPS          32
 #define MAX_PROGS         32
 #define MAX_LINKS         32
 #define RETURN_EVENTS     4
@@ -74,6 +74,9 @@ struct probe {
         probe_event_fn on_event;
         void *cookie;
         uint64_t last_sweep_ns;
+        /* Bytes of the ring read so far, and what the kernel side was last told (ring_pos). */
+        uint64_t ring_consumed, ring_published;
+        int ring_pos_fd;
         int ncpus_possible;
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
@@ -159,6 +162,7 @@ static int build_cflags(const struct probe_params *params, char **out)
         if (plan->buffer == PROBE_BUFFER_RING) {
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_RINGBUF_PAGES=%zu",
                                 params->ring_buffer_size / (size_t)sysconf(_SC_PAGESIZE));
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_RING_BYTES=%zuull", params->ring_buffer_size);
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_WAKEUP_EVENTS=%u", params->wakeup_events);
         }
         if (plan->task_stash)
@@ -466,6 +470,7 @@ int probe_compile(const struct probe_params *params, struct probe **ret, char *w
         }
         /* libbpf's own warnings would be a second, less precise line: our errors say it all */
         libbpf_set_print(NULL);
+        p->ring_pos_fd = -1;
         p->plan = params->plan;
         p->plan.io_uring.submit = io_uring_route(params);
         p->plan.exec_interpreters = p->plan.tp_exec && params->layout && params->layout->exec_interpreters;
@@ -632,8 +637,20 @@ static int on_ring_record(void *ctx, void *data, size_t size)
 {
         struct probe *p = ctx;
 
+        p->ring_consumed += RING_RECORD_BYTES(size);
         p->on_event(p->cookie, data, size > INT_MAX ? -1 : (int)size);
         return 0;
+}
+
+/* After a read: tells the kernel side how much of the ring is free again, for its fair shares. */
+static void publish_consumed(struct probe *p)
+{
+        uint32_t key = RING_POS_CONSUMED;
+
+        if (p->ring_pos_fd < 0 || p->ring_consumed == p->ring_published)
+                return;
+        if (bpf_map_update_elem(p->ring_pos_fd, &key, &p->ring_consumed, BPF_ANY) == 0)
+                p->ring_published = p->ring_consumed;
 }
 
 /* A perf sample is its header, a u32 size and the record; lost-record notices are ignored:
@@ -668,6 +685,7 @@ int probe_open_buffers(struct probe *p, unsigned perf_pages, unsigned wakeup_eve
                 struct bpf_map_info info = { 0 };
                 uint32_t len = sizeof(info);
 
+                p->ring_pos_fd = find_map_fd(p, "ring_pos");
                 p->ring = ring_buffer__new(fd, on_ring_record, p, NULL);
                 if (!p->ring) {
                         int r = -errno;
@@ -1074,8 +1092,10 @@ const char *probe_error(const struct probe *p)
 
 void probe_drain(struct probe *p)
 {
-        if (p->ring)
+        if (p->ring) {
                 (void)ring_buffer__consume(p->ring);
+                publish_consumed(p);
+        }
         if (p->perf)
                 (void)perf_buffer__consume(p->perf);
         p->last_sweep_ns = clock_ns(CLOCK_MONOTONIC);
@@ -1087,6 +1107,8 @@ int probe_poll(struct probe *p, int timeout_ms)
 
         if (n < 0)
                 return n;
+        if (p->ring)
+                publish_consumed(p);
         if (clock_ns(CLOCK_MONOTONIC) - p->last_sweep_ns >= SWEEP_INTERVAL_NS)
                 probe_drain(p);
         return 0;
@@ -1113,6 +1135,34 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
                         (void)kprobe_event_missed(p->return_event[i], &p->missed_returns[i]);
                 out[OPEN_STAT_STASH_FULL] += p->missed_returns[i];
         }
+        return 0;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+        const struct uid_loss *x = a, *y = b;
+
+        return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+int probe_read_lost_uids(struct probe *p, struct uid_loss *out, size_t max, size_t *n)
+{
+        int fd = find_map_fd(p, "lost_uids");
+        uint32_t key, next;
+        uint64_t count;
+        bool first = true;
+
+        *n = 0;
+        if (fd < 0)
+                return -ENOENT;
+        /* the kernel side only adds users and counts: a walk sees every one there was before it */
+        while (*n < max && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+                first = false;
+                key = next;
+                if (bpf_map_lookup_elem(fd, &key, &count) == 0)
+                        out[(*n)++] = (struct uid_loss){ key, count };
+        }
+        qsort(out, *n, sizeof(*out), by_uid);
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "kernel_layout.h"
 #include "opensnoop.h"
 #include "probe_plan.h"
+#include "uid_losses.h"
 
 /*
  * The kernel side: compile the embedded program (in a helper process, see
@@ -104,6 +105,13 @@ const char *probe_error(const struct probe *p);
 
 /* Sums the per-CPU counters of the stats map. */
 int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX]);
+
+/*
+ * The kernel side's losses by user (lost_uids, see opensnoop.h): at most max
+ * of them into out, sorted by uid, their number in *n. From any thread;
+ * 0 or -ENOENT.
+ */
+int probe_read_lost_uids(struct probe *p, struct uid_loss *out, size_t max, size_t *n);
 
 /*
  * The filter_cgroups map (Units=, see opensnoop.h), from any thread: these

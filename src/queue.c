@@ -257,6 +257,52 @@ void queue_pop(struct queue *q)
         pthread_mutex_unlock(&q->lock);
 }
 
+int queue_list(struct queue *q, struct queue_item **items, size_t *n)
+{
+        size_t at, left;
+        int r = 0;
+
+        *items = NULL;
+        *n = 0;
+        pthread_mutex_lock(&q->lock);
+        if (!q->closed) {
+                r = -EBUSY;
+                goto out;
+        }
+        if (q->count == 0)
+                goto out;
+        *items = malloc(q->count * sizeof(**items));
+        if (!*items) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (at = q->head, left = q->count; left > 0; left--) {
+                size_t to_end = q->capacity - at;
+                uint32_t len;
+
+                if (to_end < HEADER || get_length(q, at) == WRAP)
+                        at = 0;
+                len = get_length(q, at);
+                (*items)[(*n)++] = (struct queue_item){ q->ring + at + HEADER, len, get_owner(q, at) };
+                at = (at + record_size(len)) % q->capacity;
+        }
+out:
+        pthread_mutex_unlock(&q->lock);
+        return r;
+}
+
+void queue_clear(struct queue *q)
+{
+        pthread_mutex_lock(&q->lock);
+        q->head = q->tail = q->used = q->count = 0;
+        memset(q->shares, 0, sizeof(q->shares));
+        if (q->touched > RELEASE_ABOVE) {
+                madvise(q->ring, q->touched, MADV_DONTNEED);
+                q->touched = 0;
+        }
+        pthread_mutex_unlock(&q->lock);
+}
+
 void queue_close(struct queue *q)
 {
         pthread_mutex_lock(&q->lock);

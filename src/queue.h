@@ -39,6 +39,24 @@ void queue_pop(struct queue *q);
 /* No more pushes; wakes the consumer, which still gets what is queued. */
 void queue_close(struct queue *q);
 
+/* One queued record, as queue_list() gives it. */
+struct queue_item {
+        const void *data;
+        size_t len;
+        uint32_t owner;
+};
+
+/*
+ * After queue_close(), for the consumer: every queued record, oldest first,
+ * into *items (malloc'd, *n of them; NULL when there are none), valid until
+ * queue_clear(). So that a stop can write them in another order than they
+ * came. 0, -EBUSY (still open), -ENOMEM.
+ */
+int queue_list(struct queue *q, struct queue_item **items, size_t *n);
+
+/* Drops every queued record (the consumer is done with them). */
+void queue_clear(struct queue *q);
+
 /* Records queued now. */
 size_t queue_count(struct queue *q);
 

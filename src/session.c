@@ -50,6 +50,8 @@ struct session {
         struct pending_loss carried; /* an earlier daemon's, sent first; empty: none */
         char carry_note[4800];
         char stop_note[4800];
+        struct uid_loss lost_seen[LOST_UIDS_MAX]; /* the kernel's losses by user as last read, by uid */
+        size_t n_lost_seen;
 };
 
 /* At a stop, how long we wait at most for journald to say what it dropped in its last interval. */
@@ -82,6 +84,7 @@ int session_new(const char *state_dir, struct session **ret)
                 return -ENOMEM;
         strcpy(s->state_dir, state_dir);
         uid_losses_init(&s->counters.undelivered_by_uid);
+        uid_losses_init(&s->counters.lost_by_uid);
         *ret = s;
         return 0;
 }
@@ -348,12 +351,42 @@ int session_apply(struct session *s, const struct config *c)
         return 0;
 }
 
+/*
+ * The kernel's losses by user, read again: what each user lost since the
+ * last read is added to ours (the kernel's counts only grow; its table's
+ * order does not hold from one read to the next, so they are matched by uid).
+ */
+static void refresh_lost_by_uid(struct session *s)
+{
+        struct uid_loss now[LOST_UIDS_MAX];
+        size_t n, j = 0;
+
+        if (probe_read_lost_uids(s->probe, now, LOST_UIDS_MAX, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                uint64_t before = 0;
+
+                while (j < s->n_lost_seen && s->lost_seen[j].uid < now[i].uid)
+                        j++;
+                if (j < s->n_lost_seen && s->lost_seen[j].uid == now[i].uid)
+                        before = s->lost_seen[j].count;
+                if (now[i].count > before)
+                        uid_losses_add(&s->counters.lost_by_uid, now[i].uid, now[i].count - before);
+        }
+        memcpy(s->lost_seen, now, n * sizeof(now[0]));
+        s->n_lost_seen = n;
+}
+
 /* The kernel keeps its own counters: copy them into ours. */
 static void refresh_counters(struct session *s)
 {
         uint64_t stats[OPEN_STAT_MAX];
 
-        if (s->probe && probe_read_stats(s->probe, stats) == 0) {
+        if (!s->probe)
+                return;
+        /* by user first: a loss counted between the two reads is then in the total, not missing from it */
+        refresh_lost_by_uid(s);
+        if (probe_read_stats(s->probe, stats) == 0) {
                 atomic_store(&s->counters.filtered, stats[OPEN_STAT_FILTERED]);
                 atomic_store(&s->counters.lost_kernel, stats[OPEN_STAT_STASH_FULL] + stats[OPEN_STAT_BUFFER_FULL]);
                 atomic_store(&s->counters.names_lost_kernel, stats[OPEN_STAT_CGROUP_FULL]);
@@ -414,15 +447,19 @@ bool session_mounted_tracefs(const struct session *s)
  */
 static void settle_suppressed(struct session *s)
 {
-        struct uid_loss_counts said_by_uid;
+        struct uid_loss_counts said_by_uid, said_lost_by_uid, by_uid;
         struct loss_report said, news;
 
         journal_watch_settle(s->watch, s->sink, SUPPRESSION_WAIT_MS);
         s->watch = journal_watch_free(s->watch);
-        writer_reported(s->writer, &said, &said_by_uid);
+        writer_reported(s->writer, &said, &said_by_uid, &said_lost_by_uid);
         news = (struct loss_report){ .lost = counters_lost(&s->counters) - said.lost,
                                      .undelivered = atomic_load(&s->counters.undelivered) - said.undelivered,
                                      .suppressed = atomic_load(&s->counters.suppressed) - said.suppressed };
+        uid_losses_snapshot(&s->counters.undelivered_by_uid, &by_uid);
+        uid_losses_format_news(&by_uid, &said_by_uid, news.by_uid, sizeof(news.by_uid));
+        uid_losses_snapshot(&s->counters.lost_by_uid, &by_uid);
+        uid_losses_format_news(&by_uid, &said_lost_by_uid, news.lost_by_uid, sizeof(news.lost_by_uid));
         if (news.lost || news.undelivered || news.suppressed)
                 (void)sink_write_loss(s->sink, &news);
 }
@@ -438,14 +475,16 @@ static bool keep_unreported(struct session *s)
         struct pending_loss left = { .pid = getpid(),
                                      .since_usec = s->start_usec,
                                      .until_usec = clock_ns(CLOCK_REALTIME) / 1000 };
-        struct uid_loss_counts said_by_uid, by_uid;
+        struct uid_loss_counts said_by_uid, said_lost_by_uid, by_uid;
         struct loss_report said;
         char why[512] = "";
         int r;
 
-        writer_reported(s->writer, &said, &said_by_uid);
+        writer_reported(s->writer, &said, &said_by_uid, &said_lost_by_uid);
         uid_losses_snapshot(&s->counters.undelivered_by_uid, &by_uid);
         uid_losses_news(&by_uid, &said_by_uid, &left.by_uid);
+        uid_losses_snapshot(&s->counters.lost_by_uid, &by_uid);
+        uid_losses_news(&by_uid, &said_lost_by_uid, &left.lost_by_uid);
         left.lost = counters_lost(&s->counters) - said.lost;
         left.undelivered = atomic_load(&s->counters.undelivered) - said.undelivered;
         left.suppressed = atomic_load(&s->counters.suppressed) - said.suppressed;
@@ -523,6 +562,7 @@ struct session *session_free(struct session *s)
         s->sink = sink_free(s->sink);
         s->queue = queue_free(s->queue);
         uid_losses_done(&s->counters.undelivered_by_uid);
+        uid_losses_done(&s->counters.lost_by_uid);
         free(s);
         return NULL;
 }

@@ -40,11 +40,13 @@ struct writer {
         _Atomic uint64_t report_deadline_ns;    /* past it, the last loss report is no longer offered */
         _Atomic uint64_t alive_ns;              /* the loop's last turn: the watchdog's heartbeat */
         struct loss_report reported;            /* totals already reported */
-        struct uid_loss_counts reported_by_uid; /* the same, by user */
+        struct uid_loss_counts reported_by_uid; /* the same, by user: undelivered */
+        struct uid_loss_counts reported_lost_by_uid; /* and lost */
         uint64_t last_report_ns;
         struct writer_carry carry; /* an earlier daemon's report, sent first */
         _Atomic int carry_state;
         int carry_removed; /* 0, or why its file could not be removed */
+        bool fair_tried;   /* the stop's queue was written in its fair order (or could not be) */
 };
 
 static void sleep_ms(int ms)
@@ -68,7 +70,7 @@ static int report_losses(struct writer *w, bool force)
         struct loss_report news = { .lost = total.lost - w->reported.lost,
                                     .undelivered = total.undelivered - w->reported.undelivered,
                                     .suppressed = total.suppressed - w->reported.suppressed };
-        struct uid_loss_counts by_uid;
+        struct uid_loss_counts by_uid, lost_by_uid;
         int r;
 
         if ((news.lost == 0 && news.undelivered == 0 && news.suppressed == 0) ||
@@ -78,10 +80,13 @@ static int report_losses(struct writer *w, bool force)
         /* the users after the totals: an open counted between the two reads waits for the next report */
         uid_losses_snapshot(&w->c->undelivered_by_uid, &by_uid);
         uid_losses_format_news(&by_uid, &w->reported_by_uid, news.by_uid, sizeof(news.by_uid));
+        uid_losses_snapshot(&w->c->lost_by_uid, &lost_by_uid);
+        uid_losses_format_news(&lost_by_uid, &w->reported_lost_by_uid, news.lost_by_uid, sizeof(news.lost_by_uid));
         r = sink_write_loss(w->sink, &news);
         if (r == 0) {
                 w->reported = total;
                 w->reported_by_uid = by_uid;
+                w->reported_lost_by_uid = lost_by_uid;
         }
         return r;
 }
@@ -132,18 +137,61 @@ static void abandon_queued(struct writer *w)
 }
 
 /*
+ * A stop: what is queued is written in the order pipeline_stop_order()
+ * gives, fair to every user, while there is time; the rest is counted as
+ * undelivered, by user. 0: the queue is done with; -EBUSY (not closed yet)
+ * or -ENOMEM: it is left to the oldest-first loop.
+ */
+static int deliver_fairly(struct writer *w)
+{
+        struct queue_item *items;
+        size_t n, i = 0, *order;
+        int r = queue_list(w->q, &items, &n);
+
+        if (r < 0)
+                return r;
+        order = malloc((n ? n : 1) * sizeof(*order));
+        r = order ? pipeline_stop_order(w->pipeline, items, n, order) : -ENOMEM;
+        while (r == 0 && i < n) {
+                const struct queue_item *it = &items[order[i]];
+
+                atomic_store(&w->alive_ns, clock_ns(CLOCK_MONOTONIC));
+                if (past_deadline(w)) {
+                        pipeline_abandon_record(w->pipeline, it->data, it->len);
+                        i++;
+                } else if (pipeline_push(w->pipeline, it->data, it->len, clock_ns(CLOCK_MONOTONIC)) == -EAGAIN) {
+                        sink_away(w); /* and offer the same record again */
+                } else {
+                        atomic_store(&w->c->sink_down, 0);
+                        report_losses(w, false);
+                        i++;
+                }
+        }
+        if (r == 0)
+                queue_clear(w->q);
+        free(order);
+        free(items);
+        return r;
+}
+
+/*
  * The stop: the queue is empty; write what is pending in fold windows while
  * there is time, then count the rest as undelivered.
  */
 static void flush_pending(struct writer *w)
 {
+        /* in the stop's fair order, the entries the queue's records made too */
+        pipeline_order_pending(w->pipeline);
         while (pipeline_pending(w->pipeline) > 0) {
                 if (past_deadline(w)) {
                         pipeline_abandon(w->pipeline);
                         break;
                 }
-                if (pipeline_emit(w->pipeline, UINT64_MAX) == -EAGAIN)
+                /* one at a time: the deadline is checked between two entries */
+                if (pipeline_emit_one(w->pipeline, UINT64_MAX) == -EAGAIN)
                         sink_away(w);
+                else
+                        atomic_store(&w->alive_ns, clock_ns(CLOCK_MONOTONIC));
         }
 }
 
@@ -170,6 +218,10 @@ static void *writer_main(void *arg)
                         if (past_deadline(w))
                                 break;
                         sink_away(w);
+                        continue;
+                }
+                if (atomic_load(&w->stop_deadline_ns) && !w->fair_tried) {
+                        w->fair_tried = deliver_fairly(w) != -EBUSY;
                         continue;
                 }
                 r = queue_peek(w->q, &data, &len, RETRY_MS);
@@ -286,10 +338,12 @@ uint64_t writer_alive_ns(struct writer *w)
         return atomic_load(&w->alive_ns);
 }
 
-void writer_reported(struct writer *w, struct loss_report *total, struct uid_loss_counts *by_uid)
+void writer_reported(struct writer *w, struct loss_report *total, struct uid_loss_counts *by_uid,
+                     struct uid_loss_counts *lost_by_uid)
 {
         *total = w->reported;
         *by_uid = w->reported_by_uid;
+        *lost_by_uid = w->reported_lost_by_uid;
 }
 
 bool writer_carry_pending(struct writer *w)

@@ -48,8 +48,9 @@ int writer_stop(struct writer *w, int timeout_ms);
 /* When the thread last went round its loop (CLOCK_MONOTONIC ns): at least every 100 ms unless it is stuck. */
 uint64_t writer_alive_ns(struct writer *w);
 
-/* The totals the loss reports have said so far, and by user (after writer_stop(): all it will say). */
-void writer_reported(struct writer *w, struct loss_report *total, struct uid_loss_counts *by_uid);
+/* The totals the loss reports have said so far, and by user: undelivered, lost (after writer_stop(): all it will say). */
+void writer_reported(struct writer *w, struct loss_report *total, struct uid_loss_counts *by_uid,
+                     struct uid_loss_counts *lost_by_uid);
 
 /* Whether the carried report has not been taken yet (it is still in its file). */
 bool writer_carry_pending(struct writer *w);

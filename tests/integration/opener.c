@@ -216,6 +216,59 @@ static long distinct(const char *dir, long n)
         return done;
 }
 
+/* Distinct names (DIR/f<pid>-<i>, missing) for seconds, as fast as it can: a flood nothing folds. */
+static long distinct_for(const char *dir, double seconds)
+{
+        char path[4096];
+        struct timespec start, now;
+        long done = 0;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                if ((done & 255) == 0) {
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
+                            seconds)
+                                break;
+                }
+                snprintf(path, sizeof(path), "%s/f%d-%ld", dir, (int)getpid(), done);
+                int fd = open(path, O_RDONLY);
+
+                done++;
+                if (fd >= 0)
+                        close(fd);
+        }
+        return done;
+}
+
+/* n opens of distinct names (DIR/p<i>, missing), rate a second: a user's steady opens. */
+static long paced(const char *dir, long n, double rate)
+{
+        char path[4096];
+        struct timespec start, at;
+        long done;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (done = 0; done < n; done++) {
+                double t = (double)done / rate;
+
+                at.tv_sec = start.tv_sec + (time_t)t;
+                at.tv_nsec = start.tv_nsec + (long)((t - (double)(time_t)t) * 1e9);
+                if (at.tv_nsec >= 1000000000L) {
+                        at.tv_sec++;
+                        at.tv_nsec -= 1000000000L;
+                }
+                while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+                        ;
+                snprintf(path, sizeof(path), "%s/p%ld", dir, done);
+                int fd = open(path, O_RDONLY);
+
+                if (fd >= 0)
+                        close(fd);
+        }
+        return done;
+}
+
 static char race_name[4096];
 static size_t race_flip_at; /* the byte that tells a from b */
 static atomic_bool race_done;
@@ -652,6 +705,10 @@ int main(int argc, char **argv)
                 printf("{\"opens\":%ld}\n", burst(argv[2], strtol(argv[4], NULL, 10), 0));
         } else if (strcmp(argv[3], "distinct") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", distinct(argv[2], strtol(argv[4], NULL, 10)));
+        } else if (strcmp(argv[3], "distinct-for") == 0 && argc == 5) {
+                printf("{\"opens\":%ld}\n", distinct_for(argv[2], strtod(argv[4], NULL)));
+        } else if (strcmp(argv[3], "paced") == 0 && argc == 6) {
+                printf("{\"opens\":%ld}\n", paced(argv[2], strtol(argv[4], NULL, 10), strtod(argv[5], NULL)));
         } else if (strcmp(argv[3], "burst-for") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", burst(argv[2], -1, strtod(argv[4], NULL)));
         } else if (strcmp(argv[3], "paths") == 0 || strcmp(argv[3], "create") == 0) {

@@ -369,3 +369,72 @@ def run_opener_count(comm, directory, n):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class FairShareTest(DaemonTestCase):
+    """Issue #18 (2): one user's flood costs only that user. nobody floods names
+    nothing folds from three processes while root opens its own names at 100/s;
+    the daemon stops 2 s after the flood, its queue still full of the flood. In
+    the kernel's ring buffer (a share of its reserve per user), in the queue (a
+    share per user) and at the stop (the smallest backlog written first), root's
+    opens go through; every open lost or undelivered is the flooder's, and is
+    said to be (OPEN_LOST_UIDS=, OPEN_UNDELIVERED_UIDS=). Before the shares,
+    root's last opens were left at the stop behind the flood's backlog, and a
+    small ring lost root's opens with the flood's."""
+
+    FLOOD_SECONDS = 8   # and 2 s less the pause before the stop
+    STEADY_OPENS = 950  # at 100/s: to about the stop, its last ones queued behind the flood
+
+    def test_a_flood_costs_only_the_flooder(self):
+        # stopped half a second after the flood: the queue is still full of it
+        self.flood_beside_root("fair_share", "", 0.5)
+
+    def test_a_flood_costs_only_the_flooder_in_a_small_ring(self):
+        # a ring the reader cannot keep empty: the flood fills it, and the kernel side's
+        # shares decide whose records are refused
+        self.flood_beside_root("fair_share_small_ring", "[Probe]\nRingBufferSize=128K\n", 2)
+
+    def flood_beside_root(self, scenario, probe_config, pause_s):
+        """The flood for FLOOD_SECONDS, root's opens until about the stop, the stop pause_s after the flood."""
+        flooder, steady = self.unique("flood"), self.unique("steady")
+        steady_dir = os.path.join(self.workdir, "steady")
+        os.mkdir(steady_dir)
+        d = self.start(f"{probe_config}[Filter]\nCommands={flooder} {steady}\n")
+        floods = [subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", OPENER,
+                                    flooder, self.workdir, "distinct-for", str(self.FLOOD_SECONDS + 2 - pause_s)],
+                                   stdout=subprocess.PIPE, text=True) for _ in range(3)]
+        root = subprocess.Popen([OPENER, steady, steady_dir, "paced", str(self.STEADY_OPENS), "100"],
+                                stdout=subprocess.PIPE, text=True)
+        flooded = sum(opens_reported(p.communicate()[0]) for p in floods)
+        time.sleep(pause_s)
+        self.assertEqual(opens_reported(root.communicate()[0]), self.STEADY_OPENS)
+        self.assertEqual(d.stop(), 0, d.stderr()[-2000:])
+        stopped = parse_stopped(d.stderr())
+        self.assertIsNotNone(stopped, d.stderr())
+
+        mine = [f"_PID={d.pid}", f"MESSAGE_ID={OPEN_MESSAGE_ID}"]
+        wait_until(lambda: count_entries(*mine) >= stopped["written"], 60)
+        written_root = count_entries(*mine, f"OPEN_COMM={steady}")
+        reports = journal(f"MESSAGE_ID={LOSS_MESSAGE_ID}", f"_PID={d.pid}")
+        totals, by_uid = {"lost": 0, "undelivered": 0}, {"lost": {}, "undelivered": {}}
+        for e in reports:
+            for kind, total, uids in (("lost", "OPEN_LOST", "OPEN_LOST_UIDS"),
+                                      ("undelivered", "OPEN_UNDELIVERED", "OPEN_UNDELIVERED_UIDS")):
+                totals[kind] += int(field(e, total) or 0)
+                for pair in (field(e, uids) or "").split():
+                    uid, n = pair.split(":")
+                    by_uid[kind][uid] = by_uid[kind].get(uid, 0) + int(n)
+        figures = dict(flooded=flooded, flood_per_s=int(flooded / self.FLOOD_SECONDS), root=self.STEADY_OPENS,
+                       root_written=written_root, written=stopped["written"], lost=stopped["lost"],
+                       undelivered=stopped["undelivered"], stop_seconds=round(d.stop_seconds, 2),
+                       lost_by_uid=by_uid["lost"], undelivered_by_uid=by_uid["undelivered"])
+        record_figures(scenario, **figures)
+        # every open accounted for, in the stop line and in the journal
+        self.assertEqual(stopped["written"] + stopped["lost"] + stopped["undelivered"], flooded + self.STEADY_OPENS,
+                         figures)
+        self.assertEqual(count_entries(*mine), stopped["written"], figures)
+        self.assertEqual((totals["lost"], totals["undelivered"]), (stopped["lost"], stopped["undelivered"]), figures)
+        # root's opens all written; what was lost or undelivered is the flooder's, and says so
+        self.assertEqual(written_root, self.STEADY_OPENS, figures)
+        for kind in ("lost", "undelivered"):
+            self.assertEqual(by_uid[kind], {"65534": totals[kind]} if totals[kind] else {}, figures)

@@ -189,6 +189,9 @@ static void test_loss_report(void **state)
         assert_null(field("OPEN_UNDELIVERED_UIDS", &(size_t){ 0 }));
         assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .undelivered = 9, .by_uid = "1000:8 0:1" }), 0);
         assert_field("OPEN_UNDELIVERED_UIDS", "1000:8 0:1");
+        assert_null(field("OPEN_LOST_UIDS", &(size_t){ 0 }));
+        assert_int_equal(fields_loss_report(&f, &(struct loss_report){ .lost = 3, .lost_by_uid = "65534:3" }), 0);
+        assert_field("OPEN_LOST_UIDS", "65534:3");
 }
 
 /* A folded entry: the first open's fields, plus how many it stands for and when. */

@@ -305,12 +305,63 @@ static void test_pipeline_counts_opens(void **state)
         sink = sink_free(sink);
 }
 
+static uint64_t rank_by_table(uint32_t uid, void *ctx)
+{
+        const uint64_t *ranks = ctx;
+
+        return ranks[uid];
+}
+
+static void add_opens(uint32_t uid, uint64_t n, void *ctx)
+{
+        uint64_t *opens = ctx;
+
+        opens[uid] += n;
+}
+
+/* A stop's order: by rank, lowest first, the order within one rank kept; the opens by user before it. */
+static void test_reorder_for_a_stop(void **state)
+{
+        static const uint32_t uids[] = { 2, 1, 2, 0, 1, 2 };
+        static const char *const names[] = { "/a", "/b", "/c", "/d", "/e", "/f" };
+        static const char *const order[] = { "/d", "/b", "/e", "/a", "/c", "/f" };
+        uint64_t ranks[3] = { 1, 2, 3 }, opens[3] = { 0 };
+        static struct open_event out;
+        struct open_fold info;
+        struct fold *f;
+        size_t n = 0;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 1000 * MS, 16, 1 << 20, &f), 0);
+        for (size_t i = 0; i < 6; i++) {
+                struct open_event ev = make(100, "x", names[i], 0);
+
+                ev.uid = uids[i];
+                assert_int_equal(fold_add(f, &ev, i * MS), 0);
+                if (i == 5) /* twice: one entry of two opens */
+                        assert_int_equal(fold_add(f, &ev, i * MS), 0);
+        }
+        fold_each_pending(f, add_opens, opens);
+        assert_int_equal(opens[0], 1);
+        assert_int_equal(opens[1], 2);
+        assert_int_equal(opens[2], 4);
+        assert_int_equal(fold_reorder(f, rank_by_table, ranks), 0);
+        for (; fold_oldest(f, UINT64_MAX, &out, &info); n++) {
+                assert_string_equal(out.path, order[n]);
+                fold_pop(f);
+        }
+        assert_int_equal(n, 6);
+        /* entries added after a reorder come last, and leave in order */
+        fold_free(f);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_process_key),   cmocka_unit_test(test_command_key_counts_processes),
                 cmocka_unit_test(test_windows_close), cmocka_unit_test(test_bounds_refuse_new_keys),
                 cmocka_unit_test(test_pid_set_bound), cmocka_unit_test(test_pipeline_counts_opens),
+                cmocka_unit_test(test_reorder_for_a_stop),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

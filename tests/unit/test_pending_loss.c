@@ -29,6 +29,25 @@ static void test_round_trip(void **state)
         assert_memory_equal(&out, &sample, sizeof(out));
 }
 
+/* The kernel's losses by user ride along as optional lines; a file without them (an earlier version's) is read. */
+static void test_lost_by_user_round_trip(void **state)
+{
+        struct pending_loss with = sample, out;
+        char text[PENDING_LOSS_MAX_BYTES], why[200];
+
+        (void)state;
+        with.lost_by_uid = (struct uid_loss_counts){ .users = { { 65534, 2 } }, .n = 1, .others = 1 };
+        assert_true(pending_loss_format(&with, text, sizeof(text)) > 0);
+        assert_non_null(strstr(text, "other 1\nlost_uid 65534 2\nlost_other 1\nend\n"));
+        assert_int_equal(pending_loss_parse(text, &out, why, sizeof(why)), 0);
+        assert_memory_equal(&out, &with, sizeof(out));
+        /* more lost by user than lost: refused */
+        with.lost_by_uid.users[0].count = 3;
+        assert_true(pending_loss_format(&with, text, sizeof(text)) > 0);
+        assert_int_equal(pending_loss_parse(text, &out, why, sizeof(why)), -EBADMSG);
+        assert_string_equal(why, "its counts or its window do not add up");
+}
+
 /* One fault of each kind in an otherwise good record: each is refused, and says why. */
 static void test_refuses_what_it_did_not_write(void **state)
 {
@@ -141,6 +160,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_lost_by_user_round_trip),
                 cmocka_unit_test(test_refuses_what_it_did_not_write),
                 cmocka_unit_test(test_merge_adds_by_user),
                 cmocka_unit_test(test_file),

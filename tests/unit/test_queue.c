@@ -161,6 +161,47 @@ static void test_uid_losses_name_the_flooder_first(void **state)
         uid_losses_done(&u);
 }
 
+/* After close: every record listed in order with its owner, across a wrap; then cleared. */
+static void test_list_after_close(void **state)
+{
+        struct queue_item *items;
+        struct queue *q;
+        const void *data;
+        size_t n, len;
+        char rec[24];
+
+        (void)state;
+        assert_int_equal(queue_new(128, &q), 0);
+        assert_int_equal(queue_list(q, &items, &n), -EBUSY);
+        /* two records, one popped: the next ones wrap */
+        for (int i = 0; i < 2; i++) {
+                memset(rec, 'a' + i, sizeof(rec));
+                assert_int_equal(queue_push_owned(q, rec, 24, 10 + (uint32_t)i), 0);
+        }
+        assert_int_equal(queue_peek(q, &data, &len, 0), 0);
+        queue_pop(q);
+        for (int i = 2; i < 5; i++) {
+                memset(rec, 'a' + i, sizeof(rec));
+                assert_int_equal(queue_push_owned(q, rec, (size_t)(i == 4 ? 8 : 24), 10 + (uint32_t)i), 0);
+        }
+        queue_close(q);
+        assert_int_equal(queue_list(q, &items, &n), 0);
+        assert_int_equal(n, 4);
+        for (size_t i = 0; i < n; i++) {
+                assert_int_equal(items[i].owner, 11 + i);
+                assert_int_equal(((const char *)items[i].data)[0], 'b' + (int)i);
+                assert_int_equal(items[i].len, i == 3 ? 8 : 24);
+        }
+        free(items);
+        queue_clear(q);
+        assert_int_equal(queue_count(q), 0);
+        assert_int_equal(queue_peek(q, &data, &len, 0), -ESHUTDOWN);
+        assert_int_equal(queue_list(q, &items, &n), 0);
+        assert_int_equal(n, 0);
+        assert_null(items);
+        queue_free(q);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -168,6 +209,7 @@ int main(void)
                 cmocka_unit_test(test_uid_losses_name_the_flooder_first),
                 cmocka_unit_test(test_fifo_and_full),
                 cmocka_unit_test(test_wraps_around),
+                cmocka_unit_test(test_list_after_close),
                 cmocka_unit_test(test_threads_lose_nothing_silently),
         };
 

@@ -22,6 +22,7 @@ static int refused_fd; /* the record whose fd is this can never be written */
 static int loss_reports;
 static struct loss_report reported; /* what the writer's loss reports said, after the stop */
 static struct uid_loss_counts reported_by_uid;
+static struct uid_loss_counts reported_lost_by_uid;
 static uint64_t folded_opens; /* with folding: the OPEN_COUNT of the entries written */
 
 static int fake_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
@@ -87,6 +88,78 @@ static void push_record(struct queue *q, int fd)
         assert_int_equal(queue_push(q, &ev, OPEN_EVENT_HEADER_SIZE + 2), 0);
 }
 
+/* A destination that takes an entry every 2 ms: a stop's deadline cuts its backlog short. */
+static int slow_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+{
+        usleep(2000);
+        return fake_write_event(s, ev, ctx);
+}
+
+static const struct sink_ops slow_ops = { .write_event = slow_write_event, .write_loss = fake_write_loss };
+
+/* One open of uid's, of DIR/<name>, its fd the test's mark. */
+static void push_open_of(struct queue *q, uint32_t uid, int fd, int name)
+{
+        struct open_event ev = { .pid = uid + 1, .uid = uid, .result = fd };
+
+        ev.path_len = (__u16)snprintf(ev.path, sizeof(ev.path), "/d/%d", name);
+        assert_int_equal(queue_push_owned(q, &ev, OPEN_EVENT_HEADER_SIZE + ev.path_len + 1, uid), 0);
+}
+
+/*
+ * A stop with one user's flood queued ahead of another user's opens, and
+ * too little time to write it all: the other user's opens are written first,
+ * and what the deadline leaves is the flooder's alone, counted as its.
+ * With folding too (every name distinct: nothing folds).
+ */
+static void test_stop_writes_the_small_backlog_first(void **state)
+{
+        struct sink_options so = { .priority = 6, .failure_priority = 5 };
+        struct uid_loss_counts by_uid;
+        struct counters c;
+
+        (void)state;
+        for (int folding = 0; folding < 2; folding++) {
+                struct queue *q;
+                struct sink *sink;
+                struct pipeline *p;
+                struct writer *w;
+
+                memset(&c, 0, sizeof(c));
+                memset(written, 0, sizeof(written));
+                away_left = 0;
+                refused_fd = -1;
+                uid_losses_init(&c.undelivered_by_uid);
+                uid_losses_init(&c.lost_by_uid);
+                assert_int_equal(queue_new(1 << 20, &q), 0);
+                assert_int_equal(sink_new(&slow_ops, &so, &sink), 0);
+                assert_int_equal(
+                        pipeline_new(sink, NULL, &c,
+                                     &(struct coalesce){ folding ? 600000000000ull : 0, COALESCE_BY_PROCESS }, &p),
+                        0);
+                for (int i = 0; i < 600; i++)
+                        push_open_of(q, 65534, 1, i);
+                for (int i = 0; i < 20; i++)
+                        push_open_of(q, 0, 2, i);
+                assert_int_equal(writer_start(q, p, sink, &c, NULL, &w), 0);
+                /* 300 ms to deliver: some 150 entries, not 620 */
+                assert_int_equal(writer_stop(w, 400), 0);
+                assert_int_equal(written[2], 20);
+                assert_true(written[1] < 600);
+                assert_int_equal(atomic_load(&c.written) + atomic_load(&c.undelivered), 620);
+                uid_losses_snapshot(&c.undelivered_by_uid, &by_uid);
+                assert_int_equal(by_uid.n, 1);
+                assert_int_equal(by_uid.users[0].uid, 65534);
+                assert_int_equal(by_uid.users[0].count, 600 - written[1]);
+                w = writer_free(w);
+                p = pipeline_free(p);
+                sink = sink_free(sink);
+                q = queue_free(q);
+                uid_losses_done(&c.undelivered_by_uid);
+                uid_losses_done(&c.lost_by_uid);
+        }
+}
+
 static void run_writer_on(const struct sink_ops *ops, int records, int away, int refused, uint64_t window_ns,
                           int stop_ms, struct counters *c)
 {
@@ -97,6 +170,7 @@ static void run_writer_on(const struct sink_ops *ops, int records, int away, int
         struct writer *w;
 
         uid_losses_init(&c->undelivered_by_uid);
+        uid_losses_init(&c->lost_by_uid);
         memset(written, 0, sizeof(written));
         away_left = away;
         refused_fd = refused;
@@ -109,7 +183,7 @@ static void run_writer_on(const struct sink_ops *ops, int records, int away, int
                 push_record(q, i % 64);
         assert_int_equal(writer_start(q, p, sink, c, NULL, &w), 0);
         assert_int_equal(writer_stop(w, stop_ms), 0);
-        writer_reported(w, &reported, &reported_by_uid);
+        writer_reported(w, &reported, &reported_by_uid, &reported_lost_by_uid);
         w = writer_free(w);
         p = pipeline_free(p);
         sink = sink_free(sink);
@@ -209,6 +283,7 @@ int main(void)
                 cmocka_unit_test(test_folded_entry_is_retried),
                 cmocka_unit_test(test_folded_entry_undelivered_at_deadline),
                 cmocka_unit_test(test_frozen_sink_is_interrupted_and_counted),
+                cmocka_unit_test(test_stop_writes_the_small_backlog_first),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
