@@ -427,6 +427,21 @@ def missing_headers():
         os.rename(hidden, build)
 
 
+def hook_cost():
+    """bench/hookcost's figures on this kernel: an empty program on do_sys_openat2's kprobe pair
+    against one on its fentry/fexit pair, ratios to the untraced loop of the same round. A figure,
+    not a check: measured first, while nothing of ours traces, under TCG (ratios, not times)."""
+    binary = os.path.join(IN, "hookcost")
+    if not os.path.exists(binary):
+        return None
+    path = os.path.join(workdir(), "hookcost-target")
+    with open(path, "w") as f:
+        f.write("x")
+    out = run(binary, path, "20000", "5", timeout=1800)
+    say("hook cost: " + out.stdout.strip())
+    return json.loads(out.stdout)
+
+
 # The smoke compiles once (the install's start) and changes the configuration by reload only.
 SMOKE = (install, kprobe_fields, transient_unit, broken_reload, smoke_burst, purge)
 FULL = (install, kprobe_fields, transient_unit, watchdog, units_filter, namespace_socket, size_cap, tracepoint_mode,
@@ -445,6 +460,12 @@ def main():
     if scope == "suites":  # a developer's rerun of some suites, without the service checks
         result["suites"] = run_integration_suites(names)
         return result
+    if scope in ("full", "hookcost"):
+        t0 = time.monotonic()
+        result["hook_cost"] = hook_cost()
+        steps["hook_cost"] = round(time.monotonic() - t0)
+        if scope == "hookcost":
+            return result
     try:
         for fn in SMOKE if scope == "smoke" else FULL:
             t0 = time.monotonic()
