@@ -437,7 +437,7 @@ def hook_cost():
     path = os.path.join(workdir(), "hookcost-target")
     with open(path, "w") as f:
         f.write("x")
-    out = run(binary, path, "20000", "5", timeout=1800)
+    out = run(binary, path, "50000", "15", timeout=1800)
     say("hook cost: " + out.stdout.strip())
     return json.loads(out.stdout)
 
