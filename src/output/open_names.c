@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "opensnoop.h"
+#include "routes.h"
 
 /* Multi-bit names come first, so O_SYNC wins over the O_DSYNC inside it. */
 static const struct {
@@ -73,19 +74,11 @@ const char *open_errno_name(int err, char buf[static 16])
 
 const char *open_syscall_name(unsigned syscall)
 {
+        for (int i = 0; i < ROUTES; i++)
+                if (routes[i].record == syscall)
+                        return routes[i].record_name;
+        /* io_uring's opens come by its own tracepoints, not a system call's */
         switch (syscall) {
-        case OPEN_SYSCALL_OPEN:
-                return "open";
-        case OPEN_SYSCALL_OPENAT:
-                return "openat";
-        case OPEN_SYSCALL_OPENAT2:
-                return "openat2";
-        case OPEN_SYSCALL_CREAT:
-                return "creat";
-        case OPEN_SYSCALL_OPEN_BY_HANDLE_AT:
-                return "open_by_handle_at";
-        case OPEN_SYSCALL_EXEC:
-                return "exec";
         case OPEN_SYSCALL_IO_URING_OPENAT:
                 return "io_uring_openat";
         case OPEN_SYSCALL_IO_URING_OPENAT2:

@@ -185,13 +185,9 @@ int kernel_env_detect(struct kernel_features *f)
 
         *f = (struct kernel_features){ 0 };
         f->kprobes = exists("/sys/bus/event_source/devices/kprobe/type") || exists(TRACEFS_DIR "/kprobe_events");
-        f->tp_open = has_tracepoint_pair("open");
-        f->tp_openat = has_tracepoint_pair("openat");
-        f->tp_openat2 = has_tracepoint_pair("openat2");
-        f->tp_creat = has_tracepoint_pair("creat");
-        f->tp_open_by_handle_at = has_tracepoint_pair("open_by_handle_at");
-        f->tp_execve = has_tracepoint_pair("execve");
-        f->tp_execveat = has_tracepoint_pair("execveat");
+        for (int i = 0; i < ROUTES; i++)
+                if (has_tracepoint_pair(routes[i].name))
+                        f->tp_routes |= 1u << i;
         f->tp_exec = exists(TRACEFS_DIR "/events/sched/sched_process_exec/id");
         f->tp_cgroup = exists(TRACEFS_DIR "/events/cgroup/cgroup_mkdir/id") &&
                        exists(TRACEFS_DIR "/events/cgroup/cgroup_rmdir/id");
@@ -214,12 +210,10 @@ int kernel_env_detect(struct kernel_features *f)
                 else if (strcmp(name, "do_sys_open") == 0)
                         f->sym_open = true;
 #ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
-                else if (strcmp(name, "__x64_sys_open_by_handle_at") == 0)
-                        f->sym_by_handle = true;
-                else if (strcmp(name, "__x64_sys_execve") == 0)
-                        f->sym_execve = true;
-                else if (strcmp(name, "__x64_sys_execveat") == 0)
-                        f->sym_execveat = true;
+                else
+                        for (int i = 0; i < ROUTES; i++)
+                                if (routes[i].kprobe_symbol && strcmp(name, routes[i].kprobe_symbol) == 0)
+                                        f->sym_routes |= 1u << i;
 #endif
         }
         fclose(ksyms);

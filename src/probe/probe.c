@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,7 +33,7 @@
 #define MAX_MAPS          24
 #define MAX_PROGS         32
 #define MAX_LINKS         32
-#define RETURN_EVENTS     4
+#define RETURN_EVENTS     (1 + ROUTES) /* the open function's, and one per route with a pair of its own */
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 #define COMPILER_NAME     "opensnoopd-compile"
 
@@ -77,8 +78,8 @@ struct probe {
         int ncpus_possible;
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
-        /* The tracefs return probes of ours, if any (kprobe_events.h): the open function's,
-         * open_by_handle_at's, execve's and execveat's; and what each missed, as last read. */
+        /* The tracefs return probes of ours, if any (kprobe_events.h): the open function's, then
+         * each kprobe route's (routes.def); and what each missed, as last read. */
         char return_event[RETURN_EVENTS][64];
         uint64_t missed_returns[RETURN_EVENTS];
         char error[256];
@@ -105,6 +106,19 @@ static int io_uring_route(const struct probe_params *params)
 /* io_uring opens in flight at once, machine-wide, whose names are kept (a 4 KiB name each) */
 #define IO_URING_OPENS_IN_FLIGHT 256
 
+/* -DOPENSNOOPD_KPROBE_TAG for a route's kprobe pair: its tag in upper case. */
+static char *kprobe_cflag(const char *tag)
+{
+        static const char prefix[] = "-DOPENSNOOPD_KPROBE_";
+        char *flag;
+
+        if (asprintf(&flag, "%s%s", prefix, tag) < 0)
+                return NULL;
+        for (char *c = flag + sizeof(prefix) - 1; *c; c++)
+                *c = (char)toupper((unsigned char)*c);
+        return flag;
+}
+
 /* The -D values: which probes exist on this kernel, and sizes from the config. */
 static int build_cflags(const struct probe_params *params, char **out)
 {
@@ -115,30 +129,16 @@ static int build_cflags(const struct probe_params *params, char **out)
                 out[n++] = strdup("-DOPENSNOOPD_KPROBE");
                 if (strcmp(plan->kprobe_symbol, "do_sys_openat2") == 0)
                         out[n++] = strdup("-DOPENSNOOPD_KPROBE_OPENAT2");
-                if (plan->kprobe_by_handle)
-                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_BY_HANDLE");
-                if (plan->kprobe_execve)
-                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_EXECVE");
-                if (plan->kprobe_execveat)
-                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_EXECVEAT");
+                for (int i = 0; i < ROUTES; i++)
+                        if (probe_plan_kprobe_routes(plan) & (1u << i))
+                                out[n++] = kprobe_cflag(routes[i].kprobe_tag);
 #ifdef __x86_64__
                 out[n++] = strdup("-DOPENSNOOPD_X86_64");
 #endif
         }
-        if (plan->tracepoint && plan->tp_open)
-                out[n++] = strdup("-DOPENSNOOPD_TP_OPEN");
-        if (plan->tracepoint && plan->tp_openat)
-                out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT");
-        if (plan->tracepoint && plan->tp_openat2)
-                out[n++] = strdup("-DOPENSNOOPD_TP_OPENAT2");
-        if (plan->tracepoint && plan->tp_creat)
-                out[n++] = strdup("-DOPENSNOOPD_TP_CREAT");
-        if (plan->tracepoint && plan->tp_open_by_handle_at)
-                out[n++] = strdup("-DOPENSNOOPD_TP_OPEN_BY_HANDLE_AT");
-        if (plan->tracepoint && plan->tp_execve)
-                out[n++] = strdup("-DOPENSNOOPD_TP_EXECVE");
-        if (plan->tracepoint && plan->tp_execveat)
-                out[n++] = strdup("-DOPENSNOOPD_TP_EXECVEAT");
+        for (int i = 0; i < ROUTES; i++)
+                if (probe_plan_tp_routes(plan) & (1u << i))
+                        out[n++] = strdup(routes[i].tp_cflag);
         if (plan->tp_exec)
                 out[n++] = strdup("-DOPENSNOOPD_TP_EXEC");
         if (plan->tp_cgroup)
@@ -253,24 +253,6 @@ static int find_compiler(char *path, size_t size)
         return access(path, X_OK) == 0 ? 0 : -errno;
 }
 
-/* The syscalls whose tracepoint pairs the plan compiles, for tracepoint mode: all that exist. */
-#define ROUTES 7
-static void routes(const struct probe_plan *plan, const char **names, bool *planned)
-{
-        static const char *const all[ROUTES] = { "open",   "openat",  "openat2", "creat", "open_by_handle_at",
-                                                 "execve", "execveat" };
-
-        for (int i = 0; i < ROUTES; i++)
-                names[i] = all[i];
-        planned[0] = plan->tracepoint && plan->tp_open;
-        planned[1] = plan->tracepoint && plan->tp_openat;
-        planned[2] = plan->tracepoint && plan->tp_openat2;
-        planned[3] = plan->tracepoint && plan->tp_creat;
-        planned[4] = plan->tracepoint && plan->tp_open_by_handle_at;
-        planned[5] = plan->tracepoint && plan->tp_execve;
-        planned[6] = plan->tracepoint && plan->tp_execveat;
-}
-
 /* The tracepoint io_uring's submission of a request is seen at, after its prep copied the name. */
 static const char *io_uring_submit_event(const struct probe_plan *plan)
 {
@@ -280,11 +262,8 @@ static const char *io_uring_submit_event(const struct probe_plan *plan)
 /* The helper's arguments: the -D flags, then each program to load, "type:function". */
 static int compiler_argv(struct probe *p, const char *path, char **argv, char progs[][64])
 {
-        const char *tp_names[ROUTES];
-        bool tp_planned[ROUTES];
+        unsigned kprobe_routes = probe_plan_kprobe_routes(&p->plan), tp_routes = probe_plan_tp_routes(&p->plan);
         int n = 0, np = 0;
-
-        routes(&p->plan, tp_names, tp_planned);
 
         argv[n++] = (char *)path;
         for (int i = 0; i < n_cflags(p); i++)
@@ -293,24 +272,24 @@ static int compiler_argv(struct probe *p, const char *path, char **argv, char pr
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_entry");
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_return");
         }
-        if (p->plan.kprobe_by_handle) {
-                snprintf(progs[np++], 64, "kprobe:kprobe_by_handle_entry");
-                snprintf(progs[np++], 64, "kprobe:kprobe_by_handle_return");
+        for (int i = 0; i < ROUTES; i++) {
+                bool shared = false;
+
+                if (!(kprobe_routes & (1u << i)))
+                        continue;
+                snprintf(progs[np++], 64, "kprobe:kprobe_%s_entry", routes[i].kprobe_tag);
+                /* exec's two pairs share one return program: loaded once */
+                for (int j = 0; j < i; j++)
+                        shared |= (kprobe_routes & (1u << j)) &&
+                                  strcmp(routes[j].kprobe_return, routes[i].kprobe_return) == 0;
+                if (!shared)
+                        snprintf(progs[np++], 64, "kprobe:%s", routes[i].kprobe_return);
         }
         for (int i = 0; i < ROUTES; i++) {
-                if (!tp_planned[i])
+                if (!(tp_routes & (1u << i)))
                         continue;
-                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_enter_%s", tp_names[i]);
-                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_exit_%s", tp_names[i]);
-        }
-        if (p->plan.kprobe_execve) {
-                snprintf(progs[np++], 64, "kprobe:kprobe_execve_entry");
-                snprintf(progs[np++], 64, "kprobe:kprobe_exec_return");
-        }
-        if (p->plan.kprobe_execveat) {
-                snprintf(progs[np++], 64, "kprobe:kprobe_execveat_entry");
-                if (!p->plan.kprobe_execve)
-                        snprintf(progs[np++], 64, "kprobe:kprobe_exec_return");
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_enter_%s", routes[i].name);
+                snprintf(progs[np++], 64, "tracepoint:tracepoint__syscalls__sys_exit_%s", routes[i].name);
         }
         if (p->plan.tp_exec)
                 snprintf(progs[np++], 64, "tracepoint:tracepoint__sched__sched_process_exec");
@@ -834,25 +813,23 @@ static int attach_kprobe(struct probe *p, const char *func, const char *symbol, 
 /* Tracepoint mode: the enter and exit tracepoints of every planned route. */
 static int attach_tracepoints(struct probe *p)
 {
-        const char *names[ROUTES];
-        bool planned[ROUTES];
+        unsigned planned = probe_plan_tp_routes(&p->plan);
         char exit_name[32], enter_name[32];
         size_t len = 0;
         int r = 0;
 
         p->points[0] = '\0';
-        routes(&p->plan, names, planned);
         for (size_t i = 0; i < ROUTES && r == 0; i++) {
-                if (!planned[i])
+                if (!(planned & (1u << i)))
                         continue;
-                snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", names[i]);
-                snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", names[i]);
+                snprintf(exit_name, sizeof(exit_name), "sys_exit_%s", routes[i].name);
+                snprintf(enter_name, sizeof(enter_name), "sys_enter_%s", routes[i].name);
                 r = attach_tracepoint(p, "syscalls", exit_name, NULL);
                 if (r == 0)
                         r = attach_tracepoint(p, "syscalls", enter_name, NULL);
                 if (r == 0)
                         len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, "%ssyscalls:sys_*_%s",
-                                                len ? " " : "", names[i]);
+                                                len ? " " : "", routes[i].name);
         }
         if (r == 0)
                 p->mode = PROBE_MODE_TRACEPOINT;
@@ -889,18 +866,6 @@ static int attach_return_probe(struct probe *p, int which, const char *symbol, c
         return r;
 }
 
-/*
- * open_by_handle_at(), which no do_sys_open* call serves, by a kprobe pair
- * on its system call function (x86-64's __x64_sys_*): not its syscall
- * tracepoints, since any of those sends every system call on the machine
- * through the tracing path, and detaching them under load livelocked
- * Debian's 6.1 kernel under emulation (both CPUs in syscall_trace_enter).
- */
-#define BY_HANDLE_SYMBOL "__x64_sys_open_by_handle_at"
-/* A failed exec, which never reaches sched_process_exec, the same way: a pair on each of exec's. */
-#define EXECVE_SYMBOL    "__x64_sys_execve"
-#define EXECVEAT_SYMBOL  "__x64_sys_execveat"
-
 /* A pair: its return probe first, so that no entry is stashed without its return being seen. */
 static int attach_pair(struct probe *p, int which, const char *symbol, const char *suffix, const char *entry,
                        const char *ret)
@@ -910,26 +875,28 @@ static int attach_pair(struct probe *p, int which, const char *symbol, const cha
         return r == 0 ? attach_kprobe(p, entry, symbol, false) : r;
 }
 
+/* The open function's pair, then each route's of its own (routes.def): open_by_handle_at's, exec's. */
 static int attach_kprobes(struct probe *p)
 {
-        int r;
+        unsigned planned = probe_plan_kprobe_routes(&p->plan);
+        size_t len;
+        int r, which = 0;
 
         kprobe_events_remove_stale();
-        r = attach_pair(p, 0, p->plan.kprobe_symbol, "", "kprobe_open_entry", "kprobe_open_return");
-        if (r == 0 && p->plan.kprobe_by_handle)
-                r = attach_pair(p, 1, BY_HANDLE_SYMBOL, "_by_handle", "kprobe_by_handle_entry",
-                                "kprobe_by_handle_return");
-        if (r == 0 && p->plan.kprobe_execve)
-                r = attach_pair(p, 2, EXECVE_SYMBOL, "_execve", "kprobe_execve_entry", "kprobe_exec_return");
-        if (r == 0 && p->plan.kprobe_execveat)
-                r = attach_pair(p, 3, EXECVEAT_SYMBOL, "_execveat", "kprobe_execveat_entry", "kprobe_exec_return");
-        if (r == 0) {
-                snprintf(p->points, sizeof(p->points), "%s%s%s%s", p->plan.kprobe_symbol,
-                         p->plan.kprobe_by_handle ? " " BY_HANDLE_SYMBOL : "",
-                         p->plan.kprobe_execve ? " " EXECVE_SYMBOL : "",
-                         p->plan.kprobe_execveat ? " " EXECVEAT_SYMBOL : "");
-                p->mode = PROBE_MODE_KPROBE;
+        r = attach_pair(p, which++, p->plan.kprobe_symbol, "", "kprobe_open_entry", "kprobe_open_return");
+        len = (size_t)snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
+        for (int i = 0; i < ROUTES && r == 0; i++) {
+                char suffix[32], entry[64];
+
+                if (!(planned & (1u << i)))
+                        continue;
+                snprintf(suffix, sizeof(suffix), "_%s", routes[i].kprobe_tag);
+                snprintf(entry, sizeof(entry), "kprobe_%s_entry", routes[i].kprobe_tag);
+                r = attach_pair(p, which++, routes[i].kprobe_symbol, suffix, entry, routes[i].kprobe_return);
+                len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " %s", routes[i].kprobe_symbol);
         }
+        if (r == 0)
+                p->mode = PROBE_MODE_KPROBE;
         return r;
 }
 

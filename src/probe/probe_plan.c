@@ -4,6 +4,15 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "opensnoop.h"
+
+const struct route routes[ROUTES] = {
+#define ROUTE(id, name, record, record_name, kprobe_symbol, kprobe_tag, kprobe_return) \
+        [ROUTE_##id] = { name, "-DOPENSNOOPD_TP_" #id, record, record_name, kprobe_symbol, kprobe_tag, kprobe_return },
+#include "routes.def"
+#undef ROUTE
+};
+
 const char *const probe_mode_names[] = { "auto", "kprobe", "tracepoint", NULL };
 const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
 
@@ -19,11 +28,8 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
         else
                 return -ENOENT;
         plan->kprobe = true;
-        /* open_by_handle_at is served by neither: its system call function has a pair of its own */
-        plan->kprobe_by_handle = f->sym_by_handle;
-        /* a failed exec never reaches sched_process_exec: exec's system call functions have pairs too */
-        plan->kprobe_execve = f->sym_execve;
-        plan->kprobe_execveat = f->sym_execveat;
+        /* the routes neither serves (open_by_handle_at, exec's) have pairs of their own (routes.def) */
+        plan->kprobe_routes = f->sym_routes;
         return 0;
 }
 
@@ -31,16 +37,10 @@ static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *p
 {
         /* openat is what the C library uses for open(3) on every current
          * architecture; without it there is nothing worth attaching. */
-        if (!f->tp_openat)
+        if (!(f->tp_routes & ROUTE_BIT(OPENAT)))
                 return -ENOENT;
         plan->tracepoint = true;
-        plan->tp_open = f->tp_open;
-        plan->tp_openat = true;
-        plan->tp_openat2 = f->tp_openat2;
-        plan->tp_creat = f->tp_creat;
-        plan->tp_open_by_handle_at = f->tp_open_by_handle_at;
-        plan->tp_execve = f->tp_execve;
-        plan->tp_execveat = f->tp_execveat;
+        plan->tp_routes = f->tp_routes;
         return 0;
 }
 
@@ -48,10 +48,9 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 {
         int rk, rt;
 
-        *plan = (struct probe_plan){ .task_stash = f->task_storage,
-                                     .tp_exec = f->tp_exec,
-                                     .tp_cgroup = f->tp_cgroup,
-                                     .io_uring = f->io_uring };
+        *plan = (struct probe_plan){
+                .task_stash = f->task_storage, .tp_exec = f->tp_exec, .tp_cgroup = f->tp_cgroup, .io_uring = f->io_uring
+        };
         switch (mode) {
         case PROBE_MODE_KPROBE:
                 return plan_kprobe(f, plan);
@@ -75,4 +74,14 @@ int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_feature
                 want = f->ringbuf ? PROBE_BUFFER_RING : PROBE_BUFFER_PERF;
         plan->buffer = want;
         return 0;
+}
+
+unsigned probe_plan_tp_routes(const struct probe_plan *plan)
+{
+        return plan->tracepoint ? plan->tp_routes : 0;
+}
+
+unsigned probe_plan_kprobe_routes(const struct probe_plan *plan)
+{
+        return plan->kprobe ? plan->kprobe_routes : 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "routes.h"
+
 /* [Probe] Mode=: which attach points to use. */
 enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
 
@@ -34,16 +36,13 @@ struct io_uring_tracepoints {
 
 /* What the running kernel offers; filled by kernel_env_detect(). */
 struct kernel_features {
-        bool kprobes;                        /* the kprobe PMU or kprobe_events exists */
-        bool sym_openat2;                    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
-        bool sym_open;                       /* do_sys_open is */
-        bool sym_by_handle;                  /* __x64_sys_open_by_handle_at is (x86-64 4.17+) */
-        bool sym_execve, sym_execveat;       /* __x64_sys_execve and __x64_sys_execveat are (x86-64 4.17+) */
-        bool tp_open, tp_openat, tp_openat2; /* syscalls:sys_{enter,exit}_<name> both exist */
-        bool tp_creat, tp_open_by_handle_at;
-        bool tp_execve, tp_execveat; /* syscalls:sys_{enter,exit}_execve{,at}: failed execs */
-        bool tp_exec;                /* sched:sched_process_exec */
-        bool tp_cgroup;              /* cgroup:cgroup_mkdir and cgroup:cgroup_rmdir */
+        bool kprobes;        /* the kprobe PMU or kprobe_events exists */
+        bool sym_openat2;    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
+        bool sym_open;       /* do_sys_open is */
+        unsigned sym_routes; /* ROUTE_BITs whose kprobe symbol is (x86-64 4.17+) */
+        unsigned tp_routes;  /* ROUTE_BITs whose syscalls:sys_{enter,exit}_<name> both exist */
+        bool tp_exec;        /* sched:sched_process_exec */
+        bool tp_cgroup;      /* cgroup:cgroup_mkdir and cgroup:cgroup_rmdir */
         struct io_uring_tracepoints io_uring;
         bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
         bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
@@ -56,17 +55,14 @@ struct kernel_features {
  */
 struct probe_plan {
         bool kprobe;
-        const char *kprobe_symbol;           /* "do_sys_openat2" or "do_sys_open" */
-        bool kprobe_by_handle;               /* with kprobe: a pair on open_by_handle_at's system call function too */
-        bool kprobe_execve, kprobe_execveat; /* with kprobe: pairs on exec's, for failed execs */
+        const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
+        unsigned kprobe_routes;    /* with kprobe: ROUTE_BITs with a pair on their system call function */
         bool tracepoint;
-        bool tp_open, tp_openat, tp_openat2, tp_creat; /* with tracepoint */
-        bool tp_open_by_handle_at;                     /* with tracepoint: no do_sys_open* call sees it */
-        bool tp_execve, tp_execveat;                   /* with tracepoint: failed execs */
+        unsigned tp_routes; /* with tracepoint: ROUTE_BITs whose syscall tracepoints are attached */
         /* In both modes: routes to an open no system call's probe sees; not syscall tracepoints,
          * so they cost nothing to the rest of the machine's system calls. */
-        bool tp_exec;                         /* the program file exec opened (sched:sched_process_exec) */
-        bool exec_interpreters;               /* with tp_exec: its interpreters (its raw tracepoint; BTF) */
+        bool tp_exec;           /* the program file exec opened (sched:sched_process_exec) */
+        bool exec_interpreters; /* with tp_exec: its interpreters (its raw tracepoint; BTF) */
         /* Not a route: each cgroup's name when it is made and removed, so that a short-lived
          * unit is named on its opens (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir). */
         bool tp_cgroup;
@@ -87,5 +83,11 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
  * the perf buffers. Returns 0, or -EOPNOTSUPP for ring on a kernel without it.
  */
 int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_features *f, struct probe_plan *plan);
+
+/* The routes whose tracepoint pairs the plan compiles and attaches: none unless tracepoints are planned. */
+unsigned probe_plan_tp_routes(const struct probe_plan *plan);
+
+/* The routes with a kprobe pair of their own: none unless the kprobe is planned. */
+unsigned probe_plan_kprobe_routes(const struct probe_plan *plan);
 
 #endif
