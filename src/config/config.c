@@ -12,8 +12,13 @@
 #include <strings.h>
 
 #include "cgroup_names.h"
+#include "filter_maps.h"
+#include "fold.h"
 #include "ini.h"
 #include "opensnoop.h"
+#include "probe_plan.h"
+#include "sink.h"
+#include "timespan.h"
 #include "trusted_file.h"
 #include "unit_match.h"
 
@@ -37,10 +42,12 @@ struct value_type {
         void (*clear)(void *field); /* NULL: nothing to free */
 };
 
-/* One row per key: the table parse, diff and print walk (systemd's gperf tables are the model). */
+/* One row per key, from keys.def: the table parse, diff and print walk (systemd's gperf tables are the model). */
 struct config_key {
         const char *section;
         const char *name;
+        const char *default_text; /* parsed by config_init() */
+        const char *doc;          /* one line */
         const struct value_type *type;
         size_t offset;
         size_t size;
@@ -166,130 +173,12 @@ static void print_size(FILE *f, const void *field, const struct config_key *k)
 
 static const struct value_type type_size = { parse_size, NULL, print_size, NULL };
 
-/*
- * A time span as systemd writes them: "500ms", "1s", "1min 30s", "1.5s",
- * "2d", "5 min"; a bare number is seconds. "0" and "no" turn the feature off.
- * Stored in µs.
- */
-int config_parse_timespan(const char *s, uint64_t *out)
-{
-        static const struct {
-                const char *suffix;
-                uint64_t usec;
-        } units[] = {
-                { "usec", 1 },
-                { "us", 1 },
-                { "msec", 1000 },
-                { "ms", 1000 },
-                { "seconds", 1000000 },
-                { "second", 1000000 },
-                { "sec", 1000000 },
-                { "s", 1000000 },
-                { "minutes", 60000000 },
-                { "minute", 60000000 },
-                { "min", 60000000 },
-                { "m", 60000000 },
-                { "hours", 3600000000ull },
-                { "hour", 3600000000ull },
-                { "hr", 3600000000ull },
-                { "h", 3600000000ull },
-                { "days", 86400000000ull },
-                { "day", 86400000000ull },
-                { "d", 86400000000ull },
-                { "weeks", 604800000000ull },
-                { "week", 604800000000ull },
-                { "w", 604800000000ull },
-                { "months", 2629800000000ull }, /* systemd's: 30.44 days */
-                { "month", 2629800000000ull },
-                { "M", 2629800000000ull },
-                { "years", 31557600000000ull }, /* 365.25 days */
-                { "year", 31557600000000ull },
-                { "y", 31557600000000ull },
-        };
-        uint64_t total = 0;
-        bool any = false;
-
-        if (strcasecmp(s, "no") == 0 || strcmp(s, "0") == 0) {
-                *out = 0;
-                return 0;
-        }
-        while (*s) {
-                uint64_t whole = 0, frac = 0, frac_div = 1, unit = 1000000;
-                size_t n;
-
-                while (*s == ' ')
-                        s++;
-                if (!*s)
-                        break;
-                if (!isdigit((unsigned char)*s))
-                        return -EINVAL;
-                for (; isdigit((unsigned char)*s); s++) {
-                        if (whole > UINT32_MAX)
-                                return -EINVAL;
-                        whole = whole * 10 + (uint64_t)(*s - '0');
-                }
-                if (*s == '.') {
-                        s++;
-                        if (!isdigit((unsigned char)*s))
-                                return -EINVAL;
-                        for (; isdigit((unsigned char)*s); s++) {
-                                if (frac_div < 1000000) {
-                                        frac = frac * 10 + (uint64_t)(*s - '0');
-                                        frac_div *= 10;
-                                }
-                        }
-                }
-                for (n = 0; s[n] == ' '; n++)
-                        ;
-                if (isalpha((unsigned char)s[n]))
-                        s += n; /* "5 min", as systemd takes it */
-                for (n = 0; isalpha((unsigned char)s[n]); n++)
-                        ;
-                if (n > 0) {
-                        size_t i;
-
-                        for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-                                if (strlen(units[i].suffix) == n && strncmp(s, units[i].suffix, n) == 0)
-                                        break;
-                        if (i == sizeof(units) / sizeof(units[0]))
-                                return -EINVAL;
-                        unit = units[i].usec;
-                        s += n;
-                }
-                if (whole > UINT64_MAX / unit - 1 ||
-                    __builtin_add_overflow(total, whole * unit + frac * unit / frac_div, &total))
-                        return -EINVAL;
-                any = true;
-                if (*s && *s != ' ' && !isdigit((unsigned char)*s))
-                        return -EINVAL;
-        }
-        if (!any)
-                return -EINVAL;
-        *out = total;
-        return 0;
-}
-
-/* A span as config_parse_timespan() reads it back, in the largest unit that divides it. */
-static void print_timespan_usec(FILE *f, uint64_t v)
-{
-        if (v == 0)
-                fputs("no", f);
-        else if (v % 60000000 == 0)
-                fprintf(f, "%" PRIu64 "min", v / 60000000);
-        else if (v % 1000000 == 0)
-                fprintf(f, "%" PRIu64 "s", v / 1000000);
-        else if (v % 1000 == 0)
-                fprintf(f, "%" PRIu64 "ms", v / 1000);
-        else
-                fprintf(f, "%" PRIu64 "us", v);
-}
-
 /* k->min and k->max bound a span that is not 0, in µs. */
 static int parse_timespan(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)
 {
         uint64_t v;
 
-        if (config_parse_timespan(value, &v) < 0 || (v != 0 && (v < k->min || v > k->max))) {
+        if (timespan_parse(value, &v) < 0 || (v != 0 && (v < k->min || v > k->max))) {
                 error_at(p,
                          "%s=%s: must be 0 or no, or a time span from %" PRIu64 "ms to %" PRIu64
                          "min (\"500ms\", \"10s\", \"1min\")",
@@ -308,7 +197,7 @@ static bool u64_equal(const void *a, const void *b)
 static void print_timespan(FILE *f, const void *field, const struct config_key *k)
 {
         (void)k;
-        print_timespan_usec(f, *(const uint64_t *)field);
+        timespan_print(f, *(const uint64_t *)field);
 }
 
 static const struct value_type type_timespan = { parse_timespan, u64_equal, print_timespan, NULL };
@@ -678,47 +567,18 @@ static const struct value_type type_units = { parse_units, words_equal, print_wo
 
 /* ---- the keys ---- */
 
-#define KEY(sec, key, value_type, member, ...)                                                                     \
-        {                                                                                                          \
-                .section = (sec), .name = (key), .type = &(value_type), .offset = offsetof(struct config, member), \
-                .size = sizeof(((struct config *)0)->member), __VA_ARGS__                                          \
-        }
-
 static const struct config_key keys[] = {
-        KEY("Probe", "Mode", type_choice, mode, .restart_only = true, .choices = probe_mode_names),
-        KEY("Probe", "Buffer", type_choice, buffer, .restart_only = true, .choices = probe_buffer_names),
-        KEY("Probe", "RingBufferSize", type_size, ring_buffer_size, .restart_only = true, .min = 64u << 10,
-            .max = 256u << 20, .power_of_two = true),
-        /* 2 pages at least: one cannot hold a record with a 4 KiB path, which would then be lost every time */
-        KEY("Probe", "PerfBufferPages", type_unsigned, perf_buffer_pages, .restart_only = true, .min = 2, .max = 1024,
-            .power_of_two = true),
-        KEY("Probe", "WakeupEvents", type_unsigned, wakeup_events, .restart_only = true, .min = 1, .max = 1024),
-        KEY("Probe", "MaxInFlight", type_unsigned, max_in_flight, .restart_only = true, .min = 64, .max = 1048576),
-        KEY("Probe", "KernelSource", type_path, kernel_source, .restart_only = true),
-        KEY("Probe", "AbsolutePaths", type_bool, absolute_paths, .restart_only = true),
-        KEY("Filter", "PIDs", type_pids, filter.pids, .max = FILTER_MAX_PIDS),
-        KEY("Filter", "ExcludePIDs", type_pids, filter.exclude_pids, .max = FILTER_MAX_PIDS),
-        KEY("Filter", "UIDs", type_uids, filter.uids, .max = FILTER_MAX_UIDS),
-        KEY("Filter", "ExcludeUIDs", type_uids, filter.exclude_uids, .max = FILTER_MAX_UIDS),
-        KEY("Filter", "Commands", type_words, filter.commands, .max = FILTER_MAX_COMMS, .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "ExcludeCommands", type_words, filter.exclude_commands, .max = FILTER_MAX_COMMS,
-            .max_len = OPEN_COMM_LEN - 1),
-        KEY("Filter", "PathPrefixes", type_words, filter.path_prefixes, .max = FILTER_MAX_PREFIXES,
-            .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "ExcludePathPrefixes", type_words, filter.exclude_path_prefixes, .max = FILTER_MAX_PREFIXES,
-            .max_len = FILTER_PREFIX_MAX),
-        KEY("Filter", "Units", type_units, filter.units, .max = FILTER_MAX_UNITS, .max_len = CGROUP_UNIT_NAME_MAX - 1),
-        KEY("Filter", "ExcludeUnits", type_units, filter.exclude_units, .max = FILTER_MAX_UNITS,
-            .max_len = CGROUP_UNIT_NAME_MAX - 1),
-        KEY("Filter", "FailedOnly", type_bool, filter.failed_only),
-        KEY("Filter", "Access", type_choice, filter.access, .choices = access_filter_names),
-        KEY("Output", "Target", type_choice, target, .restart_only = true, .choices = output_target_names),
-        KEY("Output", "Priority", type_priority, priority),
-        KEY("Output", "FailurePriority", type_priority, failure_priority),
-        KEY("Output", "QueueSize", type_size, queue_size, .restart_only = true, .min = 64u << 10, .max = 1024u << 20),
-        /* 1 ms to 10 min: a longer window holds the record back for longer than anyone waits for it */
-        KEY("Output", "Coalesce", type_timespan, coalesce_usec, .min = 1000, .max = 600000000),
-        KEY("Output", "CoalesceBy", type_choice, coalesce_by, .choices = coalesce_by_names),
+#define KEY(sec, key, value_type, member, default_value, doc_line, ...) \
+        { .section = #sec,                                              \
+          .name = #key,                                                 \
+          .default_text = (default_value),                              \
+          .doc = (doc_line),                                            \
+          .type = &type_##value_type,                                   \
+          .offset = offsetof(struct config, member),                    \
+          .size = sizeof(((struct config *)0)->member),                 \
+          __VA_ARGS__ },
+#include "keys.def"
+#undef KEY
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -735,22 +595,14 @@ static const void *const_field_of(const struct config *c, const struct config_ke
 
 void config_init(struct config *c)
 {
-        *c = (struct config){
-                .mode = PROBE_MODE_AUTO,
-                .buffer = PROBE_BUFFER_AUTO,
-                .ring_buffer_size = 4u << 20,
-                .perf_buffer_pages = 256,
-                .wakeup_events = 32,
-                .max_in_flight = 16384,
-                .absolute_paths = true,
-                .filter.access = ACCESS_ANY,
-                .target = OUTPUT_JOURNAL,
-                .priority = 6,
-                .failure_priority = 5,
-                .queue_size = 32u << 20,
-                .coalesce_usec = CONFIG_DEFAULT_COALESCE_USEC,
-                .coalesce_by = CONFIG_DEFAULT_COALESCE_BY,
-        };
+        struct config_errors errs = { 0 };
+        struct parse_ctx p = { .filename = "keys.def", .errs = &errs };
+
+        *c = (struct config){ 0 };
+        /* The rows' defaults are tested to parse (test_config.c); none allocates (no list or path has one). */
+        for (size_t i = 0; i < NKEYS; i++)
+                (void)keys[i].type->parse(&p, &keys[i], keys[i].default_text, field_of(c, &keys[i]));
+        config_errors_done(&errs);
 }
 
 void config_done(struct config *c)
@@ -1080,7 +932,9 @@ void config_keep_restart_only(struct config *fresh, struct config *running)
         }
 }
 
-void config_print(const struct config *c, FILE *f)
+/* Each key in the table's order, its section's header before the first: the file's own layout. */
+static void print_keys(FILE *f, void (*print_key)(FILE *f, const struct config_key *k, const void *cookie),
+                       const void *cookie)
 {
         const char *section = NULL;
 
@@ -1091,8 +945,29 @@ void config_print(const struct config *c, FILE *f)
                         fprintf(f, "%s[%s]\n", section ? "\n" : "", k->section);
                         section = k->section;
                 }
-                fprintf(f, "%s=", k->name);
-                k->type->print(f, const_field_of(c, k), k);
-                fputc('\n', f);
+                print_key(f, k, cookie);
         }
+}
+
+static void print_value(FILE *f, const struct config_key *k, const void *c)
+{
+        fprintf(f, "%s=", k->name);
+        k->type->print(f, const_field_of(c, k), k);
+        fputc('\n', f);
+}
+
+void config_print(const struct config *c, FILE *f)
+{
+        print_keys(f, print_value, c);
+}
+
+static void print_default(FILE *f, const struct config_key *k, const void *unused)
+{
+        (void)unused;
+        fprintf(f, "# %s\n#%s=%s\n", k->doc, k->name, k->default_text);
+}
+
+void config_print_defaults(FILE *f)
+{
+        print_keys(f, print_default, NULL);
 }

@@ -7,29 +7,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "filter_maps.h"
-#include "fold.h"
-#include "probe_plan.h"
-#include "sink.h"
+#include "filter_config.h"
 
 #define CONFIG_DEFAULT_PATH      "/etc/opensnoopd/opensnoopd.conf"
 /* Drop-ins: FILE.d/NAME.conf, as journald.conf.d/ beside journald.conf. */
 #define CONFIG_DROPIN_DIR_SUFFIX ".d"
 #define CONFIG_DROPIN_SUFFIX     ".conf"
 
-/* [Output] Coalesce= and CoalesceBy= by default (docs/folding.md gives the measurements behind them). */
-#define CONFIG_DEFAULT_COALESCE_USEC (10 * 1000000ull)
-#define CONFIG_DEFAULT_COALESCE_BY   COALESCE_BY_COMMAND
-
 /*
- * /etc/opensnoopd/opensnoopd.conf. Every key is one row of the table in
- * config.c, which parse, diff and print all walk: a new key is a new field
- * here and a new row there.
+ * /etc/opensnoopd/opensnoopd.conf. Every key is one row of keys.def, which
+ * parse, defaults, diff and print all walk: a new key is a new field here and
+ * a new row there (and its lines in the shipped file and the man page, which
+ * a test holds to the rows). A choice is stored as its enum's value, an int
+ * here: the layers that own those enums are not this header's to include.
  */
 struct config {
         /* [Probe] */
-        enum probe_mode mode;
-        enum probe_buffer buffer;
+        int mode;   /* enum probe_mode (probe_plan.h) */
+        int buffer; /* enum probe_buffer (probe_plan.h) */
         size_t ring_buffer_size;
         unsigned perf_buffer_pages;
         unsigned wakeup_events;
@@ -38,11 +33,11 @@ struct config {
         bool absolute_paths;         /* OPEN_ABS_PATH for relative opens */
         struct filter_config filter; /* [Filter] */
         /* [Output] */
-        enum output_target target;
+        int target; /* enum output_target (sink.h) */
         int priority, failure_priority;
         size_t queue_size;
         uint64_t coalesce_usec; /* 0: no folding */
-        enum coalesce_by coalesce_by;
+        int coalesce_by;        /* enum coalesce_by (fold.h) */
 };
 
 /* Every problem found in one pass, each "FILE:LINE: message". */
@@ -51,6 +46,7 @@ struct config_errors {
         size_t n;
 };
 
+/* Every key at its default, parsed from its row's text. */
 void config_init(struct config *c);
 void config_done(struct config *c);
 void config_errors_done(struct config_errors *errs);
@@ -92,15 +88,10 @@ void config_diff(const struct config *old, const struct config *new, char *resta
  */
 void config_keep_restart_only(struct config *fresh, struct config *running);
 
-/*
- * A time span as systemd writes them ("500ms", "1min 30s", "1.5s", "2d";
- * units us, ms, s, min or m, h, d, w, M (30.44 days), y (365.25 days) and
- * their long names; a bare number is seconds; "0" and "no" are 0), in µs.
- * 0, or -EINVAL.
- */
-int config_parse_timespan(const char *s, uint64_t *usec);
-
 /* The effective configuration, in the file's own syntax: parsing it gives c back. */
 void config_print(const struct config *c, FILE *f);
+
+/* The shipped file's key lines: each section, and each key commented out at its default ("#Mode=auto"). */
+void config_print_defaults(FILE *f);
 
 #endif

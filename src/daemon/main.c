@@ -29,6 +29,7 @@
 #include "probe.h"
 #include "reload_report.h"
 #include "session.h"
+#include "sink.h"
 
 #ifndef OPENSNOOPD_VERSION
 #define OPENSNOOPD_VERSION "0"
@@ -48,7 +49,7 @@ struct args {
 /* Where systemd's RuntimeDirectory= is; the reload report lives there. */
 #define RUNTIME_DIRECTORY_DEFAULT "/run/opensnoopd"
 /* How long --reload waits for the daemon's verdict (a reload takes milliseconds; a busy writer, seconds). */
-#define RELOAD_WAIT_MS 60000
+#define RELOAD_WAIT_MS            60000
 
 static void usage(FILE *f)
 {
@@ -61,6 +62,8 @@ static void usage(FILE *f)
                    "      --check-config    check the configuration: silent if it is good, each error\n"
                    "                        as file:line if not (exit status 6)\n"
                    "      --print-config    print the configuration in force (defaults included)\n"
+                   "      --print-defaults  print every key at its default, as the shipped file lists\n"
+                   "                        them, and exit\n"
                    "      --reload=PID      make the daemon PID reread its configuration and wait\n"
                    "                        until it is in force (the unit's ExecReload=)\n"
                    "      --print-bpf       print the BPF program as it will be compiled, and exit\n"
@@ -73,13 +76,23 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help, version), -EINVAL for bad arguments. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-        enum { OPT_OUTPUT = 256, OPT_DURATION, OPT_CHECK, OPT_PRINT_CONFIG, OPT_RELOAD, OPT_PRINT_BPF, OPT_VERSION };
+        enum {
+                OPT_OUTPUT = 256,
+                OPT_DURATION,
+                OPT_CHECK,
+                OPT_PRINT_CONFIG,
+                OPT_PRINT_DEFAULTS,
+                OPT_RELOAD,
+                OPT_PRINT_BPF,
+                OPT_VERSION
+        };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "output", required_argument, NULL, OPT_OUTPUT },
                 { "duration", required_argument, NULL, OPT_DURATION },
                 { "check-config", no_argument, NULL, OPT_CHECK },
                 { "print-config", no_argument, NULL, OPT_PRINT_CONFIG },
+                { "print-defaults", no_argument, NULL, OPT_PRINT_DEFAULTS },
                 { "reload", required_argument, NULL, OPT_RELOAD },
                 { "print-bpf", no_argument, NULL, OPT_PRINT_BPF },
                 { "version", no_argument, NULL, OPT_VERSION },
@@ -118,6 +131,10 @@ static int parse_args(int argc, char **argv, struct args *a)
                 case OPT_PRINT_CONFIG:
                         a->print_config = true;
                         break;
+                case OPT_PRINT_DEFAULTS:
+                        /* the key table's, whatever a file says: no file is read */
+                        config_print_defaults(stdout);
+                        return 1;
                 case OPT_RELOAD:
                         errno = 0;
                         a->reload_pid = (pid_t)strtol(optarg, &end, 10);
@@ -277,7 +294,8 @@ static void reload_and_report(const struct args *a, struct session *s, struct co
         if (dir) {
                 r = reload_report_write(dir, &report);
                 if (r < 0)
-                        log_error_errno(r, "writing the reload's report into %s; `systemctl reload` will time out", dir);
+                        log_error_errno(r, "writing the reload's report into %s; `systemctl reload` will time out",
+                                        dir);
         }
 }
 
@@ -288,8 +306,7 @@ static int setup_signals(uint64_t watchdog_usec, int *signal_fd, int *timer_fd)
         sigset_t mask;
 
         if (watchdog_usec && watchdog_usec < 4000000)
-                every.it_interval = every.it_value =
-                        (struct timespec){ 0, (long)(watchdog_usec / 4 * 1000) };
+                every.it_interval = every.it_value = (struct timespec){ 0, (long)(watchdog_usec / 4 * 1000) };
         /* A closed stdout (json/text piped to head) must end writes with EPIPE, not us. */
         signal(SIGPIPE, SIG_IGN);
         sigemptyset(&mask);
@@ -479,8 +496,8 @@ static int request_reload(const struct args *a)
                 dir = RUNTIME_DIRECTORY_DEFAULT;
         r = reload_report_request(a->reload_pid, dir, RELOAD_WAIT_MS, &report);
         if (r == -ETIMEDOUT) {
-                log_error("opensnoopd (pid %ld) did not report the reload in %s within %d s",
-                          (long)a->reload_pid, dir, RELOAD_WAIT_MS / 1000);
+                log_error("opensnoopd (pid %ld) did not report the reload in %s within %d s", (long)a->reload_pid, dir,
+                          RELOAD_WAIT_MS / 1000);
                 return EXIT_RUNTIME;
         }
         if (r < 0) {

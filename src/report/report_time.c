@@ -3,11 +3,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "timespan.h"
 
 #define USEC_PER_SEC 1000000LL
 
@@ -16,7 +17,7 @@ static int parse_span(const char *s, int64_t *ret)
 {
         uint64_t usec;
 
-        if (!isdigit((unsigned char)*s) || config_parse_timespan(s, &usec) < 0 || usec > INT64_MAX)
+        if (!isdigit((unsigned char)*s) || timespan_parse(s, &usec) < 0 || usec > INT64_MAX)
                 return -EINVAL;
         *ret = (int64_t)usec;
         return 0;

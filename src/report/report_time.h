@@ -15,7 +15,7 @@
  *   "now", "today", "yesterday", "tomorrow" (midnight, local time);
  *   "@1764842400" (seconds since the epoch);
  *   "-1h", "+30min", "-1h30min", "2 days ago", "-90": a span before (-,
- *   "ago") or after (+) now, as config_parse_timespan() reads it (a bare
+ *   "ago") or after (+) now, as timespan_parse() reads it (a bare
  *   number is seconds; units us, ms, s, min or m, h, d, w, M, y).
  *
  * Returns 0, or -EINVAL for anything else (a date that does not exist too).

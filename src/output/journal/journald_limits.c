@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "timespan.h"
 
 #define DEFAULT_INTERVAL_USEC 30000000ull /* journald's own defaults */
 #define DEFAULT_BURST         10000
@@ -137,7 +137,7 @@ static bool read_journald_conf(const char *path, uint64_t *interval, uint64_t *b
                 for (end = eq; end > s && isspace((unsigned char)end[-1]);)
                         *--end = '\0';
                 if (strcmp(s, "RateLimitIntervalSec") == 0 || strcmp(s, "RateLimitInterval") == 0) {
-                        if (config_parse_timespan(value, &v) == 0)
+                        if (timespan_parse(value, &v) == 0)
                                 *interval = v, any = true;
                 } else if (strcmp(s, "RateLimitBurst") == 0) {
                         char *num_end;
@@ -243,7 +243,7 @@ int journald_limits_detect(const char *root, const char *namespace, struct journ
         if (!l->unit[0])
                 return 0;
         if (read_unit_setting(root, "log-rate-limit-interval", l->unit, value, sizeof(value)) &&
-            config_parse_timespan(value, &v) == 0) {
+            timespan_parse(value, &v) == 0) {
                 l->interval_usec = v;
                 snprintf(l->source, sizeof(l->source), "%s's LogRateLimitIntervalSec=", l->unit);
         }

@@ -13,6 +13,10 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "fold.h"
+#include "opensnoop.h"
+#include "probe_plan.h"
+#include "sink.h"
 
 static int parse(const char *text, struct config *c, struct config_errors *e)
 {
@@ -503,27 +507,6 @@ static void test_print_round_trip(void **state)
         config_done(&again);
 }
 
-/* The units past Coalesce='s bound, as journald.conf and opensnoopd-report's --since= use them. */
-static void test_timespan_units(void **state)
-{
-        uint64_t v;
-
-        (void)state;
-        assert_int_equal(config_parse_timespan("2d", &v), 0);
-        assert_int_equal(v, 2 * 86400000000ull);
-        assert_int_equal(config_parse_timespan("1w 1 day", &v), 0); /* "5 min", as systemd writes it too */
-        assert_int_equal(v, 8 * 86400000000ull);
-        assert_int_equal(config_parse_timespan("1M", &v), 0);
-        assert_int_equal(v, 2629800000000ull);
-        assert_int_equal(config_parse_timespan("1y", &v), 0);
-        assert_int_equal(v, 31557600000000ull);
-        assert_int_equal(config_parse_timespan("1m", &v), 0);
-        assert_int_equal(v, 60000000ull);
-        assert_int_equal(config_parse_timespan("4000000000y", &v), -EINVAL);
-        assert_int_equal(config_parse_timespan("500000y 500000y 500000y", &v), -EINVAL);
-        assert_int_equal(config_parse_timespan("1 fortnight", &v), -EINVAL);
-}
-
 /* [Output] Coalesce=: time spans as systemd writes them, 0 or no for off, bounded. */
 static void test_coalesce(void **state)
 {
@@ -788,7 +771,6 @@ int main(void)
                 cmocka_unit_test(test_dropins),
                 cmocka_unit_test(test_print_round_trip),
                 cmocka_unit_test(test_diff),
-                cmocka_unit_test(test_timespan_units),
                 cmocka_unit_test(test_coalesce),
                 cmocka_unit_test(test_coalesce_print_and_diff),
         };
