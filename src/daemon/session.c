@@ -417,7 +417,7 @@ static void settle_suppressed(struct session *s)
         struct uid_loss_counts said_by_uid;
         struct loss_report said, news;
 
-        journal_watch_settle(s->watch, s->sink, SUPPRESSION_WAIT_MS);
+        journal_watch_settle(s->watch, sink_journal_history(s->sink), SUPPRESSION_WAIT_MS);
         s->watch = journal_watch_free(s->watch);
         writer_reported(s->writer, &said, &said_by_uid);
         news = (struct loss_report){ .lost = counters_lost(&s->counters) - said.lost,

@@ -31,12 +31,24 @@ int sink_new(const struct sink_ops *ops, const struct sink_options *o, struct si
         s->start_boot_ns = o->start_boot_ns;
         atomic_store(&s->priority, o->priority);
         atomic_store(&s->failure_priority, o->failure_priority);
+        if (ops->open) {
+                int r = ops->open(s);
+
+                if (r < 0) {
+                        free(s);
+                        return r;
+                }
+        }
         *ret = s;
         return 0;
 }
 
 struct sink *sink_free(struct sink *s)
 {
+        if (!s)
+                return NULL;
+        if (s->ops->close)
+                s->ops->close(s);
         free(s);
         return NULL;
 }
@@ -84,33 +96,4 @@ int sink_fields_from_event(struct sink *s, const struct open_event *ev, const st
 void sink_stream_flush(struct sink *s)
 {
         fflush(s->stream);
-}
-
-void sink_note_sent(struct sink *s, uint64_t now_ns)
-{
-        uint64_t sec = now_ns / 1000000000ull;
-        size_t i = sec % SINK_SENT_SECONDS;
-
-        if (s->sent_second[i] != sec) {
-                s->sent_second[i] = sec;
-                s->sent_count[i] = 0;
-        }
-        if (s->sent_count[i] < UINT32_MAX)
-                s->sent_count[i]++;
-        atomic_store(&s->last_send_ns, now_ns);
-}
-
-uint64_t sink_sent_between(const struct sink *s, uint64_t from_ns, uint64_t to_ns)
-{
-        uint64_t first = from_ns / 1000000000ull, last = to_ns / 1000000000ull, n = 0;
-
-        if (last - first >= SINK_SENT_SECONDS)
-                return UINT64_MAX;
-        for (uint64_t sec = first; sec <= last; sec++) {
-                size_t i = sec % SINK_SENT_SECONDS;
-
-                if (s->sent_second[i] == sec)
-                        n += s->sent_count[i];
-        }
-        return n;
 }

@@ -26,6 +26,8 @@ struct sink;
  * written (the caller counts it and moves on).
  */
 struct sink_ops {
+        int (*open)(struct sink *s);    /* sets s->state, if the sink keeps any; NULL: none */
+        void (*close)(struct sink *s);  /* frees it; NULL: nothing to free */
         void (*header)(struct sink *s); /* once, before the first event; NULL: none */
         int (*write_event)(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
         int (*write_loss)(struct sink *s, const struct loss_report *report);
@@ -43,8 +45,6 @@ struct sink_options {
         uint64_t start_boot_ns; /* text: TIME(s) counts from here */
 };
 
-#define SINK_SENT_SECONDS 128
-
 struct sink {
         const struct sink_ops *ops;
         FILE *stream;
@@ -52,19 +52,8 @@ struct sink {
         _Atomic int priority;
         _Atomic int failure_priority;
         struct fields fields; /* the entry being built (journal, json) */
-        /* journal: when the last entry went to journald (CLOCK_MONOTONIC), and at which priorities (bits) */
-        _Atomic uint64_t last_send_ns;
-        _Atomic unsigned priorities_sent;
-        /* journal: entries sent in each of the last SINK_SENT_SECONDS seconds (the writer's; read after it ends) */
-        uint64_t sent_second[SINK_SENT_SECONDS];
-        uint32_t sent_count[SINK_SENT_SECONDS];
+        void *state;          /* what one kind of sink keeps of its own (its ops->open's) */
 };
-
-/* Entries the journal sink sent from from_ns to to_ns (CLOCK_MONOTONIC), to the second; UINT64_MAX if it cannot tell. */
-uint64_t sink_sent_between(const struct sink *s, uint64_t from_ns, uint64_t to_ns);
-
-/* Counts one entry sent at now_ns (sink_journal.c). */
-void sink_note_sent(struct sink *s, uint64_t now_ns);
 
 int sink_new(const struct sink_ops *ops, const struct sink_options *o, struct sink **ret);
 struct sink *sink_free(struct sink *s);
@@ -89,5 +78,9 @@ int sink_json_write_fields(FILE *out, const struct fields *f);
 
 /* Whether sd_journal_sendv()'s error passes (journald away or busy): retry, not drop (sink_journal.c). */
 int sink_journal_error_is_transient(int err);
+
+struct send_history;
+/* What the journal sink sent (send_history.h); NULL for any other sink (sink_journal.c). */
+const struct send_history *sink_journal_history(const struct sink *s);
 
 #endif

@@ -130,11 +130,11 @@ bool journal_watch_saw_suppression(struct journal_watch *w)
         return w && atomic_load(&w->saw_suppression);
 }
 
-long journal_watch_settle(struct journal_watch *w, const struct sink *sink, long max_wait_ms)
+long journal_watch_settle(struct journal_watch *w, const struct send_history *history, long max_wait_ms)
 {
-        uint64_t last_send_ns = atomic_load(&sink->last_send_ns), interval_ns, sent;
+        uint64_t last_send_ns = history ? atomic_load(&history->last_send_ns) : 0, interval_ns, sent;
         uint64_t start = clock_ns(CLOCK_MONOTONIC), now;
-        unsigned priorities = atomic_load(&sink->priorities_sent), sent_markers = 0, want;
+        unsigned priorities = history ? atomic_load(&history->priorities) : 0, sent_markers = 0, want;
         long wait_ms;
 
         if (!w || !w->started || !atomic_load(&w->reading) || last_send_ns == 0 || priorities == 0)
@@ -143,7 +143,7 @@ long journal_watch_settle(struct journal_watch *w, const struct sink *sink, long
                 return 0;
         interval_ns = (w->limits.interval_usec ? w->limits.interval_usec : 30000000ull) * 1000ull;
         /* fewer entries than a burst within an interval: journald dropped none of them */
-        sent = sink_sent_between(sink, last_send_ns > interval_ns ? last_send_ns - interval_ns : 0, last_send_ns);
+        sent = send_history_between(history, last_send_ns > interval_ns ? last_send_ns - interval_ns : 0, last_send_ns);
         if (w->limits.burst && sent < w->limits.burst)
                 return 0;
         /* the interval our last entry fell in ends within one interval of it */

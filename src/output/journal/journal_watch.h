@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sink.h"
+#include "send_history.h"
 
 /*
  * journald's own drops. journald rate-limits every unit that does not
@@ -38,14 +38,15 @@ bool journal_watch_saw_suppression(struct journal_watch *w);
 /*
  * Before a stop, once the writer has ended: journald reports what it dropped
  * in an interval only once the unit's next entry at that priority arrives
- * after it. If it may have dropped some of ours (it rate-limits us, and sink
- * sent at least a burst's worth within the interval before its last entry),
- * waits until that interval is surely over, at most max_wait_ms, sends one
- * marker entry at each priority sink used, and waits until the markers are
- * in the journal, so that every notice they caused is counted. Returns the
- * milliseconds it waited.
+ * after it. If it may have dropped some of ours (it rate-limits us, and the
+ * journal sink sent at least a burst's worth within the interval before its
+ * last entry, as history says; NULL: another sink, nothing to do), waits until
+ * that interval is surely over, at most max_wait_ms, sends one marker entry
+ * at each priority it used, and waits until the markers are in the journal,
+ * so that every notice they caused is counted. Returns the milliseconds it
+ * waited.
  */
-long journal_watch_settle(struct journal_watch *w, const struct sink *sink, long max_wait_ms);
+long journal_watch_settle(struct journal_watch *w, const struct send_history *history, long max_wait_ms);
 
 /* Accepts NULL. */
 struct journal_watch *journal_watch_free(struct journal_watch *w);

@@ -9,11 +9,13 @@
 #include "sink.h"
 
 #include "clock.h"
+#include "send_history.h"
 
 /* CODE_FILE=sink_journal.c on every entry would tell the reader nothing. */
 #define SD_JOURNAL_SUPPRESS_LOCATION
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -53,15 +55,15 @@ int sink_journal_error_is_transient(int err)
 /* Which priority an entry has, and when it was sent: for journal_watch_settle(). */
 static void note_sent(struct sink *s)
 {
-        for (size_t i = 0; i < s->fields.n; i++) {
+        int priority = -1;
+
+        for (size_t i = 0; i < s->fields.n && priority < 0; i++) {
                 const char *v = s->fields.iov[i].iov_base;
 
-                if (s->fields.iov[i].iov_len == 10 && memcmp(v, "PRIORITY=", 9) == 0 && v[9] >= '0' && v[9] <= '7') {
-                        atomic_fetch_or(&s->priorities_sent, 1u << (v[9] - '0'));
-                        break;
-                }
+                if (s->fields.iov[i].iov_len == 10 && memcmp(v, "PRIORITY=", 9) == 0 && v[9] >= '0' && v[9] <= '7')
+                        priority = v[9] - '0';
         }
-        sink_note_sent(s, clock_ns(CLOCK_MONOTONIC));
+        send_history_note(s->state, priority, clock_ns(CLOCK_MONOTONIC));
 }
 
 static int journal_send(struct sink *s)
@@ -92,7 +94,26 @@ static int journal_write_loss(struct sink *s, const struct loss_report *report)
         return r < 0 ? r : journal_send(s);
 }
 
+static int journal_open(struct sink *s)
+{
+        s->state = calloc(1, sizeof(struct send_history));
+        return s->state ? 0 : -ENOMEM;
+}
+
+static void journal_close(struct sink *s)
+{
+        free(s->state);
+        s->state = NULL;
+}
+
+const struct send_history *sink_journal_history(const struct sink *s)
+{
+        return s && s->ops == &sink_journal_ops ? s->state : NULL;
+}
+
 const struct sink_ops sink_journal_ops = {
+        .open = journal_open,
+        .close = journal_close,
         .write_event = journal_write_event,
         .write_loss = journal_write_loss,
 };
