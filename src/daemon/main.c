@@ -225,15 +225,17 @@ static int print_bpf(const struct config *c)
                                        .wakeup_events = c->wakeup_events,
                                        .ring_buffer_size = c->ring_buffer_size };
         struct kernel_layout layout;
+        struct kallsyms ksyms;
         char why[512];
         bool mounted;
         int r;
 
-        if (kernel_layout_load(&layout, why, sizeof(why)) == 0) {
+        kallsyms_read(&ksyms);
+        if (kernel_layout_load(&layout, &ksyms, why, sizeof(why)) == 0) {
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
-        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &mounted, why, sizeof(why));
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &mounted, why, sizeof(why));
         if (r < 0) {
                 log_error("%s", why);
                 return r;

@@ -174,10 +174,11 @@ static int apply_filter(struct session *s, const struct config *c)
  * io_uring's opens need. A kernel without BTF still traces, without either:
  * the startup line says so.
  */
-static int session_layout(struct session *s, const struct config *c, struct kernel_layout *layout)
+static int session_layout(struct session *s, const struct config *c, const struct kallsyms *ksyms,
+                          struct kernel_layout *layout)
 {
         char why[200];
-        int r = kernel_layout_load(layout, why, sizeof(why));
+        int r = kernel_layout_load(layout, ksyms, why, sizeof(why));
 
         if (!c->absolute_paths)
                 snprintf(s->abs_paths, sizeof(s->abs_paths), "off");
@@ -236,16 +237,18 @@ int session_start(struct session *s, const struct config *c)
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
         struct kernel_layout layout;
         struct writer_carry *carry;
+        struct kallsyms ksyms;
         int r;
 
         s->target = c->target;
         s->start_usec = clock_ns(CLOCK_REALTIME) / 1000;
-        r = session_layout(s, c, &layout);
+        kallsyms_read(&ksyms); /* once, for the layout and the plan */
+        r = session_layout(s, c, &ksyms, &layout);
         if (r == 0) {
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
-        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &params.plan, &s->mounted_tracefs, s->error,
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &s->mounted_tracefs, s->error,
                             sizeof(s->error));
         if (r < 0)
                 return failed(s, SESSION_FAILED_KERNEL, r);

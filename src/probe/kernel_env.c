@@ -178,11 +178,8 @@ static bool has_ringbuf(void)
         return true;
 }
 
-int kernel_env_detect(struct kernel_features *f)
+int kernel_env_detect(const struct kallsyms *ksyms, struct kernel_features *f)
 {
-        char line[512];
-        FILE *ksyms;
-
         *f = (struct kernel_features){ 0 };
         f->kprobes = exists("/sys/bus/event_source/devices/kprobe/type") || exists(TRACEFS_DIR "/kprobe_events");
         for (int i = 0; i < ROUTES; i++)
@@ -195,28 +192,11 @@ int kernel_env_detect(struct kernel_features *f)
         f->ringbuf = has_ringbuf();
         f->task_storage = has_task_storage();
 
-        ksyms = fopen("/proc/kallsyms", "re");
-        if (!ksyms)
-                return -errno;
-        while (fgets(line, sizeof(line), ksyms)) {
-                char *name = strrchr(line, ' ');
-
-                if (!name)
-                        continue;
-                name++;
-                name[strcspn(name, "\t\n")] = '\0';
-                if (strcmp(name, "do_sys_openat2") == 0)
-                        f->sym_openat2 = true;
-                else if (strcmp(name, "do_sys_open") == 0)
-                        f->sym_open = true;
-#ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
-                else
-                        for (int i = 0; i < ROUTES; i++)
-                                if (routes[i].kprobe_symbol && strcmp(name, routes[i].kprobe_symbol) == 0)
-                                        f->sym_routes |= 1u << i;
-#endif
-        }
-        fclose(ksyms);
+        if (ksyms->error)
+                return ksyms->error;
+        f->sym_openat2 = ksyms->do_sys_openat2;
+        f->sym_open = ksyms->do_sys_open;
+        f->sym_routes = ksyms->routes;
         return 0;
 }
 
@@ -243,8 +223,9 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         return r;
 }
 
-int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source, struct probe_plan *plan,
-                    bool *mounted_tracefs, char *why, size_t why_size)
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
+                    const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
+                    size_t why_size)
 {
         char where[512], release[128];
         struct kernel_features features;
@@ -265,7 +246,7 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
                          release, where, strerror(-r), release);
                 return r;
         }
-        r = kernel_env_detect(&features);
+        r = kernel_env_detect(ksyms, &features);
         if (r < 0) {
                 snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
                 return r;

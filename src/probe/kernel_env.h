@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kallsyms.h"
 #include "probe_plan.h"
 
 struct perf_event_attr;
@@ -19,8 +20,8 @@ struct perf_event_attr;
  */
 int kernel_env_ensure_tracefs(bool *mounted);
 
-/* Reads /proc/kallsyms and tracefs, and creates (and closes) a one-page ring buffer map. */
-int kernel_env_detect(struct kernel_features *f);
+/* Reads tracefs, takes ksyms' symbols, and creates (and closes) a one-page ring buffer map. */
+int kernel_env_detect(const struct kallsyms *ksyms, struct kernel_features *f);
 
 /*
  * The perf_event_attr of a kprobe (or kretprobe) on symbol through the
@@ -43,10 +44,12 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
  * Everything that must hold before the (slow) compile: tracefs mounted
  * (*mounted_tracefs says whether we did it), kernel headers present (that
  * KernelSource= is only root's to change, config_load() checked), attach
- * points for the mode, and the buffer (Buffer=) the kernel can give.
- * Returns 0 with the plan, or -errno with one actionable line in why[].
+ * points for the mode (ksyms: kallsyms_read()'s), and the buffer (Buffer=)
+ * the kernel can give. Returns 0 with the plan, or -errno with one actionable
+ * line in why[].
  */
-int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source, struct probe_plan *plan,
-                    bool *mounted_tracefs, char *why, size_t why_size);
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
+                    const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
+                    size_t why_size);
 
 #endif

@@ -121,25 +121,7 @@ static long member_offset(const struct btf *btf, const char *type, const char *p
         return -ENOENT;
 }
 
-/* rename_lock's address: kernels list data symbols in kallsyms only with CONFIG_KALLSYMS_ALL. */
-static unsigned long rename_lock_address(void)
-{
-        FILE *f = fopen("/proc/kallsyms", "re");
-        unsigned long address = 0, a;
-        char line[256], type, name[128];
-
-        if (!f)
-                return 0;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "%lx %c %127s", &a, &type, name) == 3 && strcmp(name, "rename_lock") == 0) {
-                        address = a;
-                        break;
-                }
-        fclose(f);
-        return address;
-}
-
-int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
+int kernel_layout_load(struct kernel_layout *l, const struct kallsyms *ksyms, char *why, size_t why_size)
 {
         struct btf *btf = btf__load_vmlinux_btf();
         int r = 0;
@@ -173,7 +155,7 @@ int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size)
         }
         btf__free(btf);
         if (r == 0)
-                l->rename_lock = rename_lock_address();
+                l->rename_lock = ksyms->rename_lock;
         return r;
 }
 

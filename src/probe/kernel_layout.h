@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kallsyms.h"
+
 /*
  * Where the fields the kernel side walks to build an absolute path (a task's
  * working directory and root, its fd table, dentries, mounts) sit in this
@@ -71,8 +73,9 @@ struct kernel_layout {
         bool exec_interpreters;    /* the offsets exec's interpreters are found by were */
 };
 
-/* Fills l from the running kernel; on failure why says what was missing, in one line. */
-int kernel_layout_load(struct kernel_layout *l, char *why, size_t why_size);
+/* Fills l from the running kernel's BTF and ksyms (kallsyms_read()'s); on failure why says what was
+ * missing, in one line. */
+int kernel_layout_load(struct kernel_layout *l, const struct kallsyms *ksyms, char *why, size_t why_size);
 
 /*
  * The -D flags the BPF program takes from l, into out[0..max): the KOFF_
