@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "kernel_env.h"
 #include "kprobe_events.h"
+#include "sysfs.h"
 
 static int prog_fd(struct probe *p, const char *func)
 {
@@ -60,35 +61,22 @@ static int attach_event(struct probe *p, struct perf_event_attr *attr, const cha
         return 0;
 }
 
-static int read_file(const char *path, char *buf, size_t size)
-{
-        int fd = open(path, O_RDONLY | O_CLOEXEC), r;
-        ssize_t n;
-
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        r = n < 0 ? -errno : 0;
-        close(fd);
-        buf[n > 0 ? n : 0] = '\0';
-        return r;
-}
-
 /* func: the program's function; NULL for libbcc's tracepoint__CATEGORY__NAME (TRACEPOINT_PROBE) */
 static int attach_tracepoint(struct probe *p, const char *category, const char *name, const char *func_name)
 {
-        char path[256], buf[32], func[96], point[64];
+        char path[256], func[96], point[64];
         struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(attr), .sample_period = 1 };
+        uint64_t id;
         int r;
 
         snprintf(point, sizeof(point), "%s:%s", category, name);
         snprintf(path, sizeof(path), TRACEFS_DIR "/events/%s/%s/id", category, name);
-        r = read_file(path, buf, sizeof(buf));
+        r = sysfs_read_u64(path, &id);
         if (r < 0) {
                 set_error(p, "attaching tracepoint %s: reading %s: %s", point, path, strerror(-r));
                 return r;
         }
-        attr.config = strtoull(buf, NULL, 10);
+        attr.config = id;
         if (func_name)
                 snprintf(func, sizeof(func), "%s", func_name);
         else

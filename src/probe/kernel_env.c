@@ -13,6 +13,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "sysfs.h"
+
 static bool exists(const char *path)
 {
         return access(path, F_OK) == 0;
@@ -94,29 +96,24 @@ int kernel_env_kprobe_attr(const char *symbol, bool retprobe, struct perf_event_
 {
         const char *pmu = "/sys/bus/event_source/devices/kprobe";
         char path[128], buf[64];
-        unsigned type = 0, bit = 64;
-        FILE *f;
+        uint64_t type = 0;
+        unsigned bit = 64;
+        int r;
 
         *attr = (struct perf_event_attr){ .size = sizeof(*attr), .sample_period = 1 };
         snprintf(path, sizeof(path), "%s/type", pmu);
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "%u", &type) != 1)
-                type = 0;
-        fclose(f);
-        if (!type)
+        r = sysfs_read_u64(path, &type);
+        if (r < 0)
+                return r;
+        if (!type || type > UINT32_MAX)
                 return -EINVAL;
-        attr->type = type;
+        attr->type = (uint32_t)type;
         if (retprobe) {
                 snprintf(path, sizeof(path), "%s/format/retprobe", pmu);
-                f = fopen(path, "re");
-                if (!f)
-                        return -errno;
-                if (!fgets(buf, sizeof(buf), f) || sscanf(buf, "config:%u", &bit) != 1)
-                        bit = 64;
-                fclose(f);
-                if (bit > 63)
+                r = sysfs_read(path, buf, sizeof(buf));
+                if (r < 0 && r != -EIO)
+                        return r;
+                if (sscanf(buf, "config:%u", &bit) != 1 || bit > 63)
                         return -EINVAL;
                 attr->config = 1ull << bit;
         }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel_env.h"
+#include "sysfs.h"
 
 static int write_events(const char *line)
 {
@@ -27,30 +28,18 @@ static int write_events(const char *line)
 
 int kprobe_event_add_return(const char *name, const char *symbol, unsigned maxactive, uint64_t *id)
 {
-        char line[256], path[256], buf[32];
-        ssize_t n;
-        int fd, r;
+        char line[256], path[256];
+        int r;
 
         snprintf(line, sizeof(line), "r%u:" KPROBE_EVENTS_GROUP "/%s %s\n", maxactive, name, symbol);
         r = write_events(line);
         if (r < 0)
                 return r;
         snprintf(path, sizeof(path), TRACEFS_DIR "/events/" KPROBE_EVENTS_GROUP "/%s/id", name);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
+        r = sysfs_read_u64(path, id);
+        if (r < 0)
                 kprobe_event_remove(name);
-                return r;
-        }
-        n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        if (n <= 0) {
-                kprobe_event_remove(name);
-                return -EIO;
-        }
-        buf[n] = '\0';
-        *id = strtoull(buf, NULL, 10);
-        return 0;
+        return r;
 }
 
 int kprobe_event_remove(const char *name)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ini.h"
+#include "sysfs.h"
 #include "timespan.h"
 
 #define DEFAULT_INTERVAL_USEC 30000000ull /* journald's own defaults */
@@ -106,50 +108,65 @@ long journald_suppressed_count(const char *message, size_t len, const char *unit
         return n;
 }
 
+/* What one journald.conf sets of the two keys we read; ini.c lexes it, as it does ours. */
+struct journald_conf {
+        uint64_t *interval, *burst;
+        bool any;
+};
+
+static bool conf_section(void *userdata, const char *name, unsigned line)
+{
+        (void)userdata;
+        (void)line;
+        return strcmp(name, "Journal") == 0;
+}
+
+static int conf_assignment(void *userdata, const char *section, const char *key, const char *value, unsigned line)
+{
+        struct journald_conf *j = userdata;
+        uint64_t v;
+
+        (void)section;
+        (void)line;
+        if (strcmp(key, "RateLimitIntervalSec") == 0 || strcmp(key, "RateLimitInterval") == 0) {
+                if (timespan_parse(value, &v) == 0)
+                        *j->interval = v, j->any = true;
+        } else if (strcmp(key, "RateLimitBurst") == 0) {
+                char *num_end;
+
+                errno = 0;
+                v = strtoull(value, &num_end, 10);
+                if (!errno && num_end != value && !*num_end)
+                        *j->burst = v, j->any = true;
+        }
+        return 0;
+}
+
+/* journald's file to complain about, not ours: a line it cannot read sets nothing */
+static void conf_syntax_error(void *userdata, unsigned line, const char *text)
+{
+        (void)userdata;
+        (void)line;
+        (void)text;
+}
+
 /* Reads [Journal] RateLimitIntervalSec= (or RateLimitInterval=) and RateLimitBurst= from one file. */
 static bool read_journald_conf(const char *path, uint64_t *interval, uint64_t *burst)
 {
-        char line[512];
-        bool journal = false, any = false;
+        static const struct ini_handler handler = { conf_section, conf_assignment, conf_syntax_error };
+        struct journald_conf j = { .interval = interval, .burst = burst };
+        char *text = NULL;
+        size_t size = 0, len;
         FILE *f = fopen(path, "re");
 
         if (!f)
                 return false;
-        while (fgets(line, sizeof(line), f)) {
-                char *s = line, *eq, *value, *end;
-                uint64_t v;
-
-                while (isspace((unsigned char)*s))
-                        s++;
-                end = s + strlen(s);
-                while (end > s && isspace((unsigned char)end[-1]))
-                        *--end = '\0';
-                if (*s == '[') {
-                        journal = strcmp(s, "[Journal]") == 0;
-                        continue;
-                }
-                if (!journal || *s == '#' || *s == ';' || !(eq = strchr(s, '=')))
-                        continue;
-                *eq = '\0';
-                value = eq + 1;
-                while (isspace((unsigned char)*value))
-                        value++;
-                for (end = eq; end > s && isspace((unsigned char)end[-1]);)
-                        *--end = '\0';
-                if (strcmp(s, "RateLimitIntervalSec") == 0 || strcmp(s, "RateLimitInterval") == 0) {
-                        if (timespan_parse(value, &v) == 0)
-                                *interval = v, any = true;
-                } else if (strcmp(s, "RateLimitBurst") == 0) {
-                        char *num_end;
-
-                        errno = 0;
-                        v = strtoull(value, &num_end, 10);
-                        if (!errno && num_end != value && !*num_end)
-                                *burst = v, any = true;
-                }
-        }
+        len = getdelim(&text, &size, '\0', f) > 0 ? strlen(text) : 0; /* the whole file: it holds no NUL */
         fclose(f);
-        return any;
+        if (len > 0)
+                (void)ini_parse(text, len, &handler, &j);
+        free(text);
+        return j.any;
 }
 
 /* journald.conf, then its drop-ins by file name (a name in /etc hides the same name in /run and /usr/lib). */
@@ -219,19 +236,12 @@ static bool read_unit_setting(const char *root, const char *what, const char *un
 int journald_limits_detect(const char *root, const char *namespace, struct journald_limits *l)
 {
         char path[PATH_MAX], text[4096], conf[300], value[64];
-        size_t len = 0;
         uint64_t v;
-        FILE *f;
 
         *l = (struct journald_limits){ .interval_usec = DEFAULT_INTERVAL_USEC, .burst = DEFAULT_BURST };
         snprintf(l->source, sizeof(l->source), "journald's defaults");
         snprintf(path, sizeof(path), "%s/proc/self/cgroup", root);
-        f = fopen(path, "re");
-        if (f) {
-                len = fread(text, 1, sizeof(text) - 1, f);
-                fclose(f);
-        }
-        text[len] = '\0';
+        (void)sysfs_read(path, text, sizeof(text)); /* none: no cgroup, no unit, never rate-limited */
         journald_cgroup_of(text, l->cgroup, sizeof(l->cgroup));
         journald_unit_of_cgroup(l->cgroup, l->unit, sizeof(l->unit));
 
