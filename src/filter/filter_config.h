@@ -7,26 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lists.h"
+
 /* [Filter] Access=. */
 enum access_filter { ACCESS_ANY, ACCESS_WRITE };
 
 /* "any", "write", indexed by the enum; NULL-terminated. */
 extern const char *const access_filter_names[];
-
-struct id_list {
-        uint32_t *v;
-        size_t n;
-};
-
-struct str_list {
-        char **v;
-        size_t n;
-};
-
-/* Lists of words: free every word (the list is then empty), compare, copy (0 or -ENOMEM). */
-void str_list_clear(struct str_list *l);
-bool str_list_equal(const struct str_list *a, const struct str_list *b);
-int str_list_copy(const struct str_list *from, struct str_list *to);
 
 /* The [Filter] section of the configuration, as parsed (config.c owns its memory). */
 struct filter_config {
