@@ -35,7 +35,7 @@ static int build_cflags(const struct probe_params *params, char **out)
 }
 
 /* Frees what build_cflags() allocated, whether it succeeded or not. */
-void probe_free_cflags(char **flags)
+static void probe_free_cflags(char **flags)
 {
         for (int i = 0; i < MAX_CFLAGS; i++) {
                 free(flags[i]);
@@ -271,4 +271,22 @@ int probe_compile(const struct probe_params *params, struct probe **ret, char *w
 fail:
         probe_free(p);
         return n;
+}
+
+/* The probe is made here, by probe_compile(), and unmade here. */
+struct probe *probe_free(struct probe *p)
+{
+        if (!p)
+                return NULL;
+        probe_detach(p);
+        ring_buffer__free(p->ring);
+        perf_buffer__free(p->perf);
+        close_programs(p);
+        for (int i = 0; i < p->nmaps; i++)
+                if (p->maps[i].fd >= 0)
+                        close(p->maps[i].fd);
+        probe_free_cflags(p->cflags);
+        free(p->percpu_values);
+        free(p);
+        return NULL;
 }

@@ -4,10 +4,10 @@
 
 /*
  * What the probe's files share, and no one else sees: struct probe and the
- * few helpers every step uses. probe.c is its life and what it reports;
- * compile.c makes it (the helper process); maps.c fills the filter maps;
- * buffers.c reads the records; attach.c attaches and detaches; stats.c sums
- * the kernel's counters. Only these files talk to libbpf.
+ * few helpers every step uses. compile.c makes the probe (the helper
+ * process) and frees it; maps.c fills the filter maps; buffers.c reads the
+ * records; attach.c attaches and detaches; stats.c sums the kernel's
+ * counters; probe.c answers what it is. Only these files talk to libbpf.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -107,8 +107,5 @@ static inline void close_programs(struct probe *p)
                 p->progs[i].fd = -1;
         }
 }
-
-/* Frees what probe_cflags() and the layout's flags allocated (compile.c). */
-void probe_free_cflags(char **flags);
 
 #endif
