@@ -4,14 +4,6 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "opensnoop.h"
-
-const struct route routes[ROUTES] = {
-#define ROUTE(id, name, record, record_name, kprobe_symbol, kprobe_tag, kprobe_return) \
-        [ROUTE_##id] = { name, "-DOPENSNOOPD_TP_" #id, record, record_name, kprobe_symbol, kprobe_tag, kprobe_return },
-#include "routes.def"
-#undef ROUTE
-};
 
 const char *const probe_mode_names[] = { "auto", "kprobe", "tracepoint", NULL };
 const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
