@@ -3,7 +3,7 @@
  * The physical limit opensnoopd works against: how many entries a second
  * journald accepts, sent with sd_journal_sendv() as fast as one process can,
  * with exactly the field set opensnoopd sends for an open (built by the same
- * src/fields.c). Prints {"entries":N,"seconds":S,"per_second":R}.
+ * src/output/fields.c). Prints {"entries":N,"seconds":S,"per_second":R}.
  *
  *   journal_ceiling SECONDS
  */

@@ -2,7 +2,7 @@
 /*
  * A month of opensnoopd's record, made up, for timing opensnoopd-report:
  * ENTRIES open entries with exactly the fields opensnoopd writes (built by
- * the same src/fields.c, folded, with a unit), sent with sd_journal_sendv()
+ * the same src/output/fields.c, folded, with a unit), sent with sd_journal_sendv()
  * to whichever journald /run/systemd/journal/socket is. Each stands for 1 to
  * 19 opens (OPEN_COUNT=, 10 on average); OPEN_TIMESTAMP_USEC= spreads them
  * over the 30 days before now. 60 units (the first ones far busier), 300

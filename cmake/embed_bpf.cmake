@@ -1,9 +1,25 @@
 # Builds the BPF program's text, as libbcc will compile it, into a C array.
 # The shared headers are pasted in front in place of their #include lines, so
-# the daemon reads nothing BPF from disk at run time.
+# the daemon reads nothing BPF from disk at run time. The program file
+# (opensnoop.bpf.c) gives the order of its parts: each #include "lib/..." or
+# "routes/..." line is replaced by that part's text, its SPDX line left out,
+# so that libbcc compiles one text, as if it were one file.
 #   -DOUT=file.c -DPROGRAM=opensnoop.bpf.c -DHEADERS="opensnoop.h"
 string(REPLACE "|" ";" HEADERS "${HEADERS}")
 file(READ "${PROGRAM}" program)
+get_filename_component(dir "${PROGRAM}" DIRECTORY)
+set(spdx "/* SPDX-License-Identifier: MIT */\n")
+string(LENGTH "${spdx}" spdx_length)
+string(REGEX MATCHALL "#include \"(lib|routes)/[a-z0-9_]+\\.bpf\\.[ch]\"\n" parts "${program}")
+foreach(line IN LISTS parts)
+  string(REGEX REPLACE "^#include \"([^\"]+)\"\n$" "\\1" part "${line}")
+  file(READ "${dir}/${part}" body)
+  string(FIND "${body}" "${spdx}" at)
+  if(at EQUAL 0)
+    string(SUBSTRING "${body}" ${spdx_length} -1 body)
+  endif()
+  string(REPLACE "${line}" "${body}" program "${program}")
+endforeach()
 set(text "")
 foreach(header IN LISTS HEADERS)
   get_filename_component(name "${header}" NAME)

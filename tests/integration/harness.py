@@ -244,7 +244,7 @@ def field(entry, name):
     return None if b is None else b.decode("utf-8", "surrogateescape")
 
 
-# An implementation of the flag names independent of src/open_names.c.
+# An implementation of the flag names independent of src/output/open_names.c.
 FLAG_NAMES = [(0o20200000, "O_TMPFILE"), (0o4010000, "O_SYNC"), (0o100, "O_CREAT"), (0o200, "O_EXCL"),
               (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),
               (0o10000, "O_DSYNC"), (0o200000, "O_DIRECTORY"), (0o400000, "O_NOFOLLOW"),
