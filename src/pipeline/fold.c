@@ -4,8 +4,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "decode.h"
+
+/*
+ * Keys added since the bucket array's pages were last given back past which,
+ * once the table is empty again, they are given back: a burst touches all of
+ * them (1 MiB at FOLD_MAX_KEYS), and nothing else would return them.
+ */
+#define RELEASE_AFTER_KEYS 4096
 
 const char *const coalesce_by_names[] = { "process", "command", NULL };
 
@@ -28,8 +36,9 @@ struct fold {
         enum coalesce_by by;
         uint64_t window_ns;
         size_t max_keys, max_bytes;
-        struct fold_entry **buckets;
-        size_t n_buckets; /* a power of two */
+        struct fold_entry **buckets; /* mmap'd: its pages can be given back */
+        size_t n_buckets;            /* a power of two */
+        size_t added;                /* keys added since the buckets' pages were last given back */
         struct fold_entry *oldest, *newest;
         size_t keys, bytes;
         uint64_t opens;
@@ -55,8 +64,9 @@ int fold_new(enum coalesce_by by, uint64_t window_ns, size_t max_keys, size_t ma
         f->max_keys = max_keys ? max_keys : 1;
         f->max_bytes = max_bytes;
         f->n_buckets = round_up_pow2(f->max_keys * 2);
-        f->buckets = calloc(f->n_buckets, sizeof(*f->buckets));
-        if (!f->buckets) {
+        f->buckets = mmap(NULL, f->n_buckets * sizeof(*f->buckets), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                          -1, 0);
+        if (f->buckets == MAP_FAILED) {
                 free(f);
                 return -ENOMEM;
         }
@@ -69,7 +79,7 @@ struct fold *fold_free(struct fold *f)
         if (!f)
                 return NULL;
         fold_discard(f);
-        free(f->buckets);
+        munmap(f->buckets, f->n_buckets * sizeof(*f->buckets));
         free(f);
         return NULL;
 }
@@ -224,6 +234,7 @@ static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash,
                 f->oldest = e;
         f->newest = e;
         f->keys++;
+        f->added++;
         f->opens++;
         return 0;
 }
@@ -292,6 +303,11 @@ void fold_pop(struct fold *f)
         f->opens -= e->count;
         free(e->pids);
         free(e);
+        if (f->keys == 0 && f->added > RELEASE_AFTER_KEYS) {
+                /* every bucket is empty (NULL): the kernel's zero pages say the same */
+                (void)madvise(f->buckets, f->n_buckets * sizeof(*f->buckets), MADV_DONTNEED);
+                f->added = 0;
+        }
 }
 
 size_t fold_keys(const struct fold *f)

@@ -208,6 +208,11 @@ uint64_t pipeline_pending(const struct pipeline *p)
         return fold_opens(p->fold);
 }
 
+size_t pipeline_held_bytes(const struct pipeline *p)
+{
+        return fold_bytes(p->fold);
+}
+
 struct pending_count {
         struct backlog *b;
         int r;

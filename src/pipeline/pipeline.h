@@ -69,6 +69,9 @@ int pipeline_emit_one(struct pipeline *p, uint64_t now_ns);
 /* Opens pending in windows. */
 uint64_t pipeline_pending(const struct pipeline *p);
 
+/* The bytes the pending windows hold (fold_bytes()). */
+size_t pipeline_held_bytes(const struct pipeline *p);
+
 /*
  * A stop, with the queue's records in items: the order to push them in, as
  * indexes into items, in order[] (n of them). Fair to every user: the opens

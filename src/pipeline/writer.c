@@ -2,6 +2,7 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "heap_trim.h"
 #include "pipeline.h"
 
 #define RETRY_MS           100
@@ -47,6 +49,7 @@ struct writer {
         _Atomic int carry_state;
         int carry_removed; /* 0, or why its file could not be removed */
         bool fair_tried;   /* the stop's queue was written in its fair order (or could not be) */
+        struct heap_trim trim;
 };
 
 static void sleep_ms(int ms)
@@ -220,6 +223,9 @@ static void *writer_main(void *arg)
                         sink_away(w);
                         continue;
                 }
+                /* the fold table has drained after a peak: its freed memory goes back to the kernel */
+                if (heap_trim_due(&w->trim, pipeline_held_bytes(w->pipeline)))
+                        malloc_trim(0);
                 if (atomic_load(&w->stop_deadline_ns) && !w->fair_tried) {
                         w->fair_tried = deliver_fairly(w) != -EBUSY;
                         continue;

@@ -146,6 +146,33 @@ static void test_windows_close(void **state)
         f = fold_free(f);
 }
 
+/* After a burst has drained, the table's pages are given back: it still folds, from empty buckets. */
+static void test_folds_after_a_drained_burst(void **state)
+{
+        struct fold *f;
+        uint64_t opens = 0;
+        char path[32];
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 100 * MS, FOLD_MAX_KEYS, FOLD_MAX_BYTES, &f), 0);
+        for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 20000; i++) {
+                        struct open_event ev;
+
+                        snprintf(path, sizeof(path), "/d%d", i);
+                        ev = make(10, "burst", path, -2);
+                        assert_int_equal(fold_add(f, &ev, 0), 0);
+                        assert_int_equal(fold_add(f, &ev, 0), 0);
+                }
+                assert_int_equal(fold_keys(f), 20000);
+                assert_int_equal(drain(f, UINT64_MAX, &opens), 20000);
+                assert_int_equal(fold_keys(f), 0);
+                assert_int_equal(fold_bytes(f), 0);
+        }
+        assert_int_equal(opens, 80000);
+        f = fold_free(f);
+}
+
 static void test_bounds_refuse_new_keys(void **state)
 {
         struct open_event a = make(10, "find", "/a", 3);
@@ -358,10 +385,10 @@ static void test_reorder_for_a_stop(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_process_key),   cmocka_unit_test(test_command_key_counts_processes),
-                cmocka_unit_test(test_windows_close), cmocka_unit_test(test_bounds_refuse_new_keys),
-                cmocka_unit_test(test_pid_set_bound), cmocka_unit_test(test_pipeline_counts_opens),
-                cmocka_unit_test(test_reorder_for_a_stop),
+                cmocka_unit_test(test_process_key),        cmocka_unit_test(test_command_key_counts_processes),
+                cmocka_unit_test(test_windows_close),      cmocka_unit_test(test_bounds_refuse_new_keys),
+                cmocka_unit_test(test_pid_set_bound),      cmocka_unit_test(test_pipeline_counts_opens),
+                cmocka_unit_test(test_reorder_for_a_stop), cmocka_unit_test(test_folds_after_a_drained_burst),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
