@@ -38,13 +38,19 @@ static inline uint32_t open_record_uid(const void *raw)
         return uid;
 }
 
-/* Whether a record decode_size() accepted is an open (not a cgroup's record, enum open_record_kind). */
-static inline bool record_is_open(const void *raw)
+/* What a record decode_size() accepted is (enum open_record_kind), read in place. */
+static inline uint8_t record_kind(const void *raw)
 {
         uint8_t kind;
 
         memcpy(&kind, (const char *)raw + offsetof(struct open_event, kind), sizeof(kind));
-        return kind == OPEN_RECORD_OPEN;
+        return kind;
+}
+
+/* Whether a record decode_size() accepted is an open (not a cgroup's record). */
+static inline bool record_is_open(const void *raw)
+{
+        return record_kind(raw) == OPEN_RECORD_OPEN;
 }
 
 /* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */

@@ -256,7 +256,7 @@ static unsigned stop_phase(const struct queue_item *it)
 
         if (it->len < offsetof(struct open_event, kind) + 1)
                 return 1;
-        memcpy(&kind, (const char *)it->data + offsetof(struct open_event, kind), 1);
+        kind = record_kind(it->data);
         return kind == OPEN_RECORD_CGROUP_MKDIR ? 0 : kind == OPEN_RECORD_CGROUP_RMDIR ? 2 : 1;
 }
 
