@@ -9,14 +9,18 @@
  * only the bytes in use are submitted.
  *
  * -D values set by user space (src/probe/compile_args.c):
- *   OPENSNOOPD_KPROBE          compile the do_sys_openat2/do_sys_open pair
- *   OPENSNOOPD_KPROBE_OPENAT2  ... and the symbol is do_sys_openat2 (5.6+)
+ *   OPENSNOOPD_FENTRY          fentry mode: compile the fentry/fexit pair on do_sys_openat2
+ *   OPENSNOOPD_FENTRY_BY_HANDLE, _EXECVE, _EXECVEAT
+ *                              ... and pairs on their __x64_sys_* functions
+ *   OPENSNOOPD_KPROBE          kprobe mode: compile the do_sys_openat2/do_sys_open pair
+ *   OPENSNOOPD_DO_SYS_OPENAT2  ... and the open function is do_sys_openat2 (5.6+; always in fentry mode)
  *   OPENSNOOPD_KPROBE_BY_HANDLE ... and a pair on __x64_sys_open_by_handle_at
  *   OPENSNOOPD_TP_EXEC         the program file exec opened (sched:sched_process_exec)
  *   OPENSNOOPD_EXEC_INTERPRETERS
  *                              ... and the interpreters it opened (its raw tracepoint), with
  *                              the KOFF_BPRM_*, _MM_*, _MAPLE_*, _MR64_*, _MA64_* and _VMA_*
- *   OPENSNOOPD_KPROBE_EXEC     kprobe mode: pairs on __x64_sys_execve/execveat, for failed execs
+ *   OPENSNOOPD_KPROBE_EXECVE, _EXECVEAT
+ *                              kprobe mode: pairs on __x64_sys_execve/execveat, for failed execs
  *   OPENSNOOPD_TP_CGROUP       each cgroup2 cgroup's name, made and removed
  *                              (cgroup:cgroup_mkdir, cgroup:cgroup_rmdir)
  *   OPENSNOOPD_IO_URING        io_uring's opens; with OPENSNOOPD_IO_URING_ENTRIES,
@@ -46,12 +50,12 @@
  *                              address of the kernel's rename seqlock, if known
  */
 #include <uapi/linux/fcntl.h> /* not linux/fcntl.h: that one costs half a second of parsing */
-#ifdef OPENSNOOPD_KPROBE
+#if defined(OPENSNOOPD_KPROBE) || defined(OPENSNOOPD_FENTRY)
 /* pt_regs and task_struct: large headers, parsed only where they are used */
 #include <linux/sched.h>
 #include <uapi/linux/ptrace.h>
 #endif
-#if defined(OPENSNOOPD_TP_OPENAT2) || defined(OPENSNOOPD_KPROBE_OPENAT2)
+#if defined(OPENSNOOPD_TP_OPENAT2) || defined(OPENSNOOPD_DO_SYS_OPENAT2)
 #include <uapi/linux/openat2.h>
 #endif
 #include "opensnoop.h"
@@ -61,8 +65,10 @@
 #include "lib/filter.bpf.h"
 #include "lib/entry_name.bpf.h"
 #include "lib/entry.bpf.h"
+#include "lib/function_entry.bpf.h"
 #include "lib/path_walk.bpf.h"
 #include "lib/emit.bpf.h"
+#include "routes/fentry.bpf.c"
 #include "routes/kprobe.bpf.c"
 #include "routes/syscalls.bpf.c"
 #include "routes/execve.bpf.c"

@@ -237,7 +237,8 @@ static int print_bpf(const struct config *c)
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
-        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &mounted, why, sizeof(why));
+        r = kernel_env_plan(c->mode, false, c->buffer, c->kernel_source, &ksyms, &params.plan, &mounted, why,
+                            sizeof(why));
         if (r < 0) {
                 log_error("%s", why);
                 return r;
@@ -459,6 +460,8 @@ static int run(const struct args *a, struct config *config)
                 status = start_failure_status(s);
                 goto out;
         }
+        if (session_hook_note(s)[0])
+                log_warning("%s", session_hook_note(s));
         session_describe(s, line, sizeof(line));
         log_info("%s", line);
         if (session_journal_note(s)[0])

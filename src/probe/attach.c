@@ -84,8 +84,14 @@ static int attach_tracepoint(struct probe *p, const char *category, const char *
         return attach_event(p, &attr, func, point);
 }
 
-/* A raw tracepoint (4.17+), which hands the program the tracepoint's arguments: the fd is the link. */
-static int attach_raw_tracepoint(struct probe *p, const char *name, const char *func)
+/*
+ * A BPF link made by BPF_RAW_TRACEPOINT_OPEN: to a raw tracepoint (4.17+),
+ * which hands the program the tracepoint's arguments, or, with no name, to
+ * the kernel function a tracing program was loaded for (a trampoline, 5.5+).
+ * The fd is the link: closing it detaches the program; the ioctl of a perf
+ * event fails harmlessly on it.
+ */
+static int attach_link(struct probe *p, const char *name, const char *func, const char *point)
 {
         struct link *l = &p->links[p->nlinks];
         uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
@@ -96,14 +102,84 @@ static int attach_raw_tracepoint(struct probe *p, const char *name, const char *
         lfd = bpf_raw_tracepoint_open(name, fd);
         if (lfd < 0) {
                 r = -errno;
-                set_error(p, "attaching raw tracepoint %s: %s", name, strerror(-r));
+                set_error(p, "attaching %s: %s", point, strerror(-r));
                 return r;
         }
         p->attach_ns += clock_ns(CLOCK_MONOTONIC) - t0;
-        l->perf_fd = lfd; /* closing it detaches the program; the ioctl of a perf event fails harmlessly on it */
-        snprintf(l->point, sizeof(l->point), "raw:%s", name);
+        l->perf_fd = lfd;
+        snprintf(l->point, sizeof(l->point), "%s", point);
         p->nlinks++;
         return 0;
+}
+
+static int attach_raw_tracepoint(struct probe *p, const char *name, const char *func)
+{
+        char point[64];
+
+        snprintf(point, sizeof(point), "raw:%s", name);
+        return attach_link(p, name, func, point);
+}
+
+/*
+ * A trampoline on a kernel function's entry (fentry) or exit (fexit): libbcc
+ * loaded the program for the function its name gives, so it attaches to
+ * nothing else. The program's fd is kept too, for the calls its recursion
+ * guard made it miss (probe_read_stats()).
+ */
+static int attach_trampoline(struct probe *p, const char *func, const char *point)
+{
+        int r, kept;
+
+        if (p->ntrampolines == MAX_TRAMPOLINES) {
+                set_error(p, "attaching %s: more than %d trampolines", point, MAX_TRAMPOLINES);
+                return -E2BIG;
+        }
+        r = attach_link(p, NULL, func, point);
+        if (r < 0)
+                return r;
+        kept = fcntl(prog_fd(p, func), F_DUPFD_CLOEXEC, 3);
+        if (kept < 0) {
+                r = -errno;
+                close(p->links[--p->nlinks].perf_fd);
+                set_error(p, "attaching %s: keeping its program: %s", point, strerror(-r));
+                return r;
+        }
+        p->trampolines[p->ntrampolines++] = kept;
+        return 0;
+}
+
+/* A pair of trampolines on function: its exit first, so that no entry is stashed without its exit being seen. */
+static int attach_fentry_pair(struct probe *p, const char *function)
+{
+        char func[96], point[96];
+        int r;
+
+        snprintf(func, sizeof(func), "kretfunc__%s", function);
+        snprintf(point, sizeof(point), "fexit %s", function);
+        r = attach_trampoline(p, func, point);
+        if (r < 0)
+                return r;
+        snprintf(func, sizeof(func), "kfunc__%s", function);
+        snprintf(point, sizeof(point), "fentry %s", function);
+        return attach_trampoline(p, func, point);
+}
+
+/* Fentry mode: the open function's pair, then each route's of its own (routes.def). */
+static int attach_fentries(struct probe *p)
+{
+        unsigned planned = probe_plan_fentry_routes(&p->plan);
+        int r = attach_fentry_pair(p, p->plan.open_function);
+        size_t len = (size_t)snprintf(p->points, sizeof(p->points), "%s", p->plan.open_function);
+
+        for (int i = 0; i < ROUTES && r == 0; i++) {
+                if (!(planned & (1u << i)))
+                        continue;
+                r = attach_fentry_pair(p, routes[i].function);
+                len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " %s", routes[i].function);
+        }
+        if (r == 0)
+                p->mode = PROBE_MODE_FENTRY;
+        return r;
 }
 
 /*
@@ -201,8 +277,8 @@ static int attach_kprobes(struct probe *p)
         int r, which = 0;
 
         kprobe_events_remove_stale();
-        r = attach_pair(p, which++, p->plan.kprobe_symbol, "", "kprobe_open_entry", "kprobe_open_return");
-        len = (size_t)snprintf(p->points, sizeof(p->points), "%s", p->plan.kprobe_symbol);
+        r = attach_pair(p, which++, p->plan.open_function, "", "kprobe_open_entry", "kprobe_open_return");
+        len = (size_t)snprintf(p->points, sizeof(p->points), "%s", p->plan.open_function);
         for (int i = 0; i < ROUTES && r == 0; i++) {
                 char suffix[32], entry[64];
 
@@ -210,8 +286,8 @@ static int attach_kprobes(struct probe *p)
                         continue;
                 snprintf(suffix, sizeof(suffix), "_%s", routes[i].kprobe_tag);
                 snprintf(entry, sizeof(entry), "kprobe_%s_entry", routes[i].kprobe_tag);
-                r = attach_pair(p, which++, routes[i].kprobe_symbol, suffix, entry, routes[i].kprobe_return);
-                len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " %s", routes[i].kprobe_symbol);
+                r = attach_pair(p, which++, routes[i].function, suffix, entry, routes[i].kprobe_return);
+                len += (size_t)snprintf(p->points + len, sizeof(p->points) - len, " %s", routes[i].function);
         }
         if (r == 0)
                 p->mode = PROBE_MODE_KPROBE;
@@ -279,28 +355,34 @@ bool probe_learns_cgroups(const struct probe *p)
         return p->cgroup_names;
 }
 
+/* Adds p->error to the failures seen so far (earlier), so that a fallback that fails too shows them all. */
+static void keep_failure(struct probe *p, char *earlier, size_t size)
+{
+        size_t len = strlen(earlier);
+
+        /* cut short if need be: the first failures are the ones that say most */
+        if (snprintf(earlier + len, size - len, "%s%s", len ? "; " : "", p->error) >= (int)(size - len))
+                earlier[size - 1] = '\0';
+}
+
+/* The planned modes in order, each the next's fallback: fentry, kprobe, tracepoint. */
 int probe_attach(struct probe *p)
 {
+        static int (*const attach_mode[])(struct probe *) = { attach_fentries, attach_kprobes, attach_tracepoints };
+        const bool planned[] = { p->plan.fentry, p->plan.kprobe, p->plan.tracepoint };
+        char failures[sizeof(p->error)] = "";
         int r = -EINVAL;
 
-        if (p->plan.kprobe) {
-                r = attach_kprobes(p);
+        for (size_t i = 0; i < sizeof(planned) / sizeof(planned[0]); i++) {
+                if (!planned[i])
+                        continue;
+                r = attach_mode[i](p);
                 if (r == 0)
                         goto done;
                 probe_detach(p);
+                keep_failure(p, failures, sizeof(failures));
         }
-        if (p->plan.tracepoint) {
-                char kprobe_error[256];
-
-                /* keep the kprobe failure visible if the fallback fails too */
-                snprintf(kprobe_error, sizeof(kprobe_error), "%s", p->error);
-                r = attach_tracepoints(p);
-                if (r == 0)
-                        goto done;
-                probe_detach(p);
-                if (p->plan.kprobe)
-                        set_error(p, "%s; %s", kprobe_error, p->error);
-        }
+        set_error(p, "%s", failures);
         return r;
 done:
         attach_kernel_routes(p);
@@ -319,6 +401,9 @@ void probe_detach(struct probe *p)
                 p->links[i] = (struct link){ .perf_fd = -1 };
         }
         p->nlinks = 0;
+        for (int i = 0; i < p->ntrampolines; i++)
+                close(p->trampolines[i]);
+        p->ntrampolines = 0;
         p->cgroup_names = false;
         for (int i = 0; i < RETURN_EVENTS; i++)
                 if (p->return_event[i][0]) {

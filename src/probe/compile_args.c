@@ -22,15 +22,14 @@ static int io_uring_route(const struct probe_params *params)
         return params->layout && params->layout->io_uring ? params->plan.io_uring.submit : 0;
 }
 
-/* -DOPENSNOOPD_KPROBE_TAG for a route's kprobe pair: its tag in upper case. */
-static char *kprobe_cflag(const char *tag)
+/* -DOPENSNOOPD_KPROBE_TAG or -DOPENSNOOPD_FENTRY_TAG for a route's pair: its tag in upper case. */
+static char *route_cflag(const char *hook, const char *tag)
 {
-        static const char prefix[] = "-DOPENSNOOPD_KPROBE_";
-        char *flag;
+        char *flag, *c;
 
-        if (asprintf(&flag, "%s%s", prefix, tag) < 0)
+        if (asprintf(&flag, "-DOPENSNOOPD_%s_%s", hook, tag) < 0)
                 return NULL;
-        for (char *c = flag + sizeof(prefix) - 1; *c; c++)
+        for (c = flag + strlen(flag) - strlen(tag); *c; c++)
                 *c = (char)toupper((unsigned char)*c);
         return flag;
 }
@@ -51,13 +50,19 @@ int probe_cflags(const struct probe_params *params, char **out, int max)
 
         if (max < PROBE_CFLAGS_MAX)
                 return -ENOBUFS;
-        if (plan->kprobe) {
-                out[n++] = strdup("-DOPENSNOOPD_KPROBE");
-                if (strcmp(plan->kprobe_symbol, "do_sys_openat2") == 0)
-                        out[n++] = strdup("-DOPENSNOOPD_KPROBE_OPENAT2");
-                for (int i = 0; i < ROUTES; i++)
+        if (plan->fentry || plan->kprobe) {
+                if (plan->fentry)
+                        out[n++] = strdup("-DOPENSNOOPD_FENTRY");
+                if (plan->kprobe)
+                        out[n++] = strdup("-DOPENSNOOPD_KPROBE");
+                if (strcmp(plan->open_function, "do_sys_openat2") == 0)
+                        out[n++] = strdup("-DOPENSNOOPD_DO_SYS_OPENAT2");
+                for (int i = 0; i < ROUTES; i++) {
+                        if (probe_plan_fentry_routes(plan) & (1u << i))
+                                out[n++] = route_cflag("FENTRY", routes[i].kprobe_tag);
                         if (probe_plan_kprobe_routes(plan) & (1u << i))
-                                out[n++] = kprobe_cflag(routes[i].kprobe_tag);
+                                out[n++] = route_cflag("KPROBE", routes[i].kprobe_tag);
+                }
 #ifdef __x86_64__
                 out[n++] = strdup("-DOPENSNOOPD_X86_64");
 #endif
@@ -117,10 +122,22 @@ int probe_cflags(const struct probe_params *params, char **out, int max)
 int probe_programs(const struct probe_plan *plan, char progs[][64], int max)
 {
         unsigned kprobe_routes = probe_plan_kprobe_routes(plan), tp_routes = probe_plan_tp_routes(plan);
+        unsigned fentry_routes = probe_plan_fentry_routes(plan);
         int np = 0;
 
         if (max < PROBE_PROGRAMS_MAX)
                 return -ENOBUFS;
+        /* fentry's: libbcc finds the function a kfunc__/kretfunc__ program attaches to in its name */
+        if (plan->fentry) {
+                snprintf(progs[np++], 64, "fentry:kfunc__%s", plan->open_function);
+                snprintf(progs[np++], 64, "fexit:kretfunc__%s", plan->open_function);
+        }
+        for (int i = 0; i < ROUTES; i++) {
+                if (!(fentry_routes & (1u << i)))
+                        continue;
+                snprintf(progs[np++], 64, "fentry:kfunc__%s", routes[i].function);
+                snprintf(progs[np++], 64, "fexit:kretfunc__%s", routes[i].function);
+        }
         if (plan->kprobe) {
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_entry");
                 snprintf(progs[np++], 64, "kprobe:kprobe_open_return");

@@ -10,8 +10,8 @@
 #include "probe.h"
 
 /* The most flags probe_cflags() writes, and the most programs probe_programs() does. */
-#define PROBE_CFLAGS_MAX   (24 + 2 * ROUTES)
-#define PROBE_PROGRAMS_MAX (12 + 2 * ROUTES)
+#define PROBE_CFLAGS_MAX   (28 + 3 * ROUTES)
+#define PROBE_PROGRAMS_MAX (14 + 4 * ROUTES)
 
 /*
  * The plan as it is compiled: io_uring's opens only with the request's

@@ -12,7 +12,11 @@
  * pointer table for bcc's API, and starts from a clean address space instead
  * of a fork of a process that may have threads.
  *
- *   opensnoopd-compile [-DNAME[=VALUE]]... [kprobe:FUNCTION | tracepoint:FUNCTION]...
+ *   opensnoopd-compile [-DNAME[=VALUE]]... [TYPE:FUNCTION]...
+ *
+ * TYPE is kprobe, tracepoint, raw_tracepoint, fentry or fexit; the last two
+ * are BPF trampolines, whose kernel function libbcc reads from the program's
+ * name (kfunc__NAME, kretfunc__NAME) in the kernel's BTF.
  *
  * clang's messages go to stderr, which is the daemon's. Exit status 0 when
  * everything was sent, 1 otherwise (the reason was sent too, if it could be).
@@ -131,6 +135,9 @@ int main(int argc, char **argv)
                 } else if (strncmp(argv[i], "raw_tracepoint:", 15) == 0) {
                         type = BPF_PROG_TYPE_RAW_TRACEPOINT;
                         func = argv[i] + 15;
+                } else if (strncmp(argv[i], "fentry:", 7) == 0 || strncmp(argv[i], "fexit:", 6) == 0) {
+                        type = BPF_PROG_TYPE_TRACING;
+                        func = strchr(argv[i], ':') + 1;
                 } else {
                         continue;
                 }

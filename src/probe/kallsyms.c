@@ -23,7 +23,7 @@ void kallsyms_note_line(struct kallsyms *k, const char *line)
 #ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
         else
                 for (int i = 0; i < ROUTES; i++)
-                        if (routes[i].kprobe_symbol && strcmp(name, routes[i].kprobe_symbol) == 0)
+                        if (routes[i].function && strcmp(name, routes[i].function) == 0)
                                 k->routes |= 1u << i;
 #endif
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "kernel_env.h"
 
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
@@ -144,6 +146,44 @@ static bool kprobe_pmu_takes(const char *symbol)
         return true;
 }
 
+/*
+ * Whether BPF trampolines attach to function's entry and exit: an empty
+ * program on each, attached and taken down at once. The kernel's BTF must
+ * name the function, and a kernel that does may still refuse (no trampolines
+ * on its architecture, lockdown, a hypervisor's rules on patching its text):
+ * only trying tells. Where they attach, Mode=auto compiles the fentry
+ * programs alone.
+ */
+static bool trampolines_attach(const char *function)
+{
+        static const struct bpf_insn return_zero[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        static const enum bpf_attach_type types[] = { BPF_TRACE_FENTRY, BPF_TRACE_FEXIT };
+        struct btf *vmlinux = btf__load_vmlinux_btf();
+        bool attached = true;
+        int id;
+
+        if (!vmlinux)
+                return false;
+        id = btf__find_by_name_kind(vmlinux, function, BTF_KIND_FUNC);
+        btf__free(vmlinux);
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && attached; i++) {
+                LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = types[i], .attach_btf_id = (__u32)id);
+                int prog = id > 0 ? bpf_prog_load(BPF_PROG_TYPE_TRACING, "opensnoopd_try", "GPL", return_zero, 2, &opts)
+                                  : -1;
+                int link = prog >= 0 ? bpf_raw_tracepoint_open(NULL, prog) : -1;
+
+                attached = link >= 0;
+                if (link >= 0)
+                        close(link);
+                if (prog >= 0)
+                        close(prog);
+        }
+        return attached;
+}
+
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
 /*
  * Task-local storage reaches kprobe and tracepoint programs in 5.11, with the
@@ -220,7 +260,7 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         return r;
 }
 
-int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
+int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer buffer, const char *kernel_source,
                     const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
                     size_t why_size)
 {
@@ -248,20 +288,26 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
                 snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
                 return r;
         }
+        /* tried only where it may be used: an attach and a detach cost the kernel a text patch */
+        if ((mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && !without_fentry)) && features.sym_openat2)
+                features.fentry = trampolines_attach("do_sys_openat2");
         r = probe_plan_choose(mode, &features, plan);
-        /* auto: the tracepoints are the fallback only where the kprobes cannot be made */
-        if (r == 0 && mode == PROBE_MODE_AUTO && plan->kprobe && plan->tracepoint &&
-            kprobe_pmu_takes(plan->kprobe_symbol))
-                plan->tracepoint = false;
-        if (r == -EOPNOTSUPP)
+        if (r == 0 && mode == PROBE_MODE_AUTO)
+                probe_plan_trim(plan, plan->kprobe && kprobe_pmu_takes(plan->open_function));
+        if (r == -EOPNOTSUPP && mode == PROBE_MODE_FENTRY)
+                snprintf(why, why_size,
+                         "Mode=fentry: this kernel does not attach BPF trampolines to do_sys_openat2 (it needs BTF "
+                         "and Linux 5.6 or later); use Mode=kprobe, tracepoint or auto");
+        else if (r == -EOPNOTSUPP)
                 snprintf(why, why_size,
                          "Mode=kprobe: this kernel has no kprobes (CONFIG_KPROBES); use "
-                         "Mode=tracepoint or auto");
+                         "Mode=fentry, tracepoint or auto");
         else if (r < 0)
                 snprintf(why, why_size, "Mode=%s: the kernel has none of the attach points it needs (%s)",
                          probe_mode_names[mode],
-                         mode == PROBE_MODE_KPROBE ? "do_sys_openat2, do_sys_open"
-                                                   : "syscalls:sys_enter_openat/sys_exit_openat");
+                         mode == PROBE_MODE_KPROBE   ? "do_sys_openat2, do_sys_open"
+                         : mode == PROBE_MODE_FENTRY ? "do_sys_openat2"
+                                                     : "syscalls:sys_enter_openat/sys_exit_openat");
         if (r < 0)
                 return r;
         r = probe_plan_choose_buffer(buffer, &features, plan);

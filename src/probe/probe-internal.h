@@ -20,9 +20,10 @@
 
 #define MAX_CFLAGS        96
 #define MAX_MAPS          32
-#define MAX_PROGS         32
+#define MAX_PROGS         48
 #define MAX_LINKS         32
 #define RETURN_EVENTS     (1 + ROUTES) /* the open function's, and one per route with a pair of its own */
+#define MAX_TRAMPOLINES   (2 * RETURN_EVENTS) /* fentry mode: an entry and an exit for each */
 #define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
 
 /* A map or a loaded program the helper handed over. */
@@ -71,6 +72,11 @@ struct probe {
          * each kprobe route's (routes.def); and what each missed, as last read. */
         char return_event[RETURN_EVENTS][64];
         uint64_t missed_returns[RETURN_EVENTS];
+        /* Fentry mode: the attached programs, whose recursion guard counts the calls it let
+         * pass unseen; and those counts as last read. */
+        int trampolines[MAX_TRAMPOLINES];
+        int ntrampolines;
+        uint64_t missed_trampolines[MAX_TRAMPOLINES];
         char error[256];
 };
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 
-const char *const probe_mode_names[] = { "auto", "kprobe", "tracepoint", NULL };
+const char *const probe_mode_names[] = { "auto", "fentry", "kprobe", "tracepoint", NULL };
 const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
 
 static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
@@ -14,14 +14,27 @@ static int plan_kprobe(const struct kernel_features *f, struct probe_plan *plan)
                 return -EOPNOTSUPP;
         /* do_sys_openat2 serves open, openat and openat2 alike; before 5.6 do_sys_open did. */
         if (f->sym_openat2)
-                plan->kprobe_symbol = "do_sys_openat2";
+                plan->open_function = "do_sys_openat2";
         else if (f->sym_open)
-                plan->kprobe_symbol = "do_sys_open";
+                plan->open_function = "do_sys_open";
         else
                 return -ENOENT;
         plan->kprobe = true;
         /* the routes neither serves (open_by_handle_at, exec's) have pairs of their own (routes.def) */
-        plan->kprobe_routes = f->sym_routes;
+        plan->function_routes = f->sym_routes;
+        return 0;
+}
+
+/* Trampolines on do_sys_openat2 (5.6+), and on the routes' system call functions, as kprobe mode's pairs. */
+static int plan_fentry(const struct kernel_features *f, struct probe_plan *plan)
+{
+        if (!f->fentry)
+                return -EOPNOTSUPP;
+        if (!f->sym_openat2)
+                return -ENOENT;
+        plan->fentry = true;
+        plan->open_function = "do_sys_openat2";
+        plan->function_routes = f->sym_routes;
         return 0;
 }
 
@@ -38,7 +51,7 @@ static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *p
 
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan)
 {
-        int rk, rt;
+        int rf, rk, rt;
 
         *plan = (struct probe_plan){
                 .task_stash = f->task_storage, .tp_exec = f->tp_exec, .tp_cgroup = f->tp_cgroup, .io_uring = f->io_uring
@@ -48,13 +61,27 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
                 return plan_kprobe(f, plan);
         case PROBE_MODE_TRACEPOINT:
                 return plan_tracepoint(f, plan);
+        case PROBE_MODE_FENTRY:
+                return plan_fentry(f, plan);
         case PROBE_MODE_AUTO:
         default:
                 rk = plan_kprobe(f, plan);
+                /* after the kprobe: on do_sys_openat2 both, its symbol is the same */
+                rf = plan_fentry(f, plan);
                 rt = plan_tracepoint(f, plan);
-                if (rk < 0 && rt < 0)
+                if (rf < 0 && rk < 0 && rt < 0)
                         return rt;
                 return 0;
+        }
+}
+
+void probe_plan_trim(struct probe_plan *plan, bool kprobe_works)
+{
+        if (plan->fentry) {
+                plan->kprobe = false;
+                plan->tracepoint = false;
+        } else if (plan->kprobe && kprobe_works) {
+                plan->tracepoint = false;
         }
 }
 
@@ -75,5 +102,10 @@ unsigned probe_plan_tp_routes(const struct probe_plan *plan)
 
 unsigned probe_plan_kprobe_routes(const struct probe_plan *plan)
 {
-        return plan->kprobe ? plan->kprobe_routes : 0;
+        return plan->kprobe ? plan->function_routes : 0;
+}
+
+unsigned probe_plan_fentry_routes(const struct probe_plan *plan)
+{
+        return plan->fentry ? plan->function_routes : 0;
 }

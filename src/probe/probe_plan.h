@@ -7,9 +7,9 @@
 #include "routes.h"
 
 /* [Probe] Mode=: which attach points to use. */
-enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
+enum probe_mode { PROBE_MODE_AUTO, PROBE_MODE_FENTRY, PROBE_MODE_KPROBE, PROBE_MODE_TRACEPOINT };
 
-/* "auto", "kprobe", "tracepoint", indexed by the enum; NULL-terminated. */
+/* "auto", "fentry", "kprobe", "tracepoint", indexed by the enum; NULL-terminated. */
 extern const char *const probe_mode_names[];
 
 /* [Probe] Buffer=: how records reach user space. */
@@ -37,6 +37,7 @@ struct io_uring_tracepoints {
 /* What the running kernel offers; filled by kernel_env_detect(). */
 struct kernel_features {
         bool kprobes;        /* the kprobe PMU or kprobe_events exists */
+        bool fentry;         /* BPF trampolines load and attach on do_sys_openat2's entry and exit (tried) */
         bool sym_openat2;    /* do_sys_openat2 is in /proc/kallsyms (5.6+) */
         bool sym_open;       /* do_sys_open is */
         unsigned sym_routes; /* ROUTE_BITs whose kprobe symbol is (x86-64 4.17+) */
@@ -49,14 +50,15 @@ struct kernel_features {
 };
 
 /*
- * What to compile and attach. With both kprobe and tracepoint set (auto
- * mode), the kprobe pair is tried first and the tracepoints are the fallback,
- * so a failed kprobe attach needs no second compile.
+ * What to compile and attach. With more than one of fentry, kprobe and
+ * tracepoint set (auto mode), they are tried in that order, each the next's
+ * fallback, so a failed attach needs no second compile.
  */
 struct probe_plan {
+        bool fentry;               /* trampolines on the open function (do_sys_openat2) and the routes' */
         bool kprobe;
-        const char *kprobe_symbol; /* "do_sys_openat2" or "do_sys_open" */
-        unsigned kprobe_routes;    /* with kprobe: ROUTE_BITs with a pair on their system call function */
+        const char *open_function; /* fentry or kprobe: the open function, "do_sys_openat2" or "do_sys_open" */
+        unsigned function_routes;  /* fentry or kprobe: ROUTE_BITs with a pair on their system call function */
         bool tracepoint;
         unsigned tp_routes; /* with tracepoint: ROUTE_BITs whose syscall tracepoints are attached */
         /* In both modes: routes to an open no system call's probe sees; not syscall tracepoints,
@@ -73,8 +75,9 @@ struct probe_plan {
 
 /*
  * Chooses the attach points for a mode. Returns 0, -EOPNOTSUPP when the
- * kernel has no kprobes (kprobe mode), -ENOENT when it lacks the symbol or the
- * tracepoints the mode needs.
+ * kernel has no kprobes (kprobe mode) or cannot attach trampolines (fentry
+ * mode), -ENOENT when it lacks the symbol or the tracepoints the mode needs.
+ * Auto plans every mode the kernel allows.
  */
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
 
@@ -89,5 +92,19 @@ unsigned probe_plan_tp_routes(const struct probe_plan *plan);
 
 /* The routes with a kprobe pair of their own: none unless the kprobe is planned. */
 unsigned probe_plan_kprobe_routes(const struct probe_plan *plan);
+
+/* The routes with an fentry/fexit pair of their own: none unless fentry is planned. */
+unsigned probe_plan_fentry_routes(const struct probe_plan *plan);
+
+/*
+ * Auto mode, once the kernel has shown what works: only what will be
+ * attached is compiled, for each program costs the verifier's time at every
+ * start (most of a minute for a dozen under emulation). Fentry, planned only
+ * where its trampolines were seen to attach, goes alone: should its programs
+ * not load, the caller plans again without it (kernel_env_plan()). A kprobe
+ * that works (kprobe_works) goes alone too; otherwise the tracepoints stay
+ * as its fallback.
+ */
+void probe_plan_trim(struct probe_plan *plan, bool kprobe_works);
 
 #endif

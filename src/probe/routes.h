@@ -18,7 +18,7 @@ struct route {
         const char *tp_cflag;      /* -DOPENSNOOPD_TP_ID */
         unsigned record;           /* the OPEN_SYSCALL_* of its records */
         const char *record_name;   /* ... as OPEN_SYSCALL= names it */
-        const char *kprobe_symbol; /* NULL: the open function's kprobe pair serves it */
+        const char *function;      /* a pair of its own (kprobe or fentry) on it; NULL: the open function serves it */
         const char *kprobe_tag;    /* -DOPENSNOOPD_KPROBE_TAG, kprobe_TAG_entry, ret_PID_TAG */
         const char *kprobe_return; /* the pair's return program */
 };

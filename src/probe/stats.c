@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The kernel side's counters, summed over CPUs, with the returns our kprobes missed; its losses by user. */
+/*
+ * The kernel side's counters, summed over CPUs, with the returns our kprobes
+ * and the calls our trampolines missed; its losses by user.
+ */
 #include <bpf/bpf.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -28,6 +31,18 @@ int probe_read_stats(struct probe *p, uint64_t out[OPEN_STAT_MAX])
                 if (p->return_event[i][0])
                         (void)kprobe_event_missed(p->return_event[i], &p->missed_returns[i]);
                 out[OPEN_STAT_STASH_FULL] += p->missed_returns[i];
+        }
+        /* A trampoline whose program is already running on its CPU lets the call pass unseen
+         * (5.12+ count them): an entry or an exit missed is an open lost. */
+        for (int i = 0; i < MAX_TRAMPOLINES; i++) {
+                if (i < p->ntrampolines) {
+                        struct bpf_prog_info info = { 0 };
+                        uint32_t len = sizeof(info);
+
+                        if (bpf_obj_get_info_by_fd(p->trampolines[i], &info, &len) == 0)
+                                p->missed_trampolines[i] = info.recursion_misses;
+                }
+                out[OPEN_STAT_STASH_FULL] += p->missed_trampolines[i];
         }
         return 0;
 }

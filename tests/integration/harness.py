@@ -20,6 +20,7 @@ import unittest
 BUILD = os.environ.get("OPENSNOOPD_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
 DAEMON = os.path.abspath(os.path.join(BUILD, "opensnoopd"))
 OPENER = os.path.abspath(os.path.join(BUILD, "tests", "opener"))
+HOOKCOST = os.path.abspath(os.path.join(BUILD, "tests", "hookcost"))
 OPEN_MESSAGE_ID = "e0c0158eb2c1484eb4e67cee89d40b10"
 LOSS_MESSAGE_ID = "58bd4eaad71a43d79f78ff1baa05e4da"
 
@@ -174,12 +175,18 @@ JOURNAL = JournalNamespace(f"{JournalNamespace.PREFIX}{os.getpid()}")
 
 
 def expected_mode():
-    """The probe mode Mode=auto must pick here, when the environment says (the VM test: kprobe)."""
+    """The probe mode the daemon must pick here, when the environment says (the VM test)."""
     return os.environ.get("OPENSNOOPD_TEST_EXPECT_MODE")
 
 
+def pinned_mode():
+    """The Mode= every test daemon gets unless its configuration names one (OPENSNOOPD_TEST_MODE):
+    the VM runs the suites in kprobe mode on one release and in auto's choice on the other."""
+    return os.environ.get("OPENSNOOPD_TEST_MODE")
+
+
 def detected_mode(stderr):
-    """The mode the daemon says it traces with ("kprobe" or "tracepoint")."""
+    """The mode the daemon says it traces with ("fentry", "kprobe" or "tracepoint")."""
     m = re.search(r"tracing opens with (\S+) on ", stderr)
     return m.group(1) if m else None
 
@@ -203,8 +210,8 @@ def route_tracepoints(text):
 
 
 def kprobe_links(text):
-    """The kprobes kprobe mode attaches, as the startup line or STATUS= names them: a pair
-    on the open function, and one on each of open_by_handle_at's, execve's and execveat's
+    """The hooks kprobe (or fentry) mode attaches, as the startup line or STATUS= names them: a
+    pair on the open function, and one on each of open_by_handle_at's, execve's and execveat's
     system call functions (x86-64)."""
     return 2 + sum(2 for f in ("__x64_sys_open_by_handle_at", "__x64_sys_execve", "__x64_sys_execveat")
                    if re.search(rf"\b{f}\b", text))
@@ -380,6 +387,30 @@ def bpf_links_of(pid):
     return {l["prog_id"] for l in links}, links
 
 
+def trampoline_links_of(pid):
+    """The fentry/fexit links the process holds, from its fds' fdinfo: BPF links of type
+    tracing, which bpftool perf list does not show. Each as its prog_id (an int)."""
+    links = []
+    fdinfo = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fdinfo) if os.path.isdir(fdinfo) else ():
+        try:
+            with open(os.path.join(fdinfo, fd)) as f:
+                info = f.read()
+        except OSError:
+            continue
+        if re.search(r"^link_type:\s+tracing$", info, re.M):
+            m = re.search(r"^prog_id:\s+(\d+)$", info, re.M)
+            links.append(int(m.group(1)) if m else None)
+    return links
+
+
+def trampolines_attach():
+    """Whether this kernel attaches BPF trampolines (fentry/fexit) to do_sys_openat2, asked of
+    bench/hookcost, which tries with programs of its own: an oracle beside the daemon's own test."""
+    out = subprocess.run([HOOKCOST, "/", "100", "1"], stdout=subprocess.PIPE, text=True, check=True).stdout
+    return "unavailable" not in json.loads(out)["fentry+fexit"]
+
+
 def loaded_prog_ids():
     out = subprocess.run(["bpftool", "prog", "show", "-j"], stdout=subprocess.PIPE, text=True).stdout
     return {p["id"] for p in json.loads(out or "[]")}
@@ -449,6 +480,8 @@ class Daemon:
         # count an entry per open run without it, those about folding set it.
         if "Coalesce=" not in text:
             text += "\n[Output]\nCoalesce=no\n"
+        if pinned_mode() and "Mode=" not in text:
+            text += f"\n[Probe]\nMode={pinned_mode()}\n"
         tmp = self.config + ".new"
         with open(tmp, "w") as f:
             f.write(text)

@@ -10,7 +10,8 @@ import tempfile
 import unittest
 
 from harness import (DAEMON, OPEN_MESSAGE_ID, DaemonTestCase, bpf_links_of, check_open_entries, detected_mode,
-                     expected_mode, field, field_bytes, journal, kprobe_links, loaded_prog_ids, route_tracepoints,
+                     expected_mode, field, field_bytes, journal, kprobe_links, loaded_prog_ids, pinned_mode, route_tracepoints,
+                     trampoline_links_of, trampolines_attach,
                      run_opener, tracepoint_syscalls, wait_journal, wait_until)
 
 class FieldsTest(DaemonTestCase):
@@ -110,16 +111,38 @@ class LifecycleTest(DaemonTestCase):
         links = bpf_links_of(d.pid)[1]
         self.assertTrue(links, "READY=1 came with probes attached")
         mode = detected_mode(d.stderr())
-        self.assertIn(mode, ("kprobe", "tracepoint"), d.stderr())
+        self.assertIn(mode, ("fentry", "kprobe", "tracepoint"), d.stderr())
         if expected_mode():
-            self.assertEqual(mode, expected_mode(), "the mode Mode=auto must pick on this kernel")
+            self.assertEqual(mode, expected_mode(), "the mode the daemon must pick on this kernel")
+        elif not pinned_mode():
+            # auto's first choice is fentry wherever this kernel attaches trampolines
+            self.assertEqual(mode == "fentry", trampolines_attach(), d.stderr())
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
         # a kprobe and a kretprobe on the open function (and open_by_handle_at's), or a tracepoint
-        # pair per open system call;
-        # and in both modes the routes no open system call serves (io_uring's, exec's)
-        self.assertEqual(len(links), (kprobe_links(d.stderr()) if mode == "kprobe" else 2 * len(tracepoint_syscalls())) +
-                         len(route_tracepoints(d.stderr())), links)
+        # pair per open system call, as perf events; fentry's pairs are BPF links of their own;
+        # and in every mode the routes no open system call serves (io_uring's, exec's)
+        hooks = {"fentry": 0, "kprobe": kprobe_links(d.stderr())}.get(mode, 2 * len(tracepoint_syscalls()))
+        self.assertEqual(len(links), hooks + len(route_tracepoints(d.stderr())), links)
+        self.assertEqual(len(trampoline_links_of(d.pid)), kprobe_links(d.stderr()) if mode == "fentry" else 0)
         self.assertEqual(d.stop(signal.SIGINT), 0)
+
+    def test_fentry_mode_where_the_kernel_attaches_trampolines(self):
+        # pinned: where bench/hookcost's own trampolines attach, Mode=fentry must trace every field
+        # exactly and leave nothing attached; elsewhere, it must refuse in one line
+        d = self.start("[Probe]\nMode=fentry\n", ready=False)
+        if not trampolines_attach():
+            self.assertEqual(d.proc.wait(timeout=60), 5, "EXIT STATUS: 5, the kernel: " + d.stderr())
+            self.assertIn("Mode=fentry: this kernel does not attach BPF trampolines to do_sys_openat2", d.stderr())
+            return
+        self.assertIsNotNone(d.wait_for("READY=1"), d.stderr())
+        self.assertEqual(detected_mode(d.stderr()), "fentry", d.stderr())
+        self.assertEqual(len(trampoline_links_of(d.pid)), kprobe_links(d.stderr()))
+        comm = self.unique("fentry")
+        header, records = run_opener(comm, self.workdir, "fields")
+        entries = wait_journal([f"OPEN_COMM={comm}"], len(records))
+        self.check_entries(header, records, entries, daemon_pid=d.pid)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(trampoline_links_of(d.pid), [])
 
     def test_duration_counts_from_ready(self):
         # the compile before READY=1 takes seconds, and --duration=2 must still trace for 2 s
@@ -310,7 +333,7 @@ class BadInputTest(DaemonTestCase):
         d = self.start("[Probe]\nMode=fast\n[Filter]\nFoo=1\nCommands=waytoolongcommandname\n", ready=False)
         self.assertEqual(d.proc.wait(timeout=10), 6, "EXIT STATUS: 6, the configuration")
         err = d.stderr().splitlines()
-        self.assertIn(f"opensnoopd: {d.config}:2: Mode=fast: must be auto, kprobe or tracepoint", err)
+        self.assertIn(f"opensnoopd: {d.config}:2: Mode=fast: must be auto, fentry, kprobe or tracepoint", err)
         self.assertIn(f"opensnoopd: {d.config}:4: unknown key 'Foo' in [Filter]", err)
         self.assertIn(f"opensnoopd: {d.config}:5: Commands=waytoolongcommandname: longer than 15 bytes, "
                       "the kernel's limit for a command name", err)

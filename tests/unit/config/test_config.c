@@ -146,7 +146,7 @@ static void test_unknown_key_and_section(void **state)
 static void test_bad_values_all_reported(void **state)
 {
         static const char *const expected[] = {
-                "test.conf:2: Mode=kprobes: must be auto, kprobe or tracepoint",
+                "test.conf:2: Mode=kprobes: must be auto, fentry, kprobe or tracepoint",
                 "test.conf:3: PerfBufferPages=3: must be a power of two from 2 to 1024",
                 "test.conf:4: PerfBufferPages=2048: must be a power of two from 2 to 1024",
                 "test.conf:5: PerfBufferPages=1: must be a power of two from 2 to 1024",

@@ -34,8 +34,8 @@ static struct probe_params params_for(const struct probe_plan *plan)
 static void test_kprobe_cflags(void **state)
 {
         struct probe_plan plan = { .kprobe = true,
-                                   .kprobe_symbol = "do_sys_openat2",
-                                   .kprobe_routes =
+                                   .open_function = "do_sys_openat2",
+                                   .function_routes =
                                            ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVE) | ROUTE_BIT(EXECVEAT),
                                    .tp_routes = ROUTE_BIT(OPENAT), /* planned, but not in kprobe mode */
                                    .tp_exec = true,
@@ -48,7 +48,7 @@ static void test_kprobe_cflags(void **state)
         (void)state;
         joined_cflags(&params, buf, sizeof(buf));
 #ifdef __x86_64__
-        assert_string_equal(buf, "-DOPENSNOOPD_KPROBE -DOPENSNOOPD_KPROBE_OPENAT2 -DOPENSNOOPD_KPROBE_BY_HANDLE "
+        assert_string_equal(buf, "-DOPENSNOOPD_KPROBE -DOPENSNOOPD_DO_SYS_OPENAT2 -DOPENSNOOPD_KPROBE_BY_HANDLE "
                                  "-DOPENSNOOPD_KPROBE_EXECVE -DOPENSNOOPD_KPROBE_EXECVEAT -DOPENSNOOPD_X86_64 "
                                  "-DOPENSNOOPD_TP_EXEC -DOPENSNOOPD_TP_CGROUP -DOPENSNOOPD_RINGBUF_PAGES=64 -DOPENSNOOPD_RING_BYTES=262144ull "
                                  "-DOPENSNOOPD_WAKEUP_EVENTS=32 -DOPENSNOOPD_TASK_STASH "
@@ -56,6 +56,26 @@ static void test_kprobe_cflags(void **state)
                                  "-DOPENSNOOPD_NR_CREAT=85 -DOPENSNOOPD_NR_OPENAT2=437");
 #endif
         assert_null(strstr(buf, "TP_OPENAT"));
+}
+
+/* Fentry mode: the same functions as kprobe mode, its own flags, no kprobe's. */
+static void test_fentry_cflags(void **state)
+{
+        struct probe_plan plan = { .fentry = true,
+                                   .open_function = "do_sys_openat2",
+                                   .function_routes = ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVEAT),
+                                   .buffer = PROBE_BUFFER_RING };
+        struct probe_params params = params_for(&plan);
+        char buf[2048];
+
+        (void)state;
+        joined_cflags(&params, buf, sizeof(buf));
+#ifdef __x86_64__
+        assert_non_null(strstr(buf, "-DOPENSNOOPD_FENTRY -DOPENSNOOPD_DO_SYS_OPENAT2 -DOPENSNOOPD_FENTRY_BY_HANDLE "
+                                    "-DOPENSNOOPD_FENTRY_EXECVEAT -DOPENSNOOPD_X86_64 "));
+#endif
+        assert_null(strstr(buf, "KPROBE"));
+        assert_null(strstr(buf, "FENTRY_EXECVE "));
 }
 
 /* Tracepoint mode, perf buffers, a kernel before 5.11 (no task storage) and without io_uring's offsets. */
@@ -125,12 +145,14 @@ static void test_too_small_is_refused(void **state)
         assert_int_equal(probe_programs(&plan, progs, 4), -ENOBUFS);
 }
 
-/* Each program once, return programs beside their entries: exec's two pairs share one return. */
+/* Each program once, return programs beside their entries: exec's two kprobe pairs share one return;
+ * fentry's are named after their functions, which is how libbcc finds where they attach. */
 static void test_programs(void **state)
 {
-        struct probe_plan plan = { .kprobe = true,
-                                   .kprobe_symbol = "do_sys_openat2",
-                                   .kprobe_routes =
+        struct probe_plan plan = { .fentry = true,
+                                   .kprobe = true,
+                                   .open_function = "do_sys_openat2",
+                                   .function_routes =
                                            ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVE) | ROUTE_BIT(EXECVEAT),
                                    .tracepoint = true,
                                    .tp_routes = ROUTE_BIT(OPENAT) | ROUTE_BIT(OPENAT2),
@@ -139,6 +161,14 @@ static void test_programs(void **state)
                                    .tp_cgroup = true,
                                    .io_uring = { .submit = 1 } };
         static const char *const want[] = {
+                "fentry:kfunc__do_sys_openat2",
+                "fexit:kretfunc__do_sys_openat2",
+                "fentry:kfunc____x64_sys_open_by_handle_at",
+                "fexit:kretfunc____x64_sys_open_by_handle_at",
+                "fentry:kfunc____x64_sys_execve",
+                "fexit:kretfunc____x64_sys_execve",
+                "fentry:kfunc____x64_sys_execveat",
+                "fexit:kretfunc____x64_sys_execveat",
                 "kprobe:kprobe_open_entry",
                 "kprobe:kprobe_open_return",
                 "kprobe:kprobe_by_handle_entry",
@@ -164,17 +194,21 @@ static void test_programs(void **state)
         assert_int_equal(n, sizeof(want) / sizeof(want[0]));
         for (int i = 0; i < n; i++)
                 assert_string_equal(progs[i], want[i]);
-        /* kprobe mode alone: no tracepoint pair */
+        /* kprobe mode alone: no tracepoint pair, no trampoline */
         plan.tracepoint = false;
+        plan.fentry = false;
         n = probe_programs(&plan, progs, PROBE_PROGRAMS_MAX);
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
                 assert_null(strstr(progs[i], "syscalls"));
+                assert_null(strstr(progs[i], "func__"));
+        }
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kprobe_cflags),
+                cmocka_unit_test(test_fentry_cflags),
                 cmocka_unit_test(test_tracepoint_cflags),
                 cmocka_unit_test(test_io_uring_needs_the_layout),
                 cmocka_unit_test(test_too_small_is_refused),

@@ -40,8 +40,53 @@ static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)
         (void)state;
         assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &debian, &p), 0);
         assert_true(p.kprobe);
-        assert_string_equal(p.kprobe_symbol, "do_sys_openat2");
+        assert_string_equal(p.open_function, "do_sys_openat2");
         assert_true(p.tracepoint);
+}
+
+/* Where its trampolines attach, auto plans fentry first, on the kprobe's functions, and trims to it alone. */
+static void test_auto_prefers_fentry_alone(void **state)
+{
+        struct kernel_features k = debian;
+        struct probe_plan p;
+
+        (void)state;
+        k.fentry = true;
+        k.sym_routes = ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVE);
+        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
+        assert_true(p.fentry && p.kprobe && p.tracepoint);
+        assert_string_equal(p.open_function, "do_sys_openat2");
+        probe_plan_trim(&p, true);
+        assert_true(p.fentry);
+        assert_false(p.kprobe || p.tracepoint);
+        assert_int_equal(probe_plan_fentry_routes(&p), k.sym_routes);
+        assert_int_equal(probe_plan_kprobe_routes(&p), 0);
+        assert_int_equal(probe_plan_tp_routes(&p), 0);
+        /* without trampolines: the kprobe alone where it attaches, else with the tracepoints behind it */
+        k.fentry = false;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
+        probe_plan_trim(&p, true);
+        assert_true(p.kprobe && !p.fentry && !p.tracepoint);
+        assert_int_equal(probe_plan_fentry_routes(&p), 0);
+        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
+        probe_plan_trim(&p, false);
+        assert_true(p.kprobe && p.tracepoint);
+}
+
+/* Mode=fentry needs the trampolines and do_sys_openat2 (5.6+); it plans nothing else. */
+static void test_fentry_mode(void **state)
+{
+        struct kernel_features k = debian;
+        struct probe_plan p;
+
+        (void)state;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), -EOPNOTSUPP);
+        k.fentry = true;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), 0);
+        assert_true(p.fentry);
+        assert_false(p.kprobe || p.tracepoint);
+        k.sym_openat2 = false;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), -ENOENT);
 }
 
 /* A failed exec never reaches sched_process_exec: kprobe mode has pairs on exec's system call functions. */
@@ -79,7 +124,7 @@ static void test_old_kernel_uses_do_sys_open(void **state)
         k.sym_openat2 = false;
         k.tp_routes &= ~ROUTE_BIT(OPENAT2);
         assert_int_equal(probe_plan_choose(PROBE_MODE_KPROBE, &k, &p), 0);
-        assert_string_equal(p.kprobe_symbol, "do_sys_open");
+        assert_string_equal(p.open_function, "do_sys_open");
         assert_false(p.tracepoint);
         assert_int_equal(probe_plan_choose(PROBE_MODE_TRACEPOINT, &k, &p), 0);
         assert_false(probe_plan_tp_routes(&p) & ROUTE_BIT(OPENAT2));
@@ -139,11 +184,11 @@ static void test_routes_table(void **state)
         for (int i = 0; i < ROUTES; i++) {
                 assert_non_null(routes[i].name);
                 assert_non_null(routes[i].tp_cflag);
-                assert_true(!routes[i].kprobe_symbol == !routes[i].kprobe_tag);
-                assert_true(!routes[i].kprobe_symbol == !routes[i].kprobe_return);
+                assert_true(!routes[i].function == !routes[i].kprobe_tag);
+                assert_true(!routes[i].function == !routes[i].kprobe_return);
         }
-        assert_string_equal(routes[ROUTE_OPEN_BY_HANDLE_AT].kprobe_symbol, "__x64_sys_open_by_handle_at");
-        assert_null(routes[ROUTE_OPENAT].kprobe_symbol);
+        assert_string_equal(routes[ROUTE_OPEN_BY_HANDLE_AT].function, "__x64_sys_open_by_handle_at");
+        assert_null(routes[ROUTE_OPENAT].function);
 }
 
 int main(void)
@@ -151,6 +196,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_buffer_auto_is_ring_where_the_kernel_has_it),
                 cmocka_unit_test(test_auto_prefers_kprobe_and_keeps_fallback),
+                cmocka_unit_test(test_auto_prefers_fentry_alone),
+                cmocka_unit_test(test_fentry_mode),
                 cmocka_unit_test(test_auto_without_kprobes_uses_tracepoints),
                 cmocka_unit_test(test_kprobe_mode_sees_failed_execs),
                 cmocka_unit_test(test_old_kernel_uses_do_sys_open),
