@@ -461,6 +461,10 @@ class Daemon:
         # a state directory of its own: a loss report one daemon keeps is read by the next of the same test only
         more = dict(env or {})
         more.setdefault("STATE_DIRECTORY", os.path.join(workdir, "state"))
+        # the journal it writes to is the tests' namespace, as systemd says with LogNamespace=: its
+        # rate limit (off) is the one that applies, not the system journal's (on a machine where
+        # systemd is PID 1 that one would make every stop after a flood wait out its interval)
+        more.setdefault("LOG_NAMESPACE", JOURNAL.name)
         env = dict(os.environ, NOTIFY_SOCKET=self.notify_path, **more)
         # In a mount namespace of its own, the daemon finds the tests' journald
         # where sd_journal_send() looks: its socket directory (not the socket file,
