@@ -239,6 +239,9 @@ static int plan_and_compile(struct session *s, const struct config *c, const str
                                     &s->mounted_tracefs, s->error, sizeof(s->error));
                 if (r < 0)
                         return r;
+                if (params->plan.fentry_passed_over[0])
+                        snprintf(s->hook_note, sizeof(s->hook_note), "Mode=auto: not fentry, as %s; Mode=fentry forces it",
+                                 params->plan.fentry_passed_over);
                 r = probe_compile(params, &s->probe, s->error, sizeof(s->error));
                 if (r < 0 || !params->plan.fentry || c->mode != PROBE_MODE_AUTO || without_fentry)
                         return r;

@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "preemption.h"
 #include "sysfs.h"
 
 static bool exists(const char *path)
@@ -266,6 +267,7 @@ int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer
 {
         char where[512], release[128];
         struct kernel_features features;
+        enum preemption preemption;
         int r;
 
         r = kernel_env_ensure_tracefs(mounted_tracefs);
@@ -291,7 +293,16 @@ int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer
         /* tried only where it may be used: an attach and a detach cost the kernel a text patch */
         if ((mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && !without_fentry)) && features.sym_openat2)
                 features.fentry = trampolines_attach("do_sys_openat2");
+        /* auto takes fentry only where no task is preempted inside a trampoline's program (preemption.h) */
+        preemption = mode == PROBE_MODE_AUTO && features.fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
+        if (preemption != PREEMPTION_VOLUNTARY)
+                features.fentry = false;
         r = probe_plan_choose(mode, &features, plan);
+        if (r == 0 && preemption != PREEMPTION_VOLUNTARY)
+                snprintf(plan->fentry_passed_over, sizeof(plan->fentry_passed_over),
+                         "this kernel's preemption is %s (a task may be preempted inside a trampoline's program, "
+                         "and another's opens on that CPU then go unseen)",
+                         preemption_name(preemption));
         if (r == 0 && mode == PROBE_MODE_AUTO)
                 probe_plan_trim(plan, plan->kprobe && kprobe_pmu_takes(plan->open_function));
         if (r == -EOPNOTSUPP && mode == PROBE_MODE_FENTRY)

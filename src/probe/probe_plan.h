@@ -71,6 +71,7 @@ struct probe_plan {
         struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
         enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */
+        char fentry_passed_over[192]; /* auto: why fentry was not planned though its trampolines attach; "" */
 };
 
 /*
