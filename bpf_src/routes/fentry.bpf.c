@@ -19,14 +19,14 @@ KRETFUNC_PROBE(do_sys_openat2, int dfd, const char __user *filename, struct open
 }
 
 /* A pair on a system call function (x86-64), whose one argument is the task's saved user registers. */
-#define SYSCALL_FUNCTION_PAIR(function, on_entry_regs, on_exit)              \
-        KFUNC_PROBE(function, const struct pt_regs *regs)                    \
-        {                                                                    \
-                return on_entry_regs(regs);                                  \
-        }                                                                    \
-        KRETFUNC_PROBE(function, const struct pt_regs *regs, long ret)       \
-        {                                                                    \
-                return on_exit(ctx, ret);                                    \
+#define SYSCALL_FUNCTION_PAIR(function, on_entry_regs, on_exit)        \
+        KFUNC_PROBE(function, const struct pt_regs *regs)              \
+        {                                                              \
+                return on_entry_regs(regs);                            \
+        }                                                              \
+        KRETFUNC_PROBE(function, const struct pt_regs *regs, long ret) \
+        {                                                              \
+                return on_exit(ctx, ret);                              \
         }
 
 static __always_inline int on_exec_return(void *ctx, long result);

@@ -46,8 +46,8 @@ struct session {
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];
         enum session_failure failure;
-        char state_dir[4096];       /* where a loss report journald did not take waits (pending_loss.h) */
-        uint64_t start_usec;        /* CLOCK_REALTIME at the start: the earliest an open of ours was made */
+        char state_dir[4096];        /* where a loss report journald did not take waits (pending_loss.h) */
+        uint64_t start_usec;         /* CLOCK_REALTIME at the start: the earliest an open of ours was made */
         struct pending_loss carried; /* an earlier daemon's, sent first; empty: none */
         char carry_note[4800];
         char stop_note[4800];
@@ -240,7 +240,8 @@ static int plan_and_compile(struct session *s, const struct config *c, const str
                 if (r < 0)
                         return r;
                 if (params->plan.fentry_passed_over[0])
-                        snprintf(s->hook_note, sizeof(s->hook_note), "Mode=auto: not fentry, as %s; Mode=fentry forces it",
+                        snprintf(s->hook_note, sizeof(s->hook_note),
+                                 "Mode=auto: not fentry, as %s; Mode=fentry forces it",
                                  params->plan.fentry_passed_over);
                 r = probe_compile(params, &s->probe, s->error, sizeof(s->error));
                 if (r < 0 || !params->plan.fentry || c->mode != PROBE_MODE_AUTO || without_fentry)
@@ -370,7 +371,6 @@ uint64_t session_writer_alive_ns(const struct session *s)
 {
         return s->writer ? writer_alive_ns(s->writer) : 0;
 }
-
 
 int session_apply(struct session *s, const struct config *c)
 {

@@ -119,8 +119,7 @@ enum preemption preemption_of_running_kernel(void)
         bool has_cmdline = sysfs_read("/proc/cmdline", cmdline, sizeof(cmdline)) >= 0;
         struct utsname u;
         char *config = uname(&u) == 0 ? preempt_config(u.release) : NULL;
-        enum preemption model =
-                preemption_model(has_debugfs ? debugfs : NULL, has_cmdline ? cmdline : NULL, config);
+        enum preemption model = preemption_model(has_debugfs ? debugfs : NULL, has_cmdline ? cmdline : NULL, config);
 
         free(config);
         return model;

@@ -22,9 +22,9 @@
 #define MAX_MAPS          32
 #define MAX_PROGS         48
 #define MAX_LINKS         32
-#define RETURN_EVENTS     (1 + ROUTES) /* the open function's, and one per route with a pair of its own */
+#define RETURN_EVENTS     (1 + ROUTES)        /* the open function's, and one per route with a pair of its own */
 #define MAX_TRAMPOLINES   (2 * RETURN_EVENTS) /* fentry mode: an entry and an exit for each */
-#define SWEEP_INTERVAL_NS 100000000ull /* read every buffer at least this often */
+#define SWEEP_INTERVAL_NS 100000000ull        /* read every buffer at least this often */
 
 /* A map or a loaded program the helper handed over. */
 struct handed {

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stddef.h>
 
-
 const char *const probe_mode_names[] = { "auto", "fentry", "kprobe", "tracepoint", NULL };
 const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
 

@@ -55,7 +55,7 @@ struct kernel_features {
  * fallback, so a failed attach needs no second compile.
  */
 struct probe_plan {
-        bool fentry;               /* trampolines on the open function (do_sys_openat2) and the routes' */
+        bool fentry; /* trampolines on the open function (do_sys_openat2) and the routes' */
         bool kprobe;
         const char *open_function; /* fentry or kprobe: the open function, "do_sys_openat2" or "do_sys_open" */
         unsigned function_routes;  /* fentry or kprobe: ROUTE_BITs with a pair on their system call function */
@@ -71,7 +71,7 @@ struct probe_plan {
         struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
         enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */
-        char fentry_passed_over[192]; /* auto: why fentry was not planned though its trampolines attach; "" */
+        char fentry_passed_over[192];         /* auto: why fentry was not planned though its trampolines attach; "" */
 };
 
 /*

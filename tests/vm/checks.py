@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -464,6 +465,43 @@ def hook_cost():
     return json.loads(out.stdout)
 
 
+def recorded_cost(rounds=3, opens=20000, modes=("fentry", "kprobe")):
+    """What an open the daemon records costs in each mode that hooks the open function, against
+    the untraced loop of the same round: the build's daemon in the default configuration (folding
+    on) but for a filter on the loop's command, writing to a journald namespace of its own. The
+    loop is bench/hookcost's untraced one (its own hooks come and go between the loops, untraced
+    by the daemon's filter). A figure, not a check, like hook_cost()."""
+    binary = os.path.join(IN, "hookcost")
+    if not os.path.exists(binary) or not os.path.exists(os.path.join(IN, "opensnoopd")):
+        return None
+    harness.DAEMON = os.path.join(IN, "opensnoopd")  # its compiler is beside it
+    harness.JOURNAL.ensure_started()
+    path = os.path.join(workdir(), "recorded-target")
+    with open(path, "w") as f:
+        f.write("x")
+
+    def loop():
+        return json.loads(run(binary, path, str(opens), "1", timeout=600).stdout)["untraced"]["ns_per_open"]
+
+    ns = {m: [] for m in ("untraced",) + modes}
+    for _ in range(rounds):
+        ns["untraced"].append(loop())
+        for mode in modes:
+            d = harness.Daemon(workdir(), f"[Probe]\nMode={mode}\n[Filter]\nCommands=hookcost\n"
+                                          "[Output]\nCoalesce=10s\n")
+            try:
+                d.wait_ready()
+                ns[mode].append(loop())
+            finally:
+                d.stop()
+    ratios = {m: statistics.median(t / u for t, u in zip(ns[m], ns["untraced"])) for m in modes}
+    out = {"opens": opens, "rounds": rounds,
+           **{m: {"ns_per_open": statistics.median(v), "min": min(v), "max": max(v),
+                  **({"x_untraced": round(ratios[m], 3)} if m in ratios else {})} for m, v in ns.items()}}
+    say("recorded open cost: " + json.dumps(out))
+    return out
+
+
 # The smoke compiles once (the install's start) and changes the configuration by reload only.
 SMOKE = (install, auto_fields, transient_unit, broken_reload, smoke_burst, kprobe_mode, purge)
 FULL = (install, auto_fields, transient_unit, watchdog, units_filter, namespace_socket, size_cap, tracepoint_mode,
@@ -486,6 +524,9 @@ def main():
         t0 = time.monotonic()
         result["hook_cost"] = hook_cost()
         steps["hook_cost"] = round(time.monotonic() - t0)
+        t0 = time.monotonic()
+        result["recorded_cost"] = recorded_cost()
+        steps["recorded_cost"] = round(time.monotonic() - t0)
         if scope == "hookcost":
             return result
     try:

@@ -23,8 +23,7 @@ static void test_debugfs_wins(void **state)
 {
         (void)state;
         assert_int_equal(preemption_model("none voluntary (full)\n", NULL, debian), PREEMPTION_FULL);
-        assert_int_equal(preemption_model("none (voluntary) full lazy\n", "preempt=full", NULL),
-                         PREEMPTION_VOLUNTARY);
+        assert_int_equal(preemption_model("none (voluntary) full lazy\n", "preempt=full", NULL), PREEMPTION_VOLUNTARY);
         assert_int_equal(preemption_model("none voluntary full (lazy)\n", NULL, NULL), PREEMPTION_FULL);
         /* unreadable or odd: the next source */
         assert_int_equal(preemption_model("garbage\n", NULL, debian), PREEMPTION_VOLUNTARY);
