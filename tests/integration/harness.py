@@ -411,6 +411,38 @@ def trampolines_attach():
     return "unavailable" not in json.loads(out)["fentry+fexit"]
 
 
+def kernel_preemption():
+    """"voluntary" (none too), "full" (lazy, RT too) or None: whether this kernel may preempt a
+    task inside kernel code, read as the daemon reads it (src/probe/preemption.c), so that a test
+    knows whether Mode=auto may take fentry here: debugfs's sched/preempt if readable, else
+    preempt= on a PREEMPT_DYNAMIC kernel, else the build's CONFIG_PREEMPT* default."""
+    models = {"none": "voluntary", "voluntary": "voluntary", "full": "full", "lazy": "full"}
+    try:
+        with open("/sys/kernel/debug/sched/preempt") as f:
+            m = re.search(r"\((\w+)\)", f.read())
+        if m and m.group(1) in models:
+            return models[m.group(1)]
+    except OSError:
+        pass
+    try:
+        with open(f"/boot/config-{os.uname().release}") as f:
+            config = set(re.findall(r"^(CONFIG_PREEMPT\w*)=y$", f.read(), re.M))
+    except OSError:
+        return None
+    if "CONFIG_PREEMPT_RT" in config:
+        return "full"
+    if "CONFIG_PREEMPT_DYNAMIC" in config:
+        with open("/proc/cmdline") as f:
+            given = re.findall(r"(?:^|\s)preempt=(\w+)", f.read())
+        if given and given[-1] in models:
+            return models[given[-1]]
+    if config & {"CONFIG_PREEMPT", "CONFIG_PREEMPT_LAZY"}:
+        return "full"
+    if config & {"CONFIG_PREEMPT_VOLUNTARY", "CONFIG_PREEMPT_NONE"}:
+        return "voluntary"
+    return None
+
+
 def loaded_prog_ids():
     out = subprocess.run(["bpftool", "prog", "show", "-j"], stdout=subprocess.PIPE, text=True).stdout
     return {p["id"] for p in json.loads(out or "[]")}
