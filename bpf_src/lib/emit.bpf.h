@@ -77,31 +77,9 @@ static __always_inline void submit(void *ctx, struct open_event *e, __u32 size, 
 #endif
 }
 
-/*
- * The open has returned: finish the event from the stash, apply the late
- * filters, submit. who: the opener, if not the current task.
- */
-static __always_inline int emit(void *ctx, const struct stash *s, long result, const struct who *who, int exec)
+/* Who opened: the current task, or who (the opener, where it is not the current task). */
+static __always_inline void fill_opener(struct open_event *e, const struct who *who)
 {
-        __u32 zero = 0;
-        struct filter_settings *cfg;
-        struct scratch_event *scratch_event;
-        struct open_event *e;
-        long len;
-        __u32 size;
-
-        cfg = settings.lookup(&zero);
-        scratch_event = scratch.lookup(&zero);
-        if (!cfg || !scratch_event)
-                return 0;
-        e = &scratch_event->e;
-
-        if ((cfg->active & FILTER_FAILED_ONLY) && result >= 0) {
-                count(OPEN_STAT_FILTERED);
-                return 0;
-        }
-
-        e->boot_ns = bpf_ktime_get_boot_ns();
         if (who) {
                 e->cgroup_id = who->cgroup_id;
                 e->pid = who->pid;
@@ -119,6 +97,15 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 e->gid = uid_gid >> 32;
                 bpf_get_current_comm(&e->comm, sizeof(e->comm));
         }
+}
+
+/*
+ * What the entry stashed, and the result. Returns -1 where the write-only
+ * filter drops the open now that openat2's flags are known (counted).
+ */
+static __always_inline int fill_call(struct filter_settings *cfg, struct open_event *e, const struct stash *s,
+                                     long result)
+{
         e->flags = s->flags;
         e->result = result;
         e->mode = s->mode;
@@ -137,13 +124,23 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 }
                 if ((cfg->active & FILTER_WRITE_ONLY) && !may_write(e->flags)) {
                         count(OPEN_STAT_FILTERED);
-                        return 0;
+                        return -1;
                 }
         }
         e->abs_len = 0;
         e->interpreter = s->interpreter;
         e->kind = OPEN_RECORD_OPEN;
         __builtin_memset(e->reserved, 0, sizeof(e->reserved));
+        return 0;
+}
+
+/*
+ * The name the call was given, into e->path: from the caller's memory, or
+ * the kernel's copy. Returns its length with the NUL (1 for none, flagged).
+ */
+static __always_inline long read_name(struct open_event *e, const struct stash *s)
+{
+        long len;
 
         /* The length counts the NUL; kernels before 6.x return 0, not 1, for "". */
         if (!s->path)
@@ -167,6 +164,48 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 e->event_flags |= OPEN_EVENT_PATH_TRUNCATED;
         }
         e->path_len = len - 1;
+        return len;
+}
+
+/* The bytes of e to send: its header, the name (len with its NUL) and the walked path, if any. */
+static __always_inline __u32 record_size(const struct open_event *e, long len)
+{
+        __u32 size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
+
+        if (e->event_flags & OPEN_EVENT_ABS)
+                size += e->abs_len + 1; /* add_abs_path() kept it within path[] */
+        if (size > sizeof(*e))
+                size = sizeof(*e);
+        /* A bound the verifier can see (the clamp above is lost in a register copy); the empty asm
+         * keeps the compiler from dropping it as a no-op, which it is: size <= sizeof(*e). */
+        asm volatile("" : "+r"(size));
+        return size & (2 * OPEN_PATH_MAX - 1);
+}
+
+/*
+ * The open has returned: finish the event from the stash, apply the late
+ * filters, submit. who: the opener, if not the current task.
+ */
+static __always_inline int emit(void *ctx, const struct stash *s, long result, const struct who *who, int exec)
+{
+        __u32 zero = 0;
+        struct filter_settings *cfg = settings.lookup(&zero);
+        struct scratch_event *scratch_event = scratch.lookup(&zero);
+        struct open_event *e;
+        long len;
+
+        if (!cfg || !scratch_event)
+                return 0;
+        e = &scratch_event->e;
+        if ((cfg->active & FILTER_FAILED_ONLY) && result >= 0) {
+                count(OPEN_STAT_FILTERED);
+                return 0;
+        }
+        e->boot_ns = bpf_ktime_get_boot_ns();
+        fill_opener(e, who);
+        if (fill_call(cfg, e, s, result) != 0)
+                return 0;
+        len = read_name(e, s);
         if (result < 0 && s->path && !s->path_in_kernel)
                 e->event_flags |= check_entry_name(e, s);
 #ifdef OPENSNOOPD_ABS_PATHS
@@ -176,22 +215,11 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
         if ((len > 1 && e->path[0] != '/') || s->file || opened_fd(e))
                 add_abs_path(e, s, exec);
 #endif
-
         if (((cfg->active & FILTER_ANY_PREFIX) && !prefix_allowed(cfg, e)) || self_noise_caused(e)) {
                 count(OPEN_STAT_FILTERED);
                 return 0;
         }
-
-        size = OPEN_EVENT_HEADER_SIZE + (__u32)len;
-        if (e->event_flags & OPEN_EVENT_ABS)
-                size += e->abs_len + 1; /* add_abs_path() kept it within path[] */
-        if (size > sizeof(*e))
-                size = sizeof(*e);
-        /* A bound the verifier can see (the clamp above is lost in a register copy); the empty asm
-         * keeps the compiler from dropping it as a no-op, which it is: size <= sizeof(*e). */
-        asm volatile("" : "+r"(size));
-        size &= 2 * OPEN_PATH_MAX - 1;
-        submit(ctx, e, size, OPEN_STAT_BUFFER_FULL);
+        submit(ctx, e, record_size(e, len), OPEN_STAT_BUFFER_FULL);
         return 0;
 }
 
