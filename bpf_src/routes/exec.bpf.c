@@ -6,26 +6,42 @@
  * process now runs (mm->exe_file). A failed exec is not seen here. The comm
  * is already the new program's.
  */
+/*
+ * One open of exec's, a record with no fd: kind is the interpreter's
+ * (OPEN_INTERPRETER_*, 0 for the program file), path the kernel's copy of
+ * its name (or NULL), file what the walk starts from; exec as emit() takes it.
+ */
+static __always_inline void exec_record(void *ctx, struct filter_settings *cfg, __u8 kind, const char *path,
+                                        void *file, int exec)
+{
+        struct stash s = {};
+
+        s.flags = O_RDONLY;
+        s.dirfd = AT_FDCWD;
+        s.syscall = OPEN_SYSCALL_EXEC;
+        s.interpreter = kind;
+        s.event_flags = OPEN_EVENT_NO_FD;
+        if (filter_opener(cfg, &s, NULL) != 0)
+                return;
+        s.path = path;
+        s.path_in_kernel = 1;
+        s.file = file;
+        emit(ctx, &s, 0, NULL, exec);
+}
+
 TRACEPOINT_PROBE(sched, sched_process_exec)
 {
         __u32 zero = 0;
         struct filter_settings *cfg = settings.lookup(&zero);
-        struct stash s = {};
+        void *file = NULL;
 
         if (!cfg)
                 return 0;
-        s.flags = O_RDONLY;
-        s.dirfd = AT_FDCWD;
-        s.syscall = OPEN_SYSCALL_EXEC;
-        s.event_flags = OPEN_EVENT_NO_FD;
-        if (filter_opener(cfg, &s, NULL) != 0)
-                return 0;
-        s.path = (const char *)args + (args->data_loc_filename & 0xFFFF);
-        s.path_in_kernel = 1;
 #ifdef OPENSNOOPD_ABS_PATHS
-        s.file = read_ptr(read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM), KOFF_MM_EXE_FILE);
+        file = read_ptr(read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM), KOFF_MM_EXE_FILE);
 #endif
-        return emit(args, &s, 0, NULL, 1);
+        exec_record(args, cfg, 0, (const char *)args + (args->data_loc_filename & 0xFFFF), file, 1);
+        return 0;
 }
 
 #ifdef OPENSNOOPD_EXEC_INTERPRETERS
@@ -128,25 +144,6 @@ static __always_inline void *exec_file_at(void *mm, __u64 addr, struct exec_scra
         return read_ptr(vma, KOFF_VMA_FILE);
 }
 
-/* One interpreter's record: path, the kernel's copy of its name (or NULL); file, what the walk starts from. */
-static __always_inline void exec_interpreter(void *ctx, struct filter_settings *cfg, __u8 kind, const char *path,
-                                             void *file)
-{
-        struct stash s = {};
-
-        s.flags = O_RDONLY;
-        s.dirfd = AT_FDCWD;
-        s.syscall = OPEN_SYSCALL_EXEC;
-        s.interpreter = kind;
-        s.event_flags = OPEN_EVENT_NO_FD;
-        if (filter_opener(cfg, &s, NULL) != 0)
-                return;
-        s.path = path;
-        s.path_in_kernel = 1;
-        s.file = file;
-        emit(ctx, &s, 0, NULL, 0);
-}
-
 RAW_TRACEPOINT_PROBE(sched_process_exec)
 {
         void *bprm = (void *)ctx->args[2]; /* TP_PROTO(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
@@ -160,10 +157,10 @@ RAW_TRACEPOINT_PROBE(sched_process_exec)
         if (!cfg || !x || !mm)
                 return 0;
         if (interp && interp != read_ptr(bprm, KOFF_BPRM_FILENAME))
-                exec_interpreter(ctx, cfg, OPEN_INTERPRETER_SCRIPT, interp, read_ptr(bprm, KOFF_BPRM_FILE));
+                exec_record(ctx, cfg, OPEN_INTERPRETER_SCRIPT, interp, read_ptr(bprm, KOFF_BPRM_FILE), 0);
         base = exec_at_base(mm, x);
         if (base)
-                exec_interpreter(ctx, cfg, OPEN_INTERPRETER_ELF, NULL, exec_file_at(mm, base, x));
+                exec_record(ctx, cfg, OPEN_INTERPRETER_ELF, NULL, exec_file_at(mm, base, x), 0);
         return 0;
 }
 #endif
