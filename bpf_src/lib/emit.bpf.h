@@ -235,4 +235,3 @@ static __always_inline int on_return(void *ctx, long result)
         stash_drop(tid);
         return 0;
 }
-

@@ -11,8 +11,8 @@
  * (OPEN_INTERPRETER_*, 0 for the program file), path the kernel's copy of
  * its name (or NULL), file what the walk starts from; exec as emit() takes it.
  */
-static __always_inline void exec_record(void *ctx, struct filter_settings *cfg, __u8 kind, const char *path,
-                                        void *file, int exec)
+static __always_inline void exec_record(void *ctx, struct filter_settings *cfg, __u8 kind, const char *path, void *file,
+                                        int exec)
 {
         struct stash s = {};
 
@@ -146,7 +146,8 @@ static __always_inline void *exec_file_at(void *mm, __u64 addr, struct exec_scra
 
 RAW_TRACEPOINT_PROBE(sched_process_exec)
 {
-        void *bprm = (void *)ctx->args[2]; /* TP_PROTO(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
+        void *bprm =
+                (void *)ctx->args[2]; /* TP_PROTO(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
         void *mm = read_ptr((void *)bpf_get_current_task(), KOFF_TASK_MM);
         const char *interp = read_ptr(bprm, KOFF_BPRM_INTERP);
         __u32 zero = 0;
@@ -165,4 +166,3 @@ RAW_TRACEPOINT_PROBE(sched_process_exec)
 }
 #endif
 #endif
-
