@@ -261,7 +261,7 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         return r;
 }
 
-int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer buffer, const char *kernel_source,
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
                     const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
                     size_t why_size)
 {
@@ -290,18 +290,16 @@ int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer
                 snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
                 return r;
         }
-        /* tried only where it may be used: an attach and a detach cost the kernel a text patch */
-        if ((mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && !without_fentry)) && features.sym_openat2)
+        /* tried only where it is asked for: an attach and a detach cost the kernel a text patch */
+        if (mode == PROBE_MODE_FENTRY && features.sym_openat2)
                 features.fentry = trampolines_attach("do_sys_openat2");
-        /* auto takes fentry only where no task is preempted inside a trampoline's program (preemption.h) */
-        preemption = mode == PROBE_MODE_AUTO && features.fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
-        if (preemption != PREEMPTION_VOLUNTARY)
-                features.fentry = false;
         r = probe_plan_choose(mode, &features, plan);
-        if (r == 0 && preemption != PREEMPTION_VOLUNTARY)
-                snprintf(plan->fentry_passed_over, sizeof(plan->fentry_passed_over),
-                         "this kernel's preemption is %s (a task may be preempted inside a trampoline's program, "
-                         "and another's opens on that CPU then go unseen)",
+        /* a trampoline's program can be preempted (preemption.h): say what that costs here */
+        preemption = r == 0 && plan->fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
+        if (preemption != PREEMPTION_VOLUNTARY)
+                snprintf(plan->fentry_warning, sizeof(plan->fentry_warning),
+                         "Mode=fentry on a kernel whose preemption is %s: a task preempted inside a trampoline's "
+                         "program makes other tasks' opens on that CPU pass unseen (counted as lost)",
                          preemption_name(preemption));
         if (r == 0 && mode == PROBE_MODE_AUTO)
                 probe_plan_trim(plan, plan->kprobe && kprobe_pmu_takes(plan->open_function));
