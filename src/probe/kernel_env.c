@@ -152,8 +152,8 @@ static bool kprobe_pmu_takes(const char *symbol)
  * program on each, attached and taken down at once. The kernel's BTF must
  * name the function, and a kernel that does may still refuse (no trampolines
  * on its architecture, lockdown, a hypervisor's rules on patching its text):
- * only trying tells. Where they attach, Mode=auto compiles the fentry
- * programs alone.
+ * only trying tells. Where they do not, Mode=fentry refuses to start, in one
+ * line, before the compile.
  */
 static bool trampolines_attach(const char *function)
 {
@@ -310,7 +310,7 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
         else if (r == -EOPNOTSUPP)
                 snprintf(why, why_size,
                          "Mode=kprobe: this kernel has no kprobes (CONFIG_KPROBES); use "
-                         "Mode=fentry, tracepoint or auto");
+                         "Mode=tracepoint or auto");
         else if (r < 0)
                 snprintf(why, why_size, "Mode=%s: the kernel has none of the attach points it needs (%s)",
                          probe_mode_names[mode],
