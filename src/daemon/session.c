@@ -252,16 +252,16 @@ int session_start(struct session *s, const struct config *c)
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
-        r = queue_new(c->queue_size, &s->queue);
-        if (r < 0) {
-                set_error(s, "allocating a %zu-byte queue", c->queue_size);
-                return r;
-        }
         r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &s->mounted_tracefs, s->error,
                             sizeof(s->error));
         if (r < 0)
                 return failed(s, SESSION_FAILED_KERNEL, r);
         snprintf(s->hook_note, sizeof(s->hook_note), "%s", params.plan.fentry_warning);
+        r = queue_new(c->queue_size, &s->queue);
+        if (r < 0) {
+                set_error(s, "allocating a %zu-byte queue", c->queue_size);
+                return r;
+        }
         r = probe_compile(&params, &s->probe, s->error, sizeof(s->error));
         if (r < 0)
                 return failed(s, SESSION_FAILED_KERNEL, r);
