@@ -16,7 +16,10 @@
  *
  * TYPE is kprobe, tracepoint, raw_tracepoint, fentry or fexit; the last two
  * are BPF trampolines, whose kernel function libbcc reads from the program's
- * name (kfunc__NAME, kretfunc__NAME) in the kernel's BTF.
+ * name (kfunc__NAME, kretfunc__NAME) in the kernel's BTF. The daemon always
+ * asks for, and is told back, that spelling; newer libbcc (0.31, Debian 13)
+ * names KFUNC_PROBE(NAME)'s program kfunc__vmlinux__NAME, and that is the
+ * function loaded there.
  *
  * clang's messages go to stderr, which is the daemon's. Exit status 0 when
  * everything was sent, 1 otherwise (the reason was sent too, if it could be).
@@ -58,8 +61,25 @@ static uint64_t now_ns(void)
         return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Loads one function; on failure m says why, in the verifier's last line. */
-static int load(void *module, int type, const char *func, struct handoff_msg *m)
+/*
+ * The function libbcc compiled for a trampoline program the daemon names
+ * kfunc__NAME or kretfunc__NAME: under that name (libbcc 0.26, Debian 12),
+ * or module-qualified as kfunc__vmlinux__NAME (libbcc 0.31, Debian 13, whose
+ * loader reads the module's BTF from the name: vmlinux's here).
+ */
+static const char *trampoline_function(void *module, const char *func, char *buf, size_t size)
+{
+        const char *name = strstr(func, "__");
+
+        if (bpf_function_start(module, func) || !name)
+                return func;
+        name += 2;
+        snprintf(buf, size, "%.*svmlinux__%s", (int)(name - func), func, name);
+        return buf;
+}
+
+/* Loads one function, reported as name; on failure m says why, in the verifier's last line. */
+static int load(void *module, int type, const char *func, const char *name, struct handoff_msg *m)
 {
         char log[4096] = "";
         void *start = bpf_function_start(module, func);
@@ -68,7 +88,7 @@ static int load(void *module, int type, const char *func, struct handoff_msg *m)
         int fd;
 
         *m = (struct handoff_msg){ .kind = HANDOFF_PROG };
-        snprintf(m->name, sizeof(m->name), "%s", func);
+        snprintf(m->name, sizeof(m->name), "%s", name);
         if (!start) {
                 m->kind = HANDOFF_PROG_FAILED;
                 m->error = -ENOENT;
@@ -89,7 +109,7 @@ static int load(void *module, int type, const char *func, struct handoff_msg *m)
                 *last = '\0';
                 last = strrchr(log, '\n');
         }
-        snprintf(m->text, sizeof(m->text), "loading %s%s%.200s", func, log[0] ? ": " : "", last ? last + 1 : log);
+        snprintf(m->text, sizeof(m->text), "loading %s%s%.200s", name, log[0] ? ": " : "", last ? last + 1 : log);
         return m->error;
 }
 
@@ -123,7 +143,8 @@ int main(int argc, char **argv)
                         return 1;
         }
         for (int i = 1; i < argc; i++) {
-                const char *func;
+                char qualified[128];
+                const char *func, *name;
                 int type, fd;
 
                 if (strncmp(argv[i], "kprobe:", 7) == 0) {
@@ -141,8 +162,11 @@ int main(int argc, char **argv)
                 } else {
                         continue;
                 }
+                name = func;
+                if (type == BPF_PROG_TYPE_TRACING)
+                        func = trampoline_function(module, func, qualified, sizeof(qualified));
                 /* A program that does not load is reported, not fatal: the daemon may fall back. */
-                fd = load(module, type, func, &m);
+                fd = load(module, type, func, name, &m);
                 if (handoff_send(SOCK, &m, fd) < 0)
                         return 1;
                 if (fd >= 0)
