@@ -237,7 +237,7 @@ static int print_bpf(const struct config *c)
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
-        r = kernel_env_plan(c->mode, false, c->buffer, c->kernel_source, &ksyms, &params.plan, &mounted, why,
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &mounted, why,
                             sizeof(why));
         if (r < 0) {
                 log_error("%s", why);

@@ -42,7 +42,7 @@ struct session {
         double compile_s;
         char last_status[1024];
         char journal_note[512];
-        char hook_note[768]; /* session_hook_note(): auto passing fentry over, or fentry's warning; "" */
+        char hook_note[256]; /* Mode=fentry's warning on a kernel that preempts kernel code; "" */
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
         char error[512];
         enum session_failure failure;
@@ -222,42 +222,6 @@ static bool load_carried(struct session *s, struct writer_carry *carry)
         return true;
 }
 
-/*
- * Plans the attach points and compiles. Auto mode plans fentry alone where
- * its trampolines attach (kernel_env_plan()); should the verifier refuse its
- * programs still, it plans again without fentry and compiles once more, and
- * s->hook_note says why.
- */
-static int plan_and_compile(struct session *s, const struct config *c, const struct kallsyms *ksyms,
-                            struct probe_params *params)
-{
-        bool without_fentry = false;
-        int r;
-
-        for (;;) {
-                r = kernel_env_plan(c->mode, without_fentry, c->buffer, c->kernel_source, ksyms, &params->plan,
-                                    &s->mounted_tracefs, s->error, sizeof(s->error));
-                if (r < 0)
-                        return r;
-                if (params->plan.fentry_passed_over[0])
-                        snprintf(s->hook_note, sizeof(s->hook_note),
-                                 "Mode=auto: not fentry, as %s; Mode=fentry forces it",
-                                 params->plan.fentry_passed_over);
-                else
-                        snprintf(s->hook_note, sizeof(s->hook_note), "%s", params->plan.fentry_warning);
-                r = probe_compile(params, &s->probe, s->error, sizeof(s->error));
-                if (r < 0 || !params->plan.fentry || c->mode != PROBE_MODE_AUTO || without_fentry)
-                        return r;
-                if (probe_all_loaded(s->probe) == 0)
-                        return 0;
-                snprintf(s->hook_note, sizeof(s->hook_note),
-                         "Mode=auto: the fentry programs did not load (%s); compiling for the next mode",
-                         probe_error(s->probe));
-                s->probe = probe_free(s->probe);
-                without_fentry = true;
-        }
-}
-
 int session_start(struct session *s, const struct config *c)
 {
         struct probe_params params = { .max_in_flight = c->max_in_flight,
@@ -288,12 +252,17 @@ int session_start(struct session *s, const struct config *c)
                 params.layout = &layout;
                 params.abs_paths = c->absolute_paths;
         }
+        r = kernel_env_plan(c->mode, c->buffer, c->kernel_source, &ksyms, &params.plan, &s->mounted_tracefs, s->error,
+                            sizeof(s->error));
+        if (r < 0)
+                return failed(s, SESSION_FAILED_KERNEL, r);
+        snprintf(s->hook_note, sizeof(s->hook_note), "%s", params.plan.fentry_warning);
         r = queue_new(c->queue_size, &s->queue);
         if (r < 0) {
                 set_error(s, "allocating a %zu-byte queue", c->queue_size);
                 return r;
         }
-        r = plan_and_compile(s, c, &ksyms, &params);
+        r = probe_compile(&params, &s->probe, s->error, sizeof(s->error));
         if (r < 0)
                 return failed(s, SESSION_FAILED_KERNEL, r);
         s->compile_s = (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9;

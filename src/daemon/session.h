@@ -50,11 +50,7 @@ bool session_status(struct session *s, char *buf, size_t size);
 /* What session_start() did, for the log: mode, attach points, timings, output. */
 void session_describe(struct session *s, char *buf, size_t size);
 
-/*
- * One line on the hook, else "": why Mode=auto is not tracing with its first
- * choice, fentry, though the kernel has it; or what Mode=fentry costs on a
- * kernel that preempts kernel code.
- */
+/* Mode=fentry on a kernel that preempts kernel code: what that costs (one line); else "". */
 const char *session_hook_note(const struct session *s);
 
 /* With the journal: whether journald rate-limits us (one line for the startup log); else "". */

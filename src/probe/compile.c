@@ -274,16 +274,6 @@ fail:
         return n;
 }
 
-int probe_all_loaded(struct probe *p)
-{
-        for (int i = 0; i < p->nprogs; i++)
-                if (p->progs[i].fd < 0) {
-                        set_error(p, "%s", p->progs[i].error);
-                        return -ENOEXEC;
-                }
-        return 0;
-}
-
 /* The probe is made here, by probe_compile(), and unmade here. */
 struct probe *probe_free(struct probe *p)
 {

@@ -261,7 +261,7 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
         return r;
 }
 
-int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer buffer, const char *kernel_source,
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
                     const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
                     size_t why_size)
 {
@@ -290,21 +290,13 @@ int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer
                 snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
                 return r;
         }
-        /* tried only where it may be used: an attach and a detach cost the kernel a text patch */
-        if ((mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && !without_fentry)) && features.sym_openat2)
+        /* tried only where it is asked for: an attach and a detach cost the kernel a text patch */
+        if (mode == PROBE_MODE_FENTRY && features.sym_openat2)
                 features.fentry = trampolines_attach("do_sys_openat2");
-        /* a task preempted inside a trampoline's program hides other tasks' opens (preemption.h):
-         * auto passes fentry over on a kernel that preempts kernel code, Mode=fentry warns there */
-        preemption = features.fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
-        if (mode == PROBE_MODE_AUTO && preemption != PREEMPTION_VOLUNTARY)
-                features.fentry = false;
         r = probe_plan_choose(mode, &features, plan);
-        if (r == 0 && preemption != PREEMPTION_VOLUNTARY && mode == PROBE_MODE_AUTO)
-                snprintf(plan->fentry_passed_over, sizeof(plan->fentry_passed_over),
-                         "this kernel's preemption is %s (a task may be preempted inside a trampoline's program, "
-                         "and another's opens on that CPU then go unseen)",
-                         preemption_name(preemption));
-        else if (r == 0 && preemption != PREEMPTION_VOLUNTARY && plan->fentry)
+        /* a trampoline's program can be preempted (preemption.h): say what that costs here */
+        preemption = r == 0 && plan->fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
+        if (preemption != PREEMPTION_VOLUNTARY)
                 snprintf(plan->fentry_warning, sizeof(plan->fentry_warning),
                          "Mode=fentry on a kernel whose preemption is %s: a task preempted inside a trampoline's "
                          "program makes other tasks' opens on that CPU pass unseen (counted as lost)",

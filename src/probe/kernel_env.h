@@ -45,11 +45,10 @@ int kernel_env_find_headers(const char *kernel_source, char *where, size_t where
  * (*mounted_tracefs says whether we did it), kernel headers present (that
  * KernelSource= is only root's to change, config_load() checked), attach
  * points for the mode (ksyms: kallsyms_read()'s), and the buffer (Buffer=)
- * the kernel can give. In auto mode, fentry is tried first unless
- * without_fentry (its programs were refused once already). Returns 0 with the
- * plan, or -errno with one actionable line in why[].
+ * the kernel can give (Mode=fentry: whether its trampolines attach, tried).
+ * Returns 0 with the plan, or -errno with one actionable line in why[].
  */
-int kernel_env_plan(enum probe_mode mode, bool without_fentry, enum probe_buffer buffer, const char *kernel_source,
+int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *kernel_source,
                     const struct kallsyms *ksyms, struct probe_plan *plan, bool *mounted_tracefs, char *why,
                     size_t why_size);
 

@@ -10,9 +10,8 @@
  * disables migration, not preemption). There, a trampoline entered on a CPU
  * where another task's run of the same program is preempted lets the call
  * pass (its recursion guard counts it): an open made meanwhile is lost.
- * A kprobe's program runs with preemption off. So Mode=auto takes fentry, and
- * Mode=fentry runs without a warning, only where preemption is known to be
- * voluntary or none.
+ * A kprobe's program runs with preemption off. So Mode=fentry warns unless
+ * preemption is known to be voluntary or none.
  */
 enum preemption {
         PREEMPTION_UNKNOWN,

@@ -46,14 +46,6 @@ int probe_print_source(const struct probe_params *params, FILE *f);
 int probe_compile(const struct probe_params *params, struct probe **ret, char *why, size_t why_size);
 
 /*
- * Whether every program the compile was asked for loaded: 0, or -ENOEXEC
- * with probe_error() naming the first that did not and the verifier's reason.
- * A program that did not load is otherwise reported only when its attach is
- * tried (a planned fallback may not need it).
- */
-int probe_all_loaded(struct probe *p);
-
-/*
  * Loads a filter into the maps so that no open is wrongly dropped on the way:
  * new entries first, then the settings, then stale entries go (a full map
  * has its stale entries pruned first).

@@ -50,7 +50,7 @@ static int plan_tracepoint(const struct kernel_features *f, struct probe_plan *p
 
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan)
 {
-        int rf, rk, rt;
+        int rk, rt;
 
         *plan = (struct probe_plan){
                 .task_stash = f->task_storage, .tp_exec = f->tp_exec, .tp_cgroup = f->tp_cgroup, .io_uring = f->io_uring
@@ -64,11 +64,10 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
                 return plan_fentry(f, plan);
         case PROBE_MODE_AUTO:
         default:
+                /* not fentry: see probe_plan.h */
                 rk = plan_kprobe(f, plan);
-                /* after the kprobe: on do_sys_openat2 both, its symbol is the same */
-                rf = plan_fentry(f, plan);
                 rt = plan_tracepoint(f, plan);
-                if (rf < 0 && rk < 0 && rt < 0)
+                if (rk < 0 && rt < 0)
                         return rt;
                 return 0;
         }
@@ -76,12 +75,8 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 
 void probe_plan_trim(struct probe_plan *plan, bool kprobe_works)
 {
-        if (plan->fentry) {
-                plan->kprobe = false;
+        if (plan->kprobe && kprobe_works)
                 plan->tracepoint = false;
-        } else if (plan->kprobe && kprobe_works) {
-                plan->tracepoint = false;
-        }
 }
 
 int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_features *f, struct probe_plan *plan)

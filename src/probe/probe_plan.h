@@ -50,9 +50,10 @@ struct kernel_features {
 };
 
 /*
- * What to compile and attach. With more than one of fentry, kprobe and
- * tracepoint set (auto mode), they are tried in that order, each the next's
- * fallback, so a failed attach needs no second compile.
+ * What to compile and attach. With both kprobe and tracepoint set (auto
+ * mode), the kprobe pair is tried first and the tracepoints are the fallback,
+ * so a failed kprobe attach needs no second compile. Fentry is planned only
+ * when Mode=fentry asks for it.
  */
 struct probe_plan {
         bool fentry; /* trampolines on the open function (do_sys_openat2) and the routes' */
@@ -71,7 +72,6 @@ struct probe_plan {
         struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
         enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */
-        char fentry_passed_over[192];         /* auto: why fentry was not planned though its trampolines attach; "" */
         char fentry_warning[192]; /* Mode=fentry on a kernel that preempts kernel code: what that costs; "" */
 };
 
@@ -79,7 +79,10 @@ struct probe_plan {
  * Chooses the attach points for a mode. Returns 0, -EOPNOTSUPP when the
  * kernel has no kprobes (kprobe mode) or cannot attach trampolines (fentry
  * mode), -ENOENT when it lacks the symbol or the tracepoints the mode needs.
- * Auto plans every mode the kernel allows.
+ * Auto plans kprobe and tracepoint, not fentry: in the Debian 12 VM under
+ * emulation a restart into fentry mode left both CPUs spinning at
+ * do_sys_openat2's patched first instruction (a soft lockup, the machine
+ * lost), and auto must not risk a machine until that is understood.
  */
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
 
@@ -101,11 +104,8 @@ unsigned probe_plan_fentry_routes(const struct probe_plan *plan);
 /*
  * Auto mode, once the kernel has shown what works: only what will be
  * attached is compiled, for each program costs the verifier's time at every
- * start (most of a minute for a dozen under emulation). Fentry, planned only
- * where its trampolines were seen to attach, goes alone: should its programs
- * not load, the caller plans again without it (kernel_env_plan()). A kprobe
- * that works (kprobe_works) goes alone too; otherwise the tracepoints stay
- * as its fallback.
+ * start (most of a minute for a dozen under emulation). A kprobe that works
+ * (kprobe_works) goes alone; otherwise the tracepoints stay as its fallback.
  */
 void probe_plan_trim(struct probe_plan *plan, bool kprobe_works);
 

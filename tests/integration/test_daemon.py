@@ -115,12 +115,7 @@ class LifecycleTest(DaemonTestCase):
         if expected_mode():
             self.assertEqual(mode, expected_mode(), "the mode the daemon must pick on this kernel")
         elif not pinned_mode():
-            # auto's first choice is fentry wherever this kernel attaches trampolines and does not
-            # preempt kernel code; where only the latter stops it, the startup log says so
-            attaches, voluntary = trampolines_attach(), kernel_preemption() == "voluntary"
-            self.assertEqual(mode == "fentry", attaches and voluntary, d.stderr())
-            self.assertEqual("Mode=auto: not fentry, as this kernel's preemption is" in d.stderr(),
-                             attaches and not voluntary, d.stderr())
+            self.assertNotEqual(mode, "fentry", "Mode=auto never takes fentry: " + d.stderr())
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
         # a kprobe and a kretprobe on the open function (and open_by_handle_at's), or a tracepoint
         # pair per open system call, as perf events; fentry's pairs are BPF links of their own;

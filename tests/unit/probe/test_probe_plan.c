@@ -44,8 +44,9 @@ static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)
         assert_true(p.tracepoint);
 }
 
-/* Where its trampolines attach, auto plans fentry first, on the kprobe's functions, and trims to it alone. */
-static void test_auto_prefers_fentry_alone(void **state)
+/* Auto never plans fentry, even where trampolines attach (probe_plan.h); the kprobe alone where it
+ * attaches, else with the tracepoints behind it. */
+static void test_auto_does_not_plan_fentry(void **state)
 {
         struct kernel_features k = debian;
         struct probe_plan p;
@@ -54,20 +55,11 @@ static void test_auto_prefers_fentry_alone(void **state)
         k.fentry = true;
         k.sym_routes = ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVE);
         assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
-        assert_true(p.fentry && p.kprobe && p.tracepoint);
-        assert_string_equal(p.open_function, "do_sys_openat2");
-        probe_plan_trim(&p, true);
-        assert_true(p.fentry);
-        assert_false(p.kprobe || p.tracepoint);
-        assert_int_equal(probe_plan_fentry_routes(&p), k.sym_routes);
-        assert_int_equal(probe_plan_kprobe_routes(&p), 0);
-        assert_int_equal(probe_plan_tp_routes(&p), 0);
-        /* without trampolines: the kprobe alone where it attaches, else with the tracepoints behind it */
-        k.fentry = false;
-        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
-        probe_plan_trim(&p, true);
-        assert_true(p.kprobe && !p.fentry && !p.tracepoint);
+        assert_false(p.fentry);
+        assert_true(p.kprobe && p.tracepoint);
         assert_int_equal(probe_plan_fentry_routes(&p), 0);
+        probe_plan_trim(&p, true);
+        assert_true(p.kprobe && !p.tracepoint);
         assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
         probe_plan_trim(&p, false);
         assert_true(p.kprobe && p.tracepoint);
@@ -85,6 +77,11 @@ static void test_fentry_mode(void **state)
         assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), 0);
         assert_true(p.fentry);
         assert_false(p.kprobe || p.tracepoint);
+        assert_string_equal(p.open_function, "do_sys_openat2");
+        k.sym_routes = ROUTE_BIT(EXECVEAT);
+        assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), 0);
+        assert_int_equal(probe_plan_fentry_routes(&p), ROUTE_BIT(EXECVEAT));
+        assert_int_equal(probe_plan_kprobe_routes(&p), 0);
         k.sym_openat2 = false;
         assert_int_equal(probe_plan_choose(PROBE_MODE_FENTRY, &k, &p), -ENOENT);
 }
@@ -196,7 +193,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_buffer_auto_is_ring_where_the_kernel_has_it),
                 cmocka_unit_test(test_auto_prefers_kprobe_and_keeps_fallback),
-                cmocka_unit_test(test_auto_prefers_fentry_alone),
+                cmocka_unit_test(test_auto_does_not_plan_fentry),
                 cmocka_unit_test(test_fentry_mode),
                 cmocka_unit_test(test_auto_without_kprobes_uses_tracepoints),
                 cmocka_unit_test(test_kprobe_mode_sees_failed_execs),
