@@ -80,6 +80,27 @@ class FieldsTest(DaemonTestCase):
         self.assertEqual(len(missing), 1)
         self.assertEqual(missing[0][1:5], [comm, str(header["pid"]), "-1", "2"])
 
+    def test_fentry_mode_where_the_kernel_attaches_trampolines(self):
+        # pinned: where bench/hookcost's own trampolines attach, Mode=fentry must trace every field
+        # exactly and leave nothing attached; elsewhere, it must refuse in one line
+        d = self.start("[Probe]\nMode=fentry\n", ready=False)
+        if not trampolines_attach():
+            self.assertEqual(d.proc.wait(timeout=60), 5, "EXIT STATUS: 5, the kernel: " + d.stderr())
+            self.assertIn("Mode=fentry: this kernel does not attach BPF trampolines to do_sys_openat2", d.stderr())
+            return
+        self.assertIsNotNone(d.wait_for("READY=1"), d.stderr())
+        self.assertEqual(detected_mode(d.stderr()), "fentry", d.stderr())
+        # where the kernel may preempt a trampoline's program, the startup log says what that costs
+        self.assertEqual("Mode=fentry on a kernel whose preemption is" in d.stderr(),
+                         kernel_preemption() != "voluntary", d.stderr())
+        self.assertEqual(len(trampoline_links_of(d.pid)), kprobe_links(d.stderr()))
+        comm = self.unique("fentry")
+        header, records = run_opener(comm, self.workdir, "fields")
+        entries = wait_journal([f"OPEN_COMM={comm}"], len(records))
+        self.check_entries(header, records, entries, daemon_pid=d.pid)
+        self.assertEqual(d.stop(), 0)
+        self.assertEqual(trampoline_links_of(d.pid), [])
+
 
 class LifecycleTest(DaemonTestCase):
     def test_sigterm_exits_zero_and_leaves_nothing_attached(self):
@@ -124,27 +145,6 @@ class LifecycleTest(DaemonTestCase):
         self.assertEqual(len(links), hooks + len(route_tracepoints(d.stderr())), links)
         self.assertEqual(len(trampoline_links_of(d.pid)), kprobe_links(d.stderr()) if mode == "fentry" else 0)
         self.assertEqual(d.stop(signal.SIGINT), 0)
-
-    def test_fentry_mode_where_the_kernel_attaches_trampolines(self):
-        # pinned: where bench/hookcost's own trampolines attach, Mode=fentry must trace every field
-        # exactly and leave nothing attached; elsewhere, it must refuse in one line
-        d = self.start("[Probe]\nMode=fentry\n", ready=False)
-        if not trampolines_attach():
-            self.assertEqual(d.proc.wait(timeout=60), 5, "EXIT STATUS: 5, the kernel: " + d.stderr())
-            self.assertIn("Mode=fentry: this kernel does not attach BPF trampolines to do_sys_openat2", d.stderr())
-            return
-        self.assertIsNotNone(d.wait_for("READY=1"), d.stderr())
-        self.assertEqual(detected_mode(d.stderr()), "fentry", d.stderr())
-        # where the kernel may preempt a trampoline's program, the startup log says what that costs
-        self.assertEqual("Mode=fentry on a kernel whose preemption is" in d.stderr(),
-                         kernel_preemption() != "voluntary", d.stderr())
-        self.assertEqual(len(trampoline_links_of(d.pid)), kprobe_links(d.stderr()))
-        comm = self.unique("fentry")
-        header, records = run_opener(comm, self.workdir, "fields")
-        entries = wait_journal([f"OPEN_COMM={comm}"], len(records))
-        self.check_entries(header, records, entries, daemon_pid=d.pid)
-        self.assertEqual(d.stop(), 0)
-        self.assertEqual(trampoline_links_of(d.pid), [])
 
     def test_duration_counts_from_ready(self):
         # the compile before READY=1 takes seconds, and --duration=2 must still trace for 2 s
