@@ -681,6 +681,19 @@ def rss_kb(pid, what="VmRSS"):
     return None
 
 
+def largest_mappings(pid, n=5):
+    """The n mappings with the most resident memory, "RSS kB path" each (/proc/PID/smaps)."""
+    found, name = [], ""
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if fields and "-" in fields[0] and not fields[0].endswith(":"):
+                name = fields[5] if len(fields) > 5 else "[anon]"
+            elif fields and fields[0] == "Rss:":
+                found.append((int(fields[1]), name))
+    return [f"{kb} kB {path}" for kb, path in sorted(found, reverse=True)[:n]]
+
+
 def parse_stopped(stderr):
     """The counters of the daemon's last words ("stopped: N written, ..."), as a dict."""
     lines = [l for l in stderr.splitlines() if "stopped: " in l]

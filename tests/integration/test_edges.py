@@ -182,13 +182,20 @@ class EdgesTest(DaemonTestCase):
         # something to write, so journald describes its client (and PID 1, where
         # it is systemd, reads our cgroup on each STATUS=)
         run_opener(comm, self.workdir, "burst", "2000")
-        # a client journald has not seen: it reads /proc/<that pid>/, and those opens are recorded
-        logger = subprocess.run([sys.executable, "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX, "
-                                 "socket.SOCK_DGRAM); s.sendto(b'MESSAGE=hello\\n', sys.argv[1]); "
-                                 "import os; print(os.getpid())", JOURNAL.socket_dir + "/socket"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.assertEqual(logger.returncode, 0, logger.stderr)
-        logger_pid = int(logger.stdout)
+        # a client journald has not seen: it reads /proc/<that pid>/, and those opens are recorded.
+        # The client lives until its message is stored: Debian 13's journald (257) read nothing
+        # of /proc for a sender that had already exited.
+        message = self.unique("hello")
+        logger = subprocess.Popen([sys.executable, "-c", "import os, socket, sys; s = socket.socket(socket.AF_UNIX, "
+                                   "socket.SOCK_DGRAM); s.sendto(('MESSAGE=' + sys.argv[2] + '\\n').encode(), "
+                                   "sys.argv[1]); print(os.getpid(), flush=True); sys.stdin.readline()",
+                                   JOURNAL.socket_dir + "/socket", message],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        logger_pid = int(logger.stdout.readline())
+        stored = wait_journal([f"MESSAGE={message}", f"_PID={logger_pid}"], 1)
+        logger.communicate("")
+        self.assertEqual(logger.returncode, 0)
+        self.assertEqual(len(stored), 1, "journald stored the client's message with its pid")
         self.sentinel(comm)
         journald = [e for e in journal(f"OPEN_PID={JOURNAL.proc.pid}")]
         about_logger = [e for e in journald if field(e, "OPEN_PATH").startswith(f"/proc/{logger_pid}/")]

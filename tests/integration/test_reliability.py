@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (JOURNAL, LOSS_MESSAGE_ID, OPEN_MESSAGE_ID, OPENER, DaemonTestCase, bpf_links_of,
-                     count_entries, field, field_bytes, journal, loaded_prog_ids, loss_reports, opens_reported, parse_status, parse_stopped,
+                     count_entries, field, field_bytes, journal, largest_mappings, loaded_prog_ids, loss_reports, opens_reported, parse_status, parse_stopped,
                      record_figures, rss_kb, run_opener, wait_journal, wait_until)
 
 FLOOD_SECONDS = float(os.environ.get("OPENSNOOPD_FLOOD_SECONDS", "30"))
@@ -101,6 +101,7 @@ class ReliabilityTest(DaemonTestCase):
         d = self.start(f"[Filter]\nCommands={comm}\n")
         self.sentinel(comm)  # the daemon has written an entry: its memory is as after start-up
         rss_before, rss_anon_before = rss_kb(d.pid), rss_kb(d.pid, "RssAnon")
+        rss_file_before, rss_shmem_before = rss_kb(d.pid, "RssFile"), rss_kb(d.pid, "RssShmem")
         flood = FloodRun(comm, self.workdir, 2, FLOOD_SECONDS)
         generated = flood.wait() + 1  # and the sentinel's open
         d.settle(generated)
@@ -110,7 +111,10 @@ class ReliabilityTest(DaemonTestCase):
         figures = dict(seconds=round(flood.seconds, 1), processes=2, generated=generated,
                        rate_per_s=int(generated / flood.seconds), written=written, lost=lost,
                        undelivered=undelivered, rss_before_kb=rss_before, rss_after_kb=rss_after,
-                       rss_anon_before_kb=rss_anon_before, rss_anon_after_kb=rss_kb(d.pid, "RssAnon"))
+                       rss_anon_before_kb=rss_anon_before, rss_anon_after_kb=rss_kb(d.pid, "RssAnon"),
+                       rss_file_before_kb=rss_file_before, rss_file_after_kb=rss_kb(d.pid, "RssFile"),
+                       rss_shmem_before_kb=rss_shmem_before, rss_shmem_after_kb=rss_kb(d.pid, "RssShmem"),
+                       largest_mappings=largest_mappings(d.pid))
         record_figures("flood", **figures)
         print(figures)
         self.assertEqual(written + lost + undelivered, generated, figures)
