@@ -186,15 +186,14 @@ class EdgesTest(DaemonTestCase):
         # The client lives until its message is stored: Debian 13's journald (257) read nothing
         # of /proc for a sender that had already exited.
         message = self.unique("hello")
-        logger = subprocess.Popen([sys.executable, "-c", "import os, socket, sys; s = socket.socket(socket.AF_UNIX, "
-                                   "socket.SOCK_DGRAM); s.sendto(('MESSAGE=' + sys.argv[2] + '\\n').encode(), "
-                                   "sys.argv[1]); print(os.getpid(), flush=True); sys.stdin.readline()",
-                                   JOURNAL.socket_dir + "/socket", message],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        logger_pid = int(logger.stdout.readline())
-        stored = wait_journal([f"MESSAGE={message}", f"_PID={logger_pid}"], 1)
-        logger.communicate("")
-        self.assertEqual(logger.returncode, 0)
+        logger = Child(self.unique("logger"), "import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto("
+                       f"{('MESSAGE=' + message + chr(10)).encode()!r}, {JOURNAL.socket_dir + '/socket'!r}); "
+                       "sys.stdin.readline()")
+        logger.go()
+        stored = wait_journal([f"MESSAGE={message}", f"_PID={logger.pid}"], 1)
+        logger.go()
+        logger.finish()
+        logger_pid = logger.pid
         self.assertEqual(len(stored), 1, "journald stored the client's message with its pid")
         self.sentinel(comm)
         journald = [e for e in journal(f"OPEN_PID={JOURNAL.proc.pid}")]
