@@ -41,7 +41,7 @@ int session_start(struct session *s, const struct config *c);
 int session_apply(struct session *s, const struct config *c);
 
 /*
- * The status line ("Tracing with kprobe (do_sys_openat2): 12 written, ..."),
+ * The status line ("Tracing with fentry (do_sys_openat2): 12 written, ..."),
  * with the kernel's counters read afresh. Returns true when it differs from
  * the last line this function returned.
  */

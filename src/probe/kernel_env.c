@@ -290,18 +290,25 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
                 snprintf(why, why_size, "reading /proc/kallsyms: %s", strerror(-r));
                 return r;
         }
-        /* tried only where it is asked for: an attach and a detach cost the kernel a text patch */
-        if (mode == PROBE_MODE_FENTRY && features.sym_openat2)
+        /*
+         * A trampoline's program can be preempted (preemption.h), so auto takes
+         * trampolines only where the kernel does not preempt kernel code, and
+         * Mode=fentry elsewhere is warned of what that costs. They are tried
+         * only where they may be used: an attach and a detach cost a text patch.
+         */
+        preemption = features.sym_openat2 && (mode == PROBE_MODE_FENTRY || mode == PROBE_MODE_AUTO)
+                             ? preemption_of_running_kernel()
+                             : PREEMPTION_VOLUNTARY;
+        if (features.sym_openat2 &&
+            (mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && preemption == PREEMPTION_VOLUNTARY)))
                 features.fentry = trampolines_attach("do_sys_openat2");
         r = probe_plan_choose(mode, &features, plan);
-        /* a trampoline's program can be preempted (preemption.h): say what that costs here */
-        preemption = r == 0 && plan->fentry ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
-        if (preemption != PREEMPTION_VOLUNTARY)
+        if (r == 0 && plan->fentry && preemption != PREEMPTION_VOLUNTARY)
                 snprintf(plan->fentry_warning, sizeof(plan->fentry_warning),
                          "Mode=fentry on a kernel whose preemption is %s: a task preempted inside a trampoline's "
                          "program makes other tasks' opens on that CPU pass unseen (counted as lost)",
                          preemption_name(preemption));
-        if (r == 0 && mode == PROBE_MODE_AUTO)
+        if (r == 0 && mode == PROBE_MODE_AUTO && !plan->fentry)
                 probe_plan_trim(plan, plan->kprobe && kprobe_pmu_takes(plan->open_function));
         if (r == -EOPNOTSUPP && mode == PROBE_MODE_FENTRY)
                 snprintf(why, why_size,

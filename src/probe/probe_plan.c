@@ -64,7 +64,9 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
                 return plan_fentry(f, plan);
         case PROBE_MODE_AUTO:
         default:
-                /* not fentry: see probe_plan.h */
+                /* the cheapest hook first: trampolines, where they were tried and attached (probe_plan.h) */
+                if (plan_fentry(f, plan) == 0)
+                        return 0;
                 rk = plan_kprobe(f, plan);
                 rt = plan_tracepoint(f, plan);
                 if (rk < 0 && rt < 0)

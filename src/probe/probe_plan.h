@@ -52,8 +52,8 @@ struct kernel_features {
 /*
  * What to compile and attach. With both kprobe and tracepoint set (auto
  * mode), the kprobe pair is tried first and the tracepoints are the fallback,
- * so a failed kprobe attach needs no second compile. Fentry is planned only
- * when Mode=fentry asks for it.
+ * so a failed kprobe attach needs no second compile. Fentry goes alone: it is
+ * planned only where an empty program's trampolines were just attached.
  */
 struct probe_plan {
         bool fentry; /* trampolines on the open function (do_sys_openat2) and the routes' */
@@ -79,10 +79,10 @@ struct probe_plan {
  * Chooses the attach points for a mode. Returns 0, -EOPNOTSUPP when the
  * kernel has no kprobes (kprobe mode) or cannot attach trampolines (fentry
  * mode), -ENOENT when it lacks the symbol or the tracepoints the mode needs.
- * Auto plans kprobe and tracepoint, not fentry: in the Debian 12 VM under
- * emulation a restart into fentry mode left both CPUs spinning at
- * do_sys_openat2's patched first instruction (a soft lockup, the machine
- * lost), and auto must not risk a machine until that is understood.
+ * Auto plans fentry where f->fentry says trampolines attach (the caller
+ * tries them only where they are as exact as a kprobe: a kernel that does not
+ * preempt kernel code), for they cost a third of a kprobe pair (Debian 12 and
+ * 13, docs/performance.md); else kprobe with the tracepoints as fallback.
  */
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
 

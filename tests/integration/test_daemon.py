@@ -126,7 +126,7 @@ class LifecycleTest(DaemonTestCase):
         self.assertIn("stopped:", d.stderr())
 
     def test_ready_is_sent_only_after_attach(self):
-        # Mode=auto: whichever mode this kernel allows (kprobe where it has kprobes)
+        # Mode=auto: whichever mode this kernel allows (fentry, else kprobe, else tracepoints)
         d = self.start(ready=False)
         self.assertIsNotNone(d.wait_for("READY=1"))
         links = bpf_links_of(d.pid)[1]
@@ -136,7 +136,10 @@ class LifecycleTest(DaemonTestCase):
         if expected_mode():
             self.assertEqual(mode, expected_mode(), "the mode the daemon must pick on this kernel")
         elif not pinned_mode():
-            self.assertNotEqual(mode, "fentry", "Mode=auto never takes fentry: " + d.stderr())
+            # the cheapest hook that is as exact: trampolines where they attach on a kernel that does not
+            # preempt kernel code (a preempted trampoline program lets other opens pass), else a kprobe
+            self.assertEqual(mode == "fentry", trampolines_attach() and kernel_preemption() == "voluntary",
+                             "Mode=auto takes fentry exactly where it is as exact: " + d.stderr())
         self.assertIn(f"Tracing with {mode} (", d.latest_status())
         # a kprobe and a kretprobe on the open function (and open_by_handle_at's), or a tracepoint
         # pair per open system call, as perf events; fentry's pairs are BPF links of their own;

@@ -44,9 +44,9 @@ static void test_auto_prefers_kprobe_and_keeps_fallback(void **state)
         assert_true(p.tracepoint);
 }
 
-/* Auto never plans fentry, even where trampolines attach (probe_plan.h); the kprobe alone where it
- * attaches, else with the tracepoints behind it. */
-static void test_auto_does_not_plan_fentry(void **state)
+/* Auto takes trampolines where they were tried and attached, alone (they were just shown to attach);
+ * where they were not, the kprobe alone where it attaches, else with the tracepoints behind it. */
+static void test_auto_plans_fentry_where_trampolines_attach(void **state)
 {
         struct kernel_features k = debian;
         struct probe_plan p;
@@ -55,9 +55,20 @@ static void test_auto_does_not_plan_fentry(void **state)
         k.fentry = true;
         k.sym_routes = ROUTE_BIT(OPEN_BY_HANDLE_AT) | ROUTE_BIT(EXECVE);
         assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
+        assert_true(p.fentry);
+        assert_false(p.kprobe || p.tracepoint);
+        assert_string_equal(p.open_function, "do_sys_openat2");
+        assert_int_equal(probe_plan_fentry_routes(&p), k.sym_routes);
+        assert_int_equal(probe_plan_kprobe_routes(&p), 0);
+        assert_int_equal(probe_plan_tp_routes(&p), 0);
+        /* trampolines that attach need do_sys_openat2 too (5.6+) */
+        k.sym_openat2 = false;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
         assert_false(p.fentry);
         assert_true(p.kprobe && p.tracepoint);
-        assert_int_equal(probe_plan_fentry_routes(&p), 0);
+        k = debian;
+        assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
+        assert_false(p.fentry);
         probe_plan_trim(&p, true);
         assert_true(p.kprobe && !p.tracepoint);
         assert_int_equal(probe_plan_choose(PROBE_MODE_AUTO, &k, &p), 0);
@@ -193,7 +204,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_buffer_auto_is_ring_where_the_kernel_has_it),
                 cmocka_unit_test(test_auto_prefers_kprobe_and_keeps_fallback),
-                cmocka_unit_test(test_auto_does_not_plan_fentry),
+                cmocka_unit_test(test_auto_plans_fentry_where_trampolines_attach),
                 cmocka_unit_test(test_fentry_mode),
                 cmocka_unit_test(test_auto_without_kprobes_uses_tracepoints),
                 cmocka_unit_test(test_kprobe_mode_sees_failed_execs),
