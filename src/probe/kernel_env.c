@@ -185,7 +185,6 @@ static bool trampolines_attach(const char *function)
         return attached;
 }
 
-/* The ring buffer map type exists since 5.8: the only sure test is to create one. */
 /*
  * Task-local storage reaches kprobe and tracepoint programs in 5.11, with the
  * kernel's BTF (bpf_get_current_task_btf()). No map of that type can be made
@@ -201,6 +200,7 @@ static bool has_task_storage(void)
         return (major > 5 || (major == 5 && minor >= 11)) && exists("/sys/kernel/btf/vmlinux");
 }
 
+/* The ring buffer map type exists since 5.8: the only sure test is to create one. */
 static bool has_ringbuf(void)
 {
         union bpf_attr attr;
