@@ -200,15 +200,15 @@ class EdgesTest(DaemonTestCase):
         def about(pid, entries):
             return [e for e in entries if (field(e, "OPEN_PATH") or "").startswith(f"/proc/{pid}/")]
 
-        # read again for a while: once (in Debian 13's VM, the suite run of 2026-12-05) the read that
-        # followed the sentinel had none of them, and the same test alone had them at once
-        wait_until(lambda: about(logger_pid, journal(f"OPEN_PID={JOURNAL.proc.pid}")), 30)
         journald = journal(f"OPEN_PID={JOURNAL.proc.pid}")
         about_logger, about_us = about(logger_pid, journald), about(d.pid, journald)
-        print(f"journald's opens: {len(about_logger)} for the client, {len(journald)} in all")
-        self.assertTrue(about_logger, f"journald's opens for another client ({logger_pid}) are recorded; journald's "
-                        f"{len(journald)} entries opened: "
-                        f"{sorted({(str(field(e, 'OPEN_PATH')), str(field(e, 'OPEN_ABS_PATH'))) for e in journald})[:40]}")
+        # Debian 13's VM (journald 257, fentry): in 2 of 3 runs of the whole suite none of journald's opens were
+        # recorded, even 30 s later; the test alone, and the third run, had them. Not understood: say all we know.
+        by_comm = journal("OPEN_COMM=systemd-journal")
+        self.assertTrue(about_logger, f"journald's opens for another client are recorded: journald {JOURNAL.proc.pid}, "
+                        f"opensnoopd {d.pid}, client {logger_pid}; opens by comm systemd-journal (pid, path): "
+                        f"{sorted({(field(e, 'OPEN_PID'), str(field(e, 'OPEN_PATH'))) for e in by_comm})[:40]}; "
+                        f"status: {d.latest_status()}")
         self.assertEqual(about_us, [], "journald's opens for opensnoopd are not")
         self.assertEqual(d.stop(), 0)
 
