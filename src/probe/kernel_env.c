@@ -268,6 +268,7 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
         char where[512], release[128];
         struct kernel_features features;
         enum preemption preemption;
+        bool trampolines;
         int r;
 
         r = kernel_env_ensure_tracefs(mounted_tracefs);
@@ -296,11 +297,9 @@ int kernel_env_plan(enum probe_mode mode, enum probe_buffer buffer, const char *
          * Mode=fentry elsewhere is warned of what that costs. They are tried
          * only where they may be used: an attach and a detach cost a text patch.
          */
-        preemption = features.sym_openat2 && (mode == PROBE_MODE_FENTRY || mode == PROBE_MODE_AUTO)
-                             ? preemption_of_running_kernel()
-                             : PREEMPTION_VOLUNTARY;
-        if (features.sym_openat2 &&
-            (mode == PROBE_MODE_FENTRY || (mode == PROBE_MODE_AUTO && preemption == PREEMPTION_VOLUNTARY)))
+        trampolines = features.sym_openat2 && (mode == PROBE_MODE_FENTRY || mode == PROBE_MODE_AUTO);
+        preemption = trampolines ? preemption_of_running_kernel() : PREEMPTION_VOLUNTARY;
+        if (trampolines && (mode == PROBE_MODE_FENTRY || preemption == PREEMPTION_VOLUNTARY))
                 features.fentry = trampolines_attach("do_sys_openat2");
         r = probe_plan_choose(mode, &features, plan);
         if (r == 0 && plan->fentry && preemption != PREEMPTION_VOLUNTARY)

@@ -81,8 +81,9 @@ struct probe_plan {
  * mode), -ENOENT when it lacks the symbol or the tracepoints the mode needs.
  * Auto plans fentry where f->fentry says trampolines attach (the caller
  * tries them only where they are as exact as a kprobe: a kernel that does not
- * preempt kernel code), for they cost a third of a kprobe pair (Debian 12 and
- * 13, docs/performance.md); else kprobe with the tracepoints as fallback.
+ * preempt kernel code), for they cost no more than a kprobe pair, and less in
+ * most runs (Debian 12 and 13, docs/performance.md); else kprobe with the
+ * tracepoints as fallback.
  */
 int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, struct probe_plan *plan);
 
