@@ -154,7 +154,7 @@ def install():
     check("active (running), Type=notify", (show("ActiveState"), show("SubState"), show("Type")) ==
           ("active", "running", "notify"), f"{show('ActiveState')}/{show('SubState')}/{show('Type')}")
     status = run("systemctl", "status", "--no-pager", "opensnoopd").stdout
-    # auto's choice: trampolines, which attach on both releases' kernels and cost the least there
+    # auto's choice: trampolines, which attach on both releases' kernels and cost no more than kprobes there
     check("systemctl status shows STATUS= with auto's mode, fentry, on do_sys_openat2",
           re.search(r"Status: \"Tracing with fentry \(do_sys_openat2[^)]*\): \d+ written", status), status[:600])
 
