@@ -173,8 +173,7 @@ def auto_fields():
     check("journalctl OPEN_COMM=<name>", len(journal("OPEN_COMM=vmauto")) == len(records))
     check("journalctl MESSAGE_ID=<open id>",
           len(journal(f"MESSAGE_ID={harness.OPEN_MESSAGE_ID}", "OPEN_COMM=vmauto")) == len(records))
-    x = run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-x", "-u", "opensnoopd",
-            "OPEN_COMM=vmauto").stdout
+    x = harness.run_journalctl(["-x", "-u", "opensnoopd", "OPEN_COMM=vmauto"], NAMESPACE).decode(errors="replace")
     check("journalctl -x shows the catalog text", "vmauto[%d] opened a file" % header["pid"] in x
           and "Defined-By: opensnoopd" in x, x[:400])
     check("the record is in the namespace, not in the system journal",
@@ -241,7 +240,7 @@ def size_cap():
     wait_until(lambda: sum(harness.parse_status(show("StatusText")).get(k, 0)
                            for k in ("written", "lost", "undelivered")) >= made, 900)
     run("systemctl", "stop", "opensnoopd", timeout=600)
-    usage = run("journalctl", f"--namespace={NAMESPACE}", "--disk-usage").stdout
+    usage = harness.run_journalctl(["--disk-usage"], NAMESPACE).decode(errors="replace")
     m = re.search(r"take up ([0-9.]+)([KMG])", usage)
     mib = float(m.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024}[m.group(2)] if m else None
     check(f"SystemMaxUse=16M in a journald@opensnoopd.conf.d drop-in caps the namespace after {made} entries",
@@ -275,7 +274,7 @@ def tracepoint_mode():
 
 
 def unit_log():  # the service's own log lines go to its namespace too
-    return run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u", "opensnoopd").stdout
+    return harness.run_journalctl(["-u", "opensnoopd"], NAMESPACE).decode(errors="replace")
 
 
 def reloads():
@@ -366,9 +365,8 @@ def smoke_burst():
 
 
 def suppressed():
-    return "Suppressed" in (run("journalctl", "--no-pager", f"--namespace={NAMESPACE}", "-u",
-                                f"systemd-journald@{NAMESPACE}").stdout +
-                            run("journalctl", "--no-pager", "-u", "systemd-journald").stdout)
+    return b"Suppressed" in (harness.run_journalctl(["-u", f"systemd-journald@{NAMESPACE}"], NAMESPACE) +
+                             harness.run_journalctl(["-u", "systemd-journald"], None))
 
 
 def burst_and_flood():
