@@ -8,6 +8,7 @@
 #include <systemd/sd-journal.h>
 
 #include "fields.h"
+#include "report_files.h"
 
 /* Values past a path's 4095 bytes are not opensnoopd's; one this long is refused, never cut. */
 #define DATA_THRESHOLD (65536 + 64)
@@ -71,13 +72,23 @@ out:
         return r < 0 ? r : 0;
 }
 
-static int open_journal(const struct report_query *q, sd_journal **j)
+/* Files named are opened as given; a directory's or a namespace's, so that none is left out unsaid (report_files.h). */
+static int open_journal(const struct report_query *q, sd_journal **j, struct report_skipped *skipped)
 {
+        char *ns_dirs[2];
+        int r;
+
         if (q->files)
                 return sd_journal_open_files(j, (const char **)q->files, 0);
         if (q->directory)
-                return sd_journal_open_directory(j, q->directory, 0);
-        return sd_journal_open_namespace(j, q->namespace, SD_JOURNAL_LOCAL_ONLY);
+                return report_files_open((const char *const[]){ q->directory, NULL }, j, skipped);
+        r = report_files_namespace_dirs(q->namespace, ns_dirs);
+        if (r < 0)
+                return r;
+        r = report_files_open((const char *const[]){ ns_dirs[0], ns_dirs[1], NULL }, j, skipped);
+        free(ns_dirs[0]);
+        free(ns_dirs[1]);
+        return r;
 }
 
 /* Matches: (OPEN_PATH=p OR OPEN_ABS_PATH=p) AND MESSAGE_ID AND OPEN_UNIT= AND (OPEN_ERRNO=a OR ...). */
@@ -203,15 +214,9 @@ int report_journal_read(const struct report_query *q, struct report_table *t, st
         int r;
 
         *step = "open the journal";
-        r = open_journal(q, &j);
+        r = open_journal(q, &j, &stats->skipped);
         if (r < 0)
                 return r;
-        /* (sd-journal tells files under /var and /run apart; a --directory or --file may be anywhere) */
-        if (!q->files && !q->directory && sd_journal_has_persistent_files(j) <= 0 &&
-            sd_journal_has_runtime_files(j) <= 0) {
-                r = -ENODATA;
-                goto out;
-        }
         *step = "set the journal's data threshold";
         r = sd_journal_set_data_threshold(j, DATA_THRESHOLD);
         if (r < 0)

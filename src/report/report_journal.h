@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "report_files.h"
 #include "report_group.h"
 #include "report_table.h"
 
@@ -35,13 +36,15 @@ struct report_query {
 };
 
 struct report_stats {
-        uint64_t unreadable; /* entries selected but skipped: a field unreadable, OPEN_COUNT= not a count */
+        uint64_t unreadable;           /* entries selected but skipped: a field unreadable, OPEN_COUNT= not a count */
+        struct report_skipped skipped; /* a directory's or a namespace's files that would not open */
 };
 
 /*
  * Adds every open entry (MESSAGE_ID=e0c0158e...) the query selects to t.
  * Returns 0, or a negative errno with *step saying what failed ("open the
  * journal", ...). -ENODATA: the journal has no file this user can read.
+ * stats->skipped: the files left out (report_skipped_clear() it).
  */
 int report_journal_read(const struct report_query *q, struct report_table *t, struct report_stats *stats,
                         const char **step);

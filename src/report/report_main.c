@@ -304,6 +304,12 @@ int main(int argc, char **argv)
                 return EXIT_RUNTIME;
         }
         r = report_journal_read(&a.q, t, &stats, &step);
+        if (r == -ENODATA && a.q.directory) {
+                fprintf(stderr, "opensnoopd-report: no journal file in %s, or none this user may read\n",
+                        a.q.directory);
+                r = EXIT_JOURNAL;
+                goto out;
+        }
         if (r == -ENODATA) {
                 if (geteuid() == 0)
                         fprintf(stderr,
@@ -323,6 +329,13 @@ int main(int argc, char **argv)
                 r = EXIT_JOURNAL;
                 goto out;
         }
+        for (unsigned i = 0; i < stats.skipped.count && i < REPORT_FILES_SKIPPED_NAMED; i++)
+                fprintf(stderr, "opensnoopd-report: %s could not be read (%s); its opens are not counted\n",
+                        stats.skipped.path[i], strerror(-stats.skipped.error[i]));
+        if (stats.skipped.count > REPORT_FILES_SKIPPED_NAMED)
+                fprintf(stderr,
+                        "opensnoopd-report: %u more journal files could not be read; their opens are not counted\n",
+                        stats.skipped.count - REPORT_FILES_SKIPPED_NAMED);
         if (stats.unreadable)
                 fprintf(stderr, "opensnoopd-report: %llu entries could not be read (corrupt?) and are not counted\n",
                         (unsigned long long)stats.unreadable);
@@ -334,6 +347,7 @@ int main(int argc, char **argv)
         }
         r = EXIT_OK;
 out:
+        report_skipped_clear(&stats.skipped);
         report_table_free(t);
         return r;
 }

@@ -6,14 +6,19 @@ grouping, for `who PATH` and `unit UNIT`, and with --failed, --path-prefix,
 opener says it did, and the entries against the journal as journalctl reads
 it. The real daemon, kernel and journald (the harness's namespace)."""
 
+import glob
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
+import threading
 import time
 import unittest
 from collections import Counter
 
-from harness import BUILD, JOURNAL, OPEN_MESSAGE_ID, OPENER, field, journal
+from harness import BUILD, JOURNAL, OPEN_MESSAGE_ID, OPENER, JournalNamespace, field, journal, wait_journal
 from test_attribution import CgroupTestCase
 
 REPORT = os.path.abspath(os.path.join(BUILD, "opensnoopd-report"))
@@ -212,6 +217,70 @@ class ReportUsageTest(unittest.TestCase):
                            stderr=subprocess.PIPE, text=True)
         self.assertEqual(r.returncode, 7, r.stderr)
         self.assertIn("no journal file of namespace 'opensnoopd-report-none'", r.stderr)
+
+
+class ReportFilesTest(unittest.TestCase):
+    """A directory's or a namespace's files are opened by name (report_files.h): one that
+    reads as truncated, as Debian 13's sd-journal now and then takes the file journald is
+    growing, is tried again, and if it still will not open it is named on stderr, never left
+    out unsaid as sd_journal_open_directory() would. A journal file of a journald namespace of
+    this test's own holds 40 open entries of OPEN_COUNT=3; the directories hold copies of it."""
+
+    ENTRIES, COUNT = 40, 3
+
+    @classmethod
+    def setUpClass(cls):
+        ns = JournalNamespace(f"opensnoopd-rfiles-{os.getpid()}")
+        ns.remove_files()
+        ns.start()
+        try:
+            sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            for i in range(cls.ENTRIES):
+                sender.sendto(f"MESSAGE=rfiles opened /rfiles/{i}\nMESSAGE_ID={OPEN_MESSAGE_ID}\nOPEN_COMM=rfiles\n"
+                              f"OPEN_UID=0\nOPEN_PATH=/rfiles/{i}\nOPEN_COUNT={cls.COUNT}\n".encode(),
+                              ns.socket_dir + "/socket")
+            stored = wait_journal(["OPEN_COMM=rfiles"], cls.ENTRIES, namespace=ns.name)
+            assert len(stored) == cls.ENTRIES, f"journald stored {len(stored)} of {cls.ENTRIES}"
+            ns.stop()  # the file is offline and whole from here on
+            with open(glob.glob(os.path.join(ns.paths()[1][1], "*.journal"))[0], "rb") as f:
+                cls.whole = f.read()
+        finally:
+            ns.close()
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="opensnoopd-rfiles-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        with open(os.path.join(self.dir, "a.journal"), "wb") as f:
+            f.write(self.whole)
+        with open(os.path.join(self.dir, "b.journal"), "wb") as f:  # the header and no more
+            f.write(self.whole[:4096])
+
+    def report(self):
+        r = subprocess.run([REPORT, f"--directory={self.dir}", "--output=json", "--top=0"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout), r.stderr
+
+    def test_a_file_that_stays_truncated_is_named(self):
+        got, err = self.report()
+        self.assertEqual(got["opens"], self.ENTRIES * self.COUNT, "a.journal's opens, every one")
+        self.assertEqual(err, f"opensnoopd-report: {self.dir}/b.journal could not be read (No data available); "
+                              "its opens are not counted\n")
+
+    def test_a_file_truncated_for_a_moment_is_read(self):
+        def grow():  # as journald would: the whole file, in place of the short one, at once
+            time.sleep(0.3)
+            with open(os.path.join(self.dir, "b.tmp"), "wb") as f:
+                f.write(self.whole)
+            os.rename(os.path.join(self.dir, "b.tmp"), os.path.join(self.dir, "b.journal"))
+
+        os.unlink(os.path.join(self.dir, "a.journal"))  # (a copy's entries would count once: sd-journal sees the same)
+        grower = threading.Thread(target=grow)
+        grower.start()
+        got, err = self.report()
+        grower.join()
+        self.assertEqual(got["opens"], self.ENTRIES * self.COUNT, "b.journal's opens, every one")
+        self.assertEqual(err, "")
 
 
 if __name__ == "__main__":
