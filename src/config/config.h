@@ -38,6 +38,7 @@ struct config {
         size_t queue_size;
         uint64_t coalesce_usec; /* 0: no folding */
         int coalesce_by;        /* enum coalesce_by (fold.h) */
+        bool coalesce_names;    /* an entry of many names (fold_gather()) */
 };
 
 /* Every problem found in one pass, each "FILE:LINE: message". */

@@ -291,7 +291,7 @@ int session_start(struct session *s, const struct config *c)
         if (r < 0)
                 return r;
         r = pipeline_new(s->sink, s->enrich, &s->counters,
-                         &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by }, &s->pipeline);
+                         &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by, c->coalesce_names }, &s->pipeline);
         if (r < 0)
                 return r;
         pipeline_set_unit_filter(s->pipeline, s->units);
@@ -351,7 +351,7 @@ int session_apply(struct session *s, const struct config *c)
                 return r;
         sink_set_priorities(s->sink, c->priority, c->failure_priority);
         /* the writer writes what is pending in fold windows first, then folds per c */
-        pipeline_set_coalesce(s->pipeline, &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by });
+        pipeline_set_coalesce(s->pipeline, &(struct coalesce){ c->coalesce_usec * 1000, c->coalesce_by, c->coalesce_names });
         return 0;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "escape.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -133,4 +134,95 @@ size_t escape_quoted(const char *in, size_t len, char *out)
         out[o++] = '"';
         out[o] = '\0';
         return o;
+}
+
+/* n hex digits at in as a number; -1 if one is not. */
+static long hex_value(const char *in, size_t n)
+{
+        long v = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                char c = in[i];
+                int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+                if (d < 0)
+                        return -1;
+                v = v * 16 + d;
+        }
+        return v;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+        if (cp < 0x80) {
+                out[0] = (char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                out[0] = (char)(0xc0 | cp >> 6);
+                out[1] = (char)(0x80 | (cp & 0x3f));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                out[0] = (char)(0xe0 | cp >> 12);
+                out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                out[2] = (char)(0x80 | (cp & 0x3f));
+                return 3;
+        }
+        out[0] = (char)(0xf0 | cp >> 18);
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[3] = (char)(0x80 | (cp & 0x3f));
+        return 4;
+}
+
+int unescape_display(const char *in, size_t len, char *out, size_t *out_len)
+{
+        size_t o = 0;
+
+        for (size_t i = 0; i < len;) {
+                size_t digits;
+                long v;
+
+                if (in[i] != '\\') {
+                        out[o++] = in[i++];
+                        continue;
+                }
+                if (i + 1 >= len)
+                        return -EBADMSG;
+                switch (in[i + 1]) {
+                case '\\':
+                        out[o++] = '\\';
+                        i += 2;
+                        continue;
+                case 'n':
+                        out[o++] = '\n';
+                        i += 2;
+                        continue;
+                case 't':
+                        out[o++] = '\t';
+                        i += 2;
+                        continue;
+                case 'x':
+                        digits = 2;
+                        break;
+                case 'u':
+                        digits = 4;
+                        break;
+                case 'U':
+                        digits = 8;
+                        break;
+                default:
+                        return -EBADMSG;
+                }
+                if (i + 2 + digits > len || (v = hex_value(in + i + 2, digits)) < 0 || v > 0x10ffff)
+                        return -EBADMSG;
+                if (digits == 2)
+                        out[o++] = (char)v;
+                else
+                        o += put_utf8(out + o, (uint32_t)v); /* never longer than its escape */
+                i += 2 + digits;
+        }
+        *out_len = o;
+        return 0;
 }

@@ -28,6 +28,14 @@ size_t escape_for_display(const char *in, size_t len, char *out);
 #define ESCAPE_QUOTED_MAX(n) (ESCAPE_MAX(n) + 2)
 size_t escape_quoted(const char *in, size_t len, char *out);
 
+/*
+ * The bytes escape_for_display() was given, from what it made of them (len
+ * bytes at in): "\\", "\n", "\t", "\xNN", "\uNNNN" and "\UNNNNNNNN" undone.
+ * out must hold len bytes. 0 with *out_len set, or -EBADMSG for text that
+ * escape_for_display() does not make (a lone backslash, a bad escape).
+ */
+int unescape_display(const char *in, size_t len, char *out, size_t *out_len);
+
 /* True when the bytes are well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool utf8_is_valid(const char *in, size_t len);
 

@@ -2,6 +2,7 @@
 #ifndef OPENSNOOPD_FIELDS_H
 #define OPENSNOOPD_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -9,31 +10,61 @@
 
 #include "enrich.h"
 #include "escape.h"
+#include "open_names.h"
 #include "opensnoop.h"
 
 /* MESSAGE_IDs; the catalog (systemd/opensnoopd.catalog) explains them. */
 #define OPENSNOOPD_MESSAGE_OPEN "e0c0158eb2c1484eb4e67cee89d40b10"
 #define OPENSNOOPD_MESSAGE_LOSS "58bd4eaad71a43d79f78ff1baa05e4da"
 
-#define FIELDS_MAX 40
 /*
- * Room for every value: the path and its absolute form (together at most
- * OPEN_PATH_MAX), the path escaped in MESSAGE, the cgroup's path and names,
- * the rest.
+ * An entry's limits. journald takes at most 1024 fields an entry, its own
+ * included, and sd_journal_sendv() sends each field as 2 iovecs, or 4 where
+ * the value holds a newline, in one sendmsg() or writev() of at most IOV_MAX
+ * (1024).
+ */
+#define FIELDS_MAX        500
+#define FIELDS_SENDV_IOVS 1000
+
+/*
+ * An entry of many names (fields_from_names()): what its names' paths and
+ * lines of OPEN_FILES= may take (fold_gather() keeps to it, with
+ * fields_name_cost()); the rest is for the entry's own fields and the
+ * values its names share.
+ */
+#define FIELDS_NAMES_IOVS  800
+#define FIELDS_NAMES_BYTES (256u << 10)
+#define FIELDS_FILES_NOTES_MAX 160
+/* A line of OPEN_FILES= at its longest: count, time, outcome, flags, system call, both paths escaped, notes. */
+#define FIELDS_FILES_LINE_MAX(path_len, abs_len)                                                            \
+        (24 + 24 + 48 + OPEN_FLAGS_TEXT_MAX + 24 + ESCAPE_MAX((size_t)(path_len)) + ESCAPE_MAX((size_t)(abs_len)) + \
+         FIELDS_FILES_NOTES_MAX + 8)
+
+/*
+ * Room for every value: of one name, the path and its absolute form
+ * (together at most OPEN_PATH_MAX), the path escaped in MESSAGE, the cgroup's
+ * path and names, the rest; of many, the room their paths may take besides.
  */
 #define FIELDS_BUF_SIZE                                                                                 \
         (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + OPEN_PATH_MAX + \
-         sizeof(struct cgroup_names) + 2048)
+         sizeof(struct cgroup_names) + 2048 + FIELDS_NAMES_BYTES)
 
 /*
  * One journal entry as "NAME=value" byte strings, ready for sd_journal_sendv()
  * and for the JSON writer. Values are copied bytes, never a printf format, so
- * a path arrives exactly as the process passed it.
+ * a path arrives exactly as the process passed it. A field may repeat (an
+ * entry of many names).
  */
+#define FIELDS_SEEN_SLOTS 1024 /* a power of two, twice FIELDS_MAX at least */
+
 struct fields {
         struct iovec iov[FIELDS_MAX];
         size_t n;
         size_t used;
+        size_t sendv_iovs; /* what sd_journal_sendv() will make of them */
+        /* an entry of many names: the names' fields so far, by hash, so that each value goes in once */
+        uint64_t seen[FIELDS_SEEN_SLOTS];
+        uint16_t seen_at[FIELDS_SEEN_SLOTS];
         char buf[FIELDS_BUF_SIZE];
 };
 
@@ -67,6 +98,39 @@ struct open_context {
 int fields_from_event(struct fields *f, const struct open_event *ev, const struct open_context *ctx,
                       const struct fields_options *o);
 
+/*
+ * An entry of many names ([Output] CoalesceNames=yes): the names the fold
+ * stage gathered (fold_gather()), each read into ev when needed.
+ */
+struct open_names {
+        size_t n;      /* 2 or more */
+        uint32_t pids; /* by command: distinct processes over all of them; 0 by process */
+        /* the i-th name, i < n, the oldest first: its first open into *ev, what it stands for into *fold */
+        void (*name)(const void *src, size_t i, struct open_event *ev, struct open_fold *fold);
+        const void *src;
+        struct open_event *ev; /* room for one */
+};
+
+/*
+ * Fills f from many names: OPEN_COUNT= of them all, OPEN_NAMES=, OPEN_PIDS=
+ * (by command), OPEN_TIMESTAMP_USEC= of the first open and OPEN_LAST_USEC=
+ * of the last; the first open's pid, tid and command, and who's cgroup and
+ * units. Each name's path as OPEN_PATH= and OPEN_ABS_PATH= (a value once,
+ * however many names have it), then each value of their other fields
+ * (OPEN_FLAGS=, OPEN_ERROR=, OPEN_SYSCALL=, ...) once, while there is room;
+ * and OPEN_FILES=, a line per name with its count, outcome, flags, system
+ * call, paths and notes (fields_from_names() in fields.c says how). 0, or
+ * -ENOBUFS when the names take more room than fold_gather() allows.
+ */
+int fields_from_names(struct fields *f, const struct open_names *names, const struct attribution *who,
+                      const struct fields_options *o);
+
+/* What one name takes of an entry of many, at most: sd_journal_sendv()'s iovecs, and bytes of fields.buf. */
+struct fields_cost {
+        size_t iovs, bytes;
+};
+void fields_name_cost(const char *path, size_t path_len, const char *abs, size_t abs_len, struct fields_cost *c);
+
 /* Opens that never became entries, since the last report. */
 struct loss_report {
         uint64_t lost;        /* never reached opensnoopd */
@@ -87,5 +151,8 @@ int fields_loss_report(struct fields *f, const struct loss_report *report);
 
 /* The value of field i, after "NAME=": *len receives its length. */
 const char *fields_value(const struct fields *f, size_t i, size_t *name_len, size_t *len);
+
+/* Whether field i is named name (name_len bytes). */
+bool fields_name_is(const struct fields *f, size_t i, const char *name, size_t name_len);
 
 #endif

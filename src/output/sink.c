@@ -64,6 +64,11 @@ int sink_write_event(struct sink *s, const struct open_event *ev, const struct o
         return s->ops->write_event(s, ev, ctx);
 }
 
+int sink_write_names(struct sink *s, const struct open_names *names, const struct open_context *ctx)
+{
+        return s->ops->write_names(s, names, ctx);
+}
+
 int sink_write_loss(struct sink *s, const struct loss_report *report)
 {
         return s->ops->write_loss(s, report);
@@ -81,16 +86,28 @@ void sink_set_priorities(struct sink *s, int priority, int failure_priority)
         atomic_store(&s->failure_priority, failure_priority);
 }
 
-int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+/* Read per entry: a clock step or a reload applies from the next one. */
+static struct fields_options fields_options_now(struct sink *s)
 {
-        /* read per event: a clock step or a reload applies from the next one */
-        struct fields_options fo = {
+        return (struct fields_options){
                 .priority = atomic_load(&s->priority),
                 .failure_priority = atomic_load(&s->failure_priority),
                 .boot_to_realtime_ns = (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME)),
         };
+}
+
+int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+{
+        struct fields_options fo = fields_options_now(s);
 
         return fields_from_event(&s->fields, ev, ctx, &fo);
+}
+
+int sink_fields_from_names(struct sink *s, const struct open_names *names, const struct open_context *ctx)
+{
+        struct fields_options fo = fields_options_now(s);
+
+        return fields_from_names(&s->fields, names, ctx->who, &fo);
 }
 
 void sink_stream_flush(struct sink *s)

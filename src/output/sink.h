@@ -30,6 +30,8 @@ struct sink_ops {
         void (*close)(struct sink *s);  /* frees it; NULL: nothing to free */
         void (*header)(struct sink *s); /* once, before the first event; NULL: none */
         int (*write_event)(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
+        /* an entry of many names (fields.h); ctx->fold is NULL, ctx->who the first open's */
+        int (*write_names)(struct sink *s, const struct open_names *names, const struct open_context *ctx);
         int (*write_loss)(struct sink *s, const struct loss_report *report);
         void (*flush)(struct sink *s); /* NULL: nothing buffered */
 };
@@ -61,6 +63,7 @@ struct sink *sink_free(struct sink *s);
 void sink_header(struct sink *s);
 /* ctx: what the stages before the sink found out (fields.h); never NULL. */
 int sink_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
+int sink_write_names(struct sink *s, const struct open_names *names, const struct open_context *ctx);
 int sink_write_loss(struct sink *s, const struct loss_report *report);
 void sink_flush(struct sink *s);
 
@@ -69,11 +72,12 @@ void sink_set_priorities(struct sink *s, int priority, int failure_priority);
 
 /* For the sinks that write fields: s->fields from one open, with the current priorities and clock. */
 int sink_fields_from_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx);
+int sink_fields_from_names(struct sink *s, const struct open_names *names, const struct open_context *ctx);
 
 /* For the sinks that write to a stdio stream. */
 void sink_stream_flush(struct sink *s);
 
-/* One entry as a JSON object on a line (sink_json.c). */
+/* One entry as a JSON object on a line, a field that repeats as an array of its values (sink_json.c). */
 int sink_json_write_fields(FILE *out, const struct fields *f);
 
 /* Whether sd_journal_sendv()'s error passes (journald away or busy): retry, not drop (sink_journal.c). */

@@ -13,7 +13,7 @@ static void text_header(struct sink *s)
         fprintf(s->stream, "%-14s %-16s %-7s %4s %3s %s\n", "TIME(s)", "COMM", "PID", "FD", "ERR", "PATH");
 }
 
-static int text_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+static int text_line(struct sink *s, const struct open_event *ev, uint64_t count)
 {
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)], path[ESCAPE_MAX(OPEN_PATH_MAX)];
         double t = ev->boot_ns >= s->start_boot_ns ? (double)(ev->boot_ns - s->start_boot_ns) / 1e9 : 0.0;
@@ -30,10 +30,29 @@ static int text_write_event(struct sink *s, const struct open_event *ev, const s
                                   : -1),
                 (int64_t)(ev->result >= 0 ? 0 : -ev->result), path);
         /* a folded line says how many opens it stands for */
-        if (ctx->fold && ctx->fold->count > 1)
-                fprintf(s->stream, " (x%" PRIu64 ")", ctx->fold->count);
+        if (count > 1)
+                fprintf(s->stream, " (x%" PRIu64 ")", count);
         fputc('\n', s->stream);
         return ferror(s->stream) ? -EIO : 0;
+}
+
+static int text_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
+{
+        return text_line(s, ev, ctx->fold ? ctx->fold->count : 1);
+}
+
+/* An entry of many names: a line each, at its first open's time, pid and fd. */
+static int text_write_names(struct sink *s, const struct open_names *names, const struct open_context *ctx)
+{
+        struct open_fold fold;
+        int r = 0;
+
+        (void)ctx;
+        for (size_t i = 0; i < names->n && r == 0; i++) {
+                names->name(names->src, i, names->ev, &fold);
+                r = text_line(s, names->ev, fold.count);
+        }
+        return r;
 }
 
 /* On stderr: stdout holds only the columns, for whatever reads them. */
@@ -48,6 +67,7 @@ static int text_write_loss(struct sink *s, const struct loss_report *report)
 const struct sink_ops sink_text_ops = {
         .header = text_header,
         .write_event = text_write_event,
+        .write_names = text_write_names,
         .write_loss = text_write_loss,
         .flush = sink_stream_flush,
 };

@@ -18,9 +18,12 @@
 const char *const coalesce_by_names[] = { "process", "command", NULL };
 
 struct fold_entry {
-        struct fold_entry *chain; /* the next entry in this hash bucket */
-        struct fold_entry *next;  /* the next entry in window order */
+        struct fold_entry *chain;       /* the next entry in this hash bucket */
+        struct fold_entry *next, *prev; /* in window order */
+        struct fold_group *group;       /* the entries of its key but the name */
+        struct fold_entry *gnext, *gprev;
         uint64_t hash;
+        uint64_t number; /* in the order entries were made: fold_made(), fold_done() */
         uint64_t deadline_ns;
         uint64_t count;
         uint64_t first_ns, last_ns; /* CLOCK_BOOTTIME of the first and the last open */
@@ -32,16 +35,28 @@ struct fold_entry {
         char path[];                                /* open_event_path_bytes() and a NUL */
 };
 
+/* The pending entries of one key but the name (fold_gather()), in the order they were made. */
+struct fold_group {
+        struct fold_group *chain; /* the next group in this hash bucket */
+        uint64_t hash;
+        struct fold_entry *first, *last;
+        size_t n;
+};
+
 struct fold {
         enum coalesce_by by;
         uint64_t window_ns;
         size_t max_keys, max_bytes;
-        struct fold_entry **buckets; /* mmap'd: its pages can be given back */
-        size_t n_buckets;            /* a power of two */
+        struct fold_entry **buckets; /* mmap'd, with groups': their pages can be given back */
+        struct fold_group **groups;  /* the second half of the same mapping */
+        size_t n_buckets;            /* a power of two, of each */
         size_t added;                /* keys added since the buckets' pages were last given back */
         struct fold_entry *oldest, *newest;
         size_t keys, bytes;
         uint64_t opens;
+        uint64_t made; /* entries made: the next one's number */
+        struct fold_entry *gathered[FOLD_NAMES_MAX];
+        size_t n_gathered;
 };
 
 static size_t round_up_pow2(size_t v)
@@ -51,6 +66,12 @@ static size_t round_up_pow2(size_t v)
         while (p < v)
                 p <<= 1;
         return p;
+}
+
+/* The names' buckets, then the groups': one mapping. */
+static size_t buckets_size(const struct fold *f)
+{
+        return f->n_buckets * (sizeof(*f->buckets) + sizeof(*f->groups));
 }
 
 int fold_new(enum coalesce_by by, uint64_t window_ns, size_t max_keys, size_t max_bytes, struct fold **ret)
@@ -64,12 +85,12 @@ int fold_new(enum coalesce_by by, uint64_t window_ns, size_t max_keys, size_t ma
         f->max_keys = max_keys ? max_keys : 1;
         f->max_bytes = max_bytes;
         f->n_buckets = round_up_pow2(f->max_keys * 2);
-        f->buckets = mmap(NULL, f->n_buckets * sizeof(*f->buckets), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                          -1, 0);
+        f->buckets = mmap(NULL, buckets_size(f), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (f->buckets == MAP_FAILED) {
                 free(f);
                 return -ENOMEM;
         }
+        f->groups = (struct fold_group **)(f->buckets + f->n_buckets);
         *ret = f;
         return 0;
 }
@@ -79,7 +100,7 @@ struct fold *fold_free(struct fold *f)
         if (!f)
                 return NULL;
         fold_discard(f);
-        munmap(f->buckets, f->n_buckets * sizeof(*f->buckets));
+        munmap(f->buckets, buckets_size(f));
         free(f);
         return NULL;
 }
@@ -111,9 +132,9 @@ static uint64_t mix(uint64_t h, const void *data, size_t len)
         return h;
 }
 
-static uint64_t key_hash(const struct fold *f, const struct open_event *ev)
+/* The key but the name: by process, the pid; by command, the command and cgroup; and the uid and gid. */
+static uint64_t group_hash(const struct fold *f, const struct open_event *ev)
 {
-        int64_t out = outcome(ev);
         uint64_t h = 0xcbf29ce484222325ull;
 
         if (f->by == COALESCE_BY_PROCESS) {
@@ -123,9 +144,28 @@ static uint64_t key_hash(const struct fold *f, const struct open_event *ev)
                 h = mix(h, &ev->cgroup_id, sizeof(ev->cgroup_id));
         }
         h = mix(h, &ev->uid, sizeof(ev->uid));
+        return mix(h, &ev->gid, sizeof(ev->gid));
+}
+
+static uint64_t key_hash(const struct fold *f, const struct open_event *ev)
+{
+        int64_t out = outcome(ev);
+        uint64_t h = group_hash(f, ev);
+
         h = mix(h, &ev->flags, sizeof(ev->flags));
         h = mix(h, &out, sizeof(out));
         return mix(h, ev->path, open_event_path_bytes(ev));
+}
+
+static bool group_equal(const struct fold *f, const struct open_event *a, const struct open_event *ev)
+{
+        if (f->by == COALESCE_BY_PROCESS) {
+                if (a->pid != ev->pid)
+                        return false;
+        } else if (a->cgroup_id != ev->cgroup_id || strncmp(a->comm, ev->comm, OPEN_COMM_LEN) != 0) {
+                return false;
+        }
+        return a->uid == ev->uid && a->gid == ev->gid;
 }
 
 static bool key_equal(const struct fold *f, const struct fold_entry *e, const struct open_event *ev)
@@ -133,13 +173,7 @@ static bool key_equal(const struct fold *f, const struct fold_entry *e, const st
         struct open_event a; /* the header only: head is not aligned for the struct */
 
         memcpy(&a, e->head, OPEN_EVENT_HEADER_SIZE);
-        if (f->by == COALESCE_BY_PROCESS) {
-                if (a.pid != ev->pid)
-                        return false;
-        } else if (a.cgroup_id != ev->cgroup_id || strncmp(a.comm, ev->comm, OPEN_COMM_LEN) != 0) {
-                return false;
-        }
-        return a.uid == ev->uid && a.gid == ev->gid && a.flags == ev->flags && a.mode == ev->mode &&
+        return group_equal(f, &a, ev) && a.flags == ev->flags && a.mode == ev->mode &&
                outcome(&a) == outcome(ev) && a.syscall == ev->syscall && a.interpreter == ev->interpreter &&
                a.event_flags == ev->event_flags && a.path_len == ev->path_len && a.abs_len == ev->abs_len &&
                memcmp(e->path, ev->path, open_event_path_bytes(ev)) == 0;
@@ -198,6 +232,67 @@ static int add_pid(struct fold *f, struct fold_entry *e, uint32_t pid)
         return 0;
 }
 
+/* Puts e last in its group, which is made if it has no entry pending. 0 or -ENOSPC, -ENOMEM. */
+static int join_group(struct fold *f, struct fold_entry *e, const struct open_event *ev)
+{
+        uint64_t hash = group_hash(f, ev);
+        struct fold_group **bucket = &f->groups[hash & (f->n_buckets - 1)], *g;
+
+        for (g = *bucket; g; g = g->chain) {
+                struct open_event a;
+
+                if (g->hash != hash)
+                        continue;
+                memcpy(&a, g->first->head, OPEN_EVENT_HEADER_SIZE);
+                if (group_equal(f, &a, ev))
+                        break;
+        }
+        if (!g) {
+                if (f->bytes + sizeof(*g) > f->max_bytes)
+                        return -ENOSPC;
+                g = calloc(1, sizeof(*g));
+                if (!g)
+                        return -ENOMEM;
+                g->hash = hash;
+                g->chain = *bucket;
+                *bucket = g;
+                f->bytes += sizeof(*g);
+        }
+        e->group = g;
+        e->gprev = g->last;
+        if (g->last)
+                g->last->gnext = e;
+        else
+                g->first = e;
+        g->last = e;
+        g->n++;
+        return 0;
+}
+
+static void leave_group(struct fold *f, struct fold_entry *e)
+{
+        struct fold_group *g = e->group;
+
+        if (e->gprev)
+                e->gprev->gnext = e->gnext;
+        else
+                g->first = e->gnext;
+        if (e->gnext)
+                e->gnext->gprev = e->gprev;
+        else
+                g->last = e->gprev;
+        if (--g->n > 0)
+                return;
+        for (struct fold_group **pp = &f->groups[g->hash & (f->n_buckets - 1)]; *pp; pp = &(*pp)->chain) {
+                if (*pp == g) {
+                        *pp = g->chain;
+                        break;
+                }
+        }
+        f->bytes -= sizeof(*g);
+        free(g);
+}
+
 static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash, uint64_t now_ns)
 {
         size_t bytes = sizeof(struct fold_entry) + open_event_path_bytes(ev) + 1;
@@ -217,17 +312,20 @@ static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash,
         memcpy(e->head, ev, OPEN_EVENT_HEADER_SIZE);
         memcpy(e->path, ev->path, open_event_path_bytes(ev));
         f->bytes += bytes;
-        if (f->by == COALESCE_BY_COMMAND) {
-                r = add_pid(f, e, ev->pid);
-                if (r < 0) {
-                        f->bytes -= e->bytes;
-                        free(e);
-                        return r;
-                }
+        r = f->by == COALESCE_BY_COMMAND ? add_pid(f, e, ev->pid) : 0;
+        if (r == 0)
+                r = join_group(f, e, ev);
+        if (r < 0) {
+                f->bytes -= e->bytes;
+                free(e->pids);
+                free(e);
+                return r;
         }
+        e->number = f->made++;
         e->in_table = true;
         e->chain = *bucket_of(f, hash);
         *bucket_of(f, hash) = e;
+        e->prev = f->newest;
         if (f->newest)
                 f->newest->next = e;
         else
@@ -269,12 +367,8 @@ int fold_add(struct fold *f, const struct open_event *ev, uint64_t now_ns)
         return new_entry(f, ev, hash, now_ns);
 }
 
-bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct open_fold *info)
+static void copy_out(const struct fold *f, const struct fold_entry *e, struct open_event *ev, struct open_fold *info)
 {
-        struct fold_entry *e = f->oldest;
-
-        if (!e || e->deadline_ns > now_ns)
-                return false;
         memcpy(ev, e->head, OPEN_EVENT_HEADER_SIZE);
         memcpy(ev->path, e->path, open_event_path_bytes(ev));
         ev->path[ev->path_len] = '\0';
@@ -285,19 +379,31 @@ bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct 
                 .last_ns = e->last_ns,
                 .pids = f->by == COALESCE_BY_COMMAND ? e->n_pids : 0,
         };
-        return true;
 }
 
-void fold_pop(struct fold *f)
+bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct open_fold *info)
 {
         struct fold_entry *e = f->oldest;
 
-        if (!e)
-                return;
+        if (!e || e->deadline_ns > now_ns)
+                return false;
+        copy_out(f, e, ev, info);
+        return true;
+}
+
+/* Forgets e, wherever it is in the window order. */
+static void remove_entry(struct fold *f, struct fold_entry *e)
+{
         unlink_from_table(f, e);
-        f->oldest = e->next;
-        if (!f->oldest)
-                f->newest = NULL;
+        leave_group(f, e);
+        if (e->prev)
+                e->prev->next = e->next;
+        else
+                f->oldest = e->next;
+        if (e->next)
+                e->next->prev = e->prev;
+        else
+                f->newest = e->prev;
         f->keys--;
         f->bytes -= e->bytes;
         f->opens -= e->count;
@@ -305,9 +411,108 @@ void fold_pop(struct fold *f)
         free(e);
         if (f->keys == 0 && f->added > RELEASE_AFTER_KEYS) {
                 /* every bucket is empty (NULL): the kernel's zero pages say the same */
-                (void)madvise(f->buckets, f->n_buckets * sizeof(*f->buckets), MADV_DONTNEED);
+                (void)madvise(f->buckets, buckets_size(f), MADV_DONTNEED);
                 f->added = 0;
         }
+}
+
+void fold_pop(struct fold *f)
+{
+        f->n_gathered = 0;
+        if (f->oldest)
+                remove_entry(f, f->oldest);
+}
+
+/* What a name takes of an entry of many names, at most (fields.h): its path's, and its absolute path's. */
+static void name_cost(const struct fold_entry *e, struct fields_cost *c)
+{
+        struct open_event a;
+
+        memcpy(&a, e->head, OPEN_EVENT_HEADER_SIZE);
+        fields_name_cost(e->path, a.path_len, (a.event_flags & OPEN_EVENT_ABS) ? e->path + a.path_len + 1 : NULL,
+                         a.abs_len, c);
+}
+
+size_t fold_gather(struct fold *f)
+{
+        struct fold_entry *oldest = f->oldest;
+        struct fields_cost room = { FIELDS_NAMES_IOVS, FIELDS_NAMES_BYTES };
+
+        f->n_gathered = 0;
+        if (!oldest)
+                return 0;
+        struct fields_cost c;
+
+        f->gathered[f->n_gathered++] = oldest; /* whatever its cost: a name always fits an entry of its own */
+        name_cost(oldest, &c);
+        room.iovs -= c.iovs < room.iovs ? c.iovs : room.iovs;
+        room.bytes -= c.bytes < room.bytes ? c.bytes : room.bytes;
+        for (struct fold_entry *e = oldest->group->first; e && f->n_gathered < FOLD_NAMES_MAX; e = e->gnext) {
+                if (e == oldest)
+                        continue;
+                name_cost(e, &c);
+                if (c.iovs > room.iovs || c.bytes > room.bytes)
+                        break; /* the rest wait for an entry of their own, in order */
+                room.iovs -= c.iovs;
+                room.bytes -= c.bytes;
+                f->gathered[f->n_gathered++] = e;
+        }
+        return f->n_gathered;
+}
+
+void fold_gathered(const struct fold *f, size_t i, struct open_event *ev, struct open_fold *info)
+{
+        copy_out(f, f->gathered[i], ev, info);
+}
+
+static int by_value(const void *a, const void *b)
+{
+        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+int fold_gathered_pids(const struct fold *f, uint32_t *ret)
+{
+        size_t total = 0, n = 0, distinct = 0;
+        uint32_t *all;
+
+        *ret = 0;
+        if (f->by != COALESCE_BY_COMMAND)
+                return 0;
+        for (size_t i = 0; i < f->n_gathered; i++)
+                total += f->gathered[i]->n_pids;
+        all = malloc(total * sizeof(*all) + 1);
+        if (!all)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n_gathered; i++) {
+                memcpy(all + n, f->gathered[i]->pids, f->gathered[i]->n_pids * sizeof(*all));
+                n += f->gathered[i]->n_pids;
+        }
+        qsort(all, n, sizeof(*all), by_value);
+        for (size_t i = 0; i < n; i++)
+                if (i == 0 || all[i] != all[i - 1])
+                        distinct++;
+        free(all);
+        *ret = (uint32_t)distinct;
+        return 0;
+}
+
+void fold_pop_gathered(struct fold *f)
+{
+        for (size_t i = 0; i < f->n_gathered; i++)
+                remove_entry(f, f->gathered[i]);
+        f->n_gathered = 0;
+}
+
+uint64_t fold_made(const struct fold *f)
+{
+        return f->made;
+}
+
+uint64_t fold_done(const struct fold *f)
+{
+        return f->oldest ? f->oldest->number : f->made;
 }
 
 size_t fold_keys(const struct fold *f)
@@ -367,9 +572,10 @@ int fold_reorder(struct fold *f, uint64_t (*rank)(uint32_t uid, void *ctx), void
         for (struct fold_entry *e = f->oldest; e; e = e->next, n++)
                 all[n] = (struct ranked){ e, rank(entry_uid(e), ctx), n };
         qsort(all, n, sizeof(*all), by_rank);
-        for (size_t i = 0; i + 1 < n; i++)
-                all[i].e->next = all[i + 1].e;
-        all[n - 1].e->next = NULL;
+        for (size_t i = 0; i < n; i++) {
+                all[i].e->prev = i > 0 ? all[i - 1].e : NULL;
+                all[i].e->next = i + 1 < n ? all[i + 1].e : NULL;
+        }
         f->oldest = all[0].e;
         f->newest = all[n - 1].e;
         free(all);

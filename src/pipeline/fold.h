@@ -35,6 +35,8 @@ extern const char *const coalesce_by_names[];
 #define FOLD_MAX_BYTES (64u << 20)
 /* Distinct pids one command entry tracks; one more closes the entry early and opens a new one. */
 #define FOLD_MAX_PIDS  4096
+/* Names in one entry of many (fold_gather()): about 30 journal bytes an open (docs/performance.md). */
+#define FOLD_NAMES_MAX 128
 
 struct fold;
 
@@ -60,6 +62,37 @@ bool fold_oldest(struct fold *f, uint64_t now_ns, struct open_event *ev, struct 
 
 /* Removes the entry fold_oldest() returned. */
 void fold_pop(struct fold *f);
+
+/*
+ * An entry of many names ([Output] CoalesceNames=yes): once fold_oldest()
+ * has said the oldest entry is due, takes it and the other pending entries of
+ * its key but the name (by process: the pid; by command: the command and
+ * cgroup; and the uid and gid), in the order they were made, as many as one
+ * journal entry holds (FOLD_NAMES_MAX, and fields.h's room for their paths).
+ * An entry taken early counts what it has: its window just ends sooner.
+ * Returns how many it took (1: the oldest alone); they stay pending until
+ * fold_pop_gathered().
+ */
+size_t fold_gather(struct fold *f);
+
+/* The i-th entry fold_gather() took, the oldest first: its first open into *ev, its counts into *info. */
+void fold_gathered(const struct fold *f, size_t i, struct open_event *ev, struct open_fold *info);
+
+/* By command, the distinct pids over the entries taken; 0 by process. 0 or -ENOMEM. */
+int fold_gathered_pids(const struct fold *f, uint32_t *ret);
+
+/* Removes the entries fold_gather() took. */
+void fold_pop_gathered(struct fold *f);
+
+/*
+ * Every entry made has a number, from 0 in the order they were made: a
+ * removed cgroup's name is kept until the entries made before its removal
+ * are written (enrich.h). fold_made(): the number the next entry gets;
+ * fold_done(): the oldest pending entry's (fold_made() when none is), i.e.
+ * every entry numbered below it has been removed. Until fold_reorder().
+ */
+uint64_t fold_made(const struct fold *f);
+uint64_t fold_done(const struct fold *f);
 
 /* Entries pending, and the opens they hold. */
 size_t fold_keys(const struct fold *f);

@@ -18,15 +18,17 @@ struct pipeline {
         struct attribution who;
         struct fold *fold;
         bool folding;
+        bool names; /* CoalesceNames= */
         unsigned applied; /* the generation of the settings in use */
         _Atomic unsigned requested;
-        uint64_t popped;             /* fold entries written (or counted): a removed cgroup's release mark */
         struct backlog *stop_backlog; /* pipeline_stop_order()'s; while set, names are no longer released */
         uint64_t newest_ns;          /* the newest record's CLOCK_BOOTTIME */
         _Atomic uint64_t want_window_ns;
         _Atomic int want_by;
+        _Atomic bool want_names;
         struct open_event event; /* 4 KiB: too large for the stack of every call */
         struct open_event folded;
+        struct open_event name; /* one of an entry's many names, as the sink reads them */
 };
 
 int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, const struct coalesce *co,
@@ -41,8 +43,10 @@ int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, c
         p->enrich = enrich;
         p->c = c;
         p->folding = co->window_ns > 0;
+        p->names = co->names;
         atomic_store(&p->want_window_ns, co->window_ns);
         atomic_store(&p->want_by, (int)co->by);
+        atomic_store(&p->want_names, co->names);
         r = fold_new(co->by, co->window_ns, FOLD_MAX_KEYS, FOLD_MAX_BYTES, &p->fold);
         if (r < 0) {
                 free(p);
@@ -117,29 +121,67 @@ static void learn_cgroup(struct pipeline *p)
 
         if (!p->enrich)
                 return;
-        r = enrich_learn(p->enrich, &p->event, p->popped + fold_keys(p->fold));
+        r = enrich_learn(p->enrich, &p->event, fold_made(p->fold));
         if (r < 0)
                 atomic_fetch_add(&p->c->names_unkept, 1);
         if (!p->stop_backlog)
-                enrich_release(p->enrich, p->popped, p->newest_ns);
+                enrich_release(p->enrich, fold_done(p->fold), p->newest_ns);
 }
 
-/* Writes the oldest entry if it is due. 1: written (or counted), 0: none due, -EAGAIN. */
+static void gathered_name(const void *fold, size_t i, struct open_event *ev, struct open_fold *info)
+{
+        fold_gathered(fold, i, ev, info);
+}
+
+/* An entry of the n names fold_gather() took; *opens: how many opens they stand for. */
+static int write_names(struct pipeline *p, size_t n, uint64_t *opens)
+{
+        struct open_names names = { .n = n, .name = gathered_name, .src = p->fold, .ev = &p->name };
+        struct open_context ctx = { 0 };
+        struct open_fold info;
+        int r;
+
+        *opens = 0;
+        for (size_t i = 0; i < n; i++) {
+                fold_gathered(p->fold, i, &p->name, &info);
+                *opens += info.count;
+        }
+        r = fold_gathered_pids(p->fold, &names.pids);
+        if (r < 0)
+                return -EAGAIN; /* no memory for the pids now: the names wait, as the sink's refusal makes them */
+        if (p->enrich && enrich_lookup(p->enrich, p->folded.cgroup_id, &p->who) == 0)
+                ctx.who = &p->who;
+        r = sink_write_names(p->sink, &names, &ctx);
+        if (r == 0 && p->enrich && !ctx.who)
+                atomic_fetch_add(&p->c->unnamed, *opens);
+        return r;
+}
+
+/* Writes the oldest entry if it is due, with the other names of its key if CoalesceNames=. 1: written (or
+ * counted), 0: none due, -EAGAIN. */
 static int emit_oldest(struct pipeline *p, uint64_t now_ns)
 {
         struct open_fold info;
+        uint64_t opens = 0;
+        size_t n = 1;
         int r;
 
         if (!fold_oldest(p->fold, now_ns, &p->folded, &info))
                 return 0;
-        r = write_entry(p, &p->folded, &info);
+        if (p->names)
+                n = fold_gather(p->fold);
+        r = n > 1 ? write_names(p, n, &opens) : write_entry(p, &p->folded, &info);
         if (r == -EAGAIN)
                 return r;
-        fold_pop(p->fold);
-        p->popped++;
+        if (n > 1) {
+                fold_pop_gathered(p->fold);
+        } else {
+                fold_pop(p->fold);
+                opens = info.count;
+        }
         if (p->enrich && !p->stop_backlog)
-                enrich_release(p->enrich, p->popped, p->newest_ns);
-        count_outcome(p, r, p->folded.uid, info.count);
+                enrich_release(p->enrich, fold_done(p->fold), p->newest_ns);
+        count_outcome(p, r, p->folded.uid, opens);
         return 1;
 }
 
@@ -312,7 +354,6 @@ void pipeline_abandon(struct pipeline *p)
         while (fold_oldest(p->fold, UINT64_MAX, &p->folded, &info)) {
                 counters_undelivered(p->c, p->folded.uid, info.count);
                 fold_pop(p->fold);
-                p->popped++;
         }
 }
 
@@ -337,6 +378,7 @@ void pipeline_set_coalesce(struct pipeline *p, const struct coalesce *co)
 {
         atomic_store(&p->want_window_ns, co->window_ns);
         atomic_store(&p->want_by, (int)co->by);
+        atomic_store(&p->want_names, co->names);
         atomic_fetch_add(&p->requested, 1);
 }
 
@@ -354,6 +396,7 @@ int pipeline_reconfigure(struct pipeline *p)
         window_ns = atomic_load(&p->want_window_ns);
         (void)fold_configure(p->fold, (enum coalesce_by)atomic_load(&p->want_by), window_ns);
         p->folding = window_ns > 0;
+        p->names = atomic_load(&p->want_names);
         p->applied = requested;
         return 0;
 }

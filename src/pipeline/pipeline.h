@@ -28,10 +28,11 @@
  */
 struct pipeline;
 
-/* What [Output] Coalesce= and CoalesceBy= say. window_ns 0: folding is off. */
+/* What [Output] Coalesce=, CoalesceBy= and CoalesceNames= say. window_ns 0: folding is off. */
 struct coalesce {
         uint64_t window_ns;
         enum coalesce_by by;
+        bool names; /* an entry for the names of a key opened in the window (fold_gather()) */
 };
 
 /* The pipeline writes to sink, which it does not own. */

@@ -9,14 +9,21 @@
 
 #include "fields.h"
 #include "report_files.h"
+#include "report_names.h"
 
 /* Values past a path's 4095 bytes are not opensnoopd's; one this long is refused, never cut. */
 #define DATA_THRESHOLD (65536 + 64)
+/* OPEN_FILES= of an entry of many names: at most what an entry holds */
+#define FILES_THRESHOLD (sizeof(((struct fields *)0)->buf) + 64)
 
 /* The values of one entry: sd_journal_get_data()'s pointer lasts only until its next call. */
 struct entry_buffers {
         struct report_entry e;
         char value[_REPORT_FIELD_MAX][DATA_THRESHOLD];
+        char files[FILES_THRESHOLD]; /* OPEN_FILES=, if the entry has it */
+        size_t files_len;
+        bool has_files;
+        struct report_name name;
 };
 
 static int add_match(sd_journal *j, const char *field, const char *value)
@@ -141,11 +148,30 @@ static int read_field(sd_journal *j, enum report_field f, struct entry_buffers *
         return 0;
 }
 
-/* Whether the entry at j is one to add: 1 with *opens and k filled, 0 to pass it over, or -errno. */
-static int select_entry(sd_journal *j, const struct report_query *q, unsigned fields, struct entry_buffers *b,
-                        uint64_t *opens, struct report_key *k)
+/* OPEN_FILES=: an entry of many names has it (report_names.h). */
+static int read_files(sd_journal *j, struct entry_buffers *b)
 {
-        int64_t when;
+        static const char name[] = "OPEN_FILES=";
+        const void *data;
+        size_t len;
+        int r = sd_journal_get_data(j, "OPEN_FILES", &data, &len);
+
+        b->has_files = false;
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (len < sizeof(name) - 1 || len - (sizeof(name) - 1) >= sizeof(b->files))
+                return -EBADMSG;
+        b->files_len = len - (sizeof(name) - 1);
+        memcpy(b->files, (const char *)data + sizeof(name) - 1, b->files_len);
+        b->has_files = true;
+        return 0;
+}
+
+/* The fields of the entry at j that the query reads. 0 or -errno. */
+static int read_entry(sd_journal *j, unsigned fields, struct entry_buffers *b)
+{
         int r;
 
         for (unsigned f = 0; f < _REPORT_FIELD_MAX; f++)
@@ -154,27 +180,97 @@ static int select_entry(sd_journal *j, const struct report_query *q, unsigned fi
                         if (r < 0)
                                 return r;
                 }
-        if (q->since_set || q->until_set) {
-                r = report_entry_time(&b->e, &when);
-                if (r < 0)
-                        return r;
-                if ((q->since_set && when < q->since) || (q->until_set && when >= q->until))
-                        return 0;
-        }
+        return read_files(j, b);
+}
+
+/* Whether opens first made after offset_usec past the entry's first are in --since/--until: 1, 0, -EBADMSG. */
+static int in_time(const struct report_query *q, const struct report_entry *e, uint64_t offset_usec)
+{
+        int64_t when;
+
+        if (!q->since_set && !q->until_set)
+                return 1;
+        if (report_entry_time(e, &when) < 0 || offset_usec > (uint64_t)(INT64_MAX - when))
+                return -EBADMSG;
+        when += (int64_t)offset_usec;
+        return !((q->since_set && when < q->since) || (q->until_set && when >= q->until));
+}
+
+/* An entry of one name: its opens to its group, if --since/--until and --path-prefix= take it. */
+static int add_one(const struct report_query *q, struct entry_buffers *b, struct report_key *k,
+                   struct report_table *t, uint64_t entry)
+{
+        uint64_t opens;
+        int r = in_time(q, &b->e, 0);
+
+        if (r <= 0)
+                return r;
         if (q->path_prefix && !report_entry_under(&b->e, q->path_prefix, q->path_prefix_len))
                 return 0;
-        r = report_entry_count(&b->e, opens);
-        if (r < 0)
-                return r;
-        r = report_entry_key(&b->e, q->by, q->depth, k);
-        return r < 0 ? r : 1;
+        r = report_entry_count(&b->e, &opens);
+        if (r == 0)
+                r = report_entry_key(&b->e, q->by, q->depth, k);
+        return r < 0 ? r : report_table_add(t, k->buf, k->len, opens, entry);
+}
+
+/* Whether a name of an entry of many is one the query selects (the journal's matches took the whole entry). */
+static bool name_selected(const struct report_query *q, const struct report_entry *e, const struct report_name *n)
+{
+        size_t path_len = q->path ? strlen(q->path) : 0;
+
+        if (in_time(q, e, n->first_usec) <= 0)
+                return false;
+        if (q->path && !(n->has_path && n->path_len == path_len && memcmp(n->path, q->path, path_len) == 0) &&
+            !(n->has_abs && n->abs_len == path_len && memcmp(n->abs, q->path, path_len) == 0))
+                return false;
+        if (q->failed && !n->failed)
+                return false;
+        return !q->path_prefix || report_entry_under(e, q->path_prefix, q->path_prefix_len);
+}
+
+/*
+ * An entry of many names: each line of its OPEN_FILES= is a name with its
+ * own count and path, the rest the entry's. All of its lines are read
+ * before any is added: an entry is counted whole, or (-EBADMSG) not at all.
+ */
+static int add_names(const struct report_query *q, struct entry_buffers *b, struct report_key *k,
+                     struct report_table *t, uint64_t entry)
+{
+        for (int pass = 0; pass < 2; pass++) {
+                size_t pos = 0;
+                int r;
+
+                while ((r = report_name_next(b->files, b->files_len, &pos, &b->name)) > 0) {
+                        struct report_entry e = b->e;
+
+                        if (pass == 0) {
+                                if (in_time(q, &e, b->name.first_usec) < 0)
+                                        return -EBADMSG;
+                                continue;
+                        }
+                        e.value[REPORT_FIELD_PATH] = b->name.has_path ? b->name.path : NULL;
+                        e.len[REPORT_FIELD_PATH] = b->name.path_len;
+                        e.value[REPORT_FIELD_ABS_PATH] = b->name.has_abs ? b->name.abs : NULL;
+                        e.len[REPORT_FIELD_ABS_PATH] = b->name.abs_len;
+                        if (!name_selected(q, &e, &b->name))
+                                continue;
+                        r = report_entry_key(&e, q->by, q->depth, k);
+                        if (r == 0)
+                                r = report_table_add(t, k->buf, k->len, b->name.count, entry);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 static int read_entries(sd_journal *j, const struct report_query *q, struct report_table *t, struct report_stats *stats,
                         struct entry_buffers *b, struct report_key *k)
 {
         unsigned fields = report_fields_needed(q->by, q->path_prefix != NULL, q->since_set || q->until_set);
-        uint64_t opens, stop = 0, journal_time;
+        uint64_t stop = 0, journal_time, entry = 0;
         int r;
 
         if (q->until_set && q->until < INT64_MAX - REPORT_TIME_SLACK_USEC)
@@ -188,18 +284,13 @@ static int read_entries(sd_journal *j, const struct report_query *q, struct repo
         while ((r = sd_journal_next(j)) > 0) {
                 if (stop && sd_journal_get_realtime_usec(j, &journal_time) >= 0 && journal_time > stop)
                         break;
-                r = select_entry(j, q, fields, b, &opens, k);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        stats->unreadable++;
-                        continue;
-                }
+                r = read_entry(j, fields, b);
                 if (r == 0)
-                        continue;
-                r = report_table_add(t, k->buf, k->len, opens);
-                if (r < 0)
+                        r = b->has_files ? add_names(q, b, k, t, ++entry) : add_one(q, b, k, t, ++entry);
+                if (r == -ENOMEM || r == -EOVERFLOW)
                         return r;
+                if (r < 0)
+                        stats->unreadable++;
         }
         return r;
 }
@@ -218,7 +309,7 @@ int report_journal_read(const struct report_query *q, struct report_table *t, st
         if (r < 0)
                 return r;
         *step = "set the journal's data threshold";
-        r = sd_journal_set_data_threshold(j, DATA_THRESHOLD);
+        r = sd_journal_set_data_threshold(j, FILES_THRESHOLD);
         if (r < 0)
                 goto out;
         *step = "add the journal matches";

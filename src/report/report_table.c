@@ -57,6 +57,7 @@ struct report_table {
         struct report_row **slots; /* open addressing, linear probing; a power of two */
         size_t capacity, groups;
         uint64_t opens, entries;
+        uint64_t entry; /* the last entry counted */
 };
 
 /* FNV-1a, 64 bits. */
@@ -121,7 +122,7 @@ static int grow(struct report_table *t)
         return 0;
 }
 
-int report_table_add(struct report_table *t, const char *key, size_t key_len, uint64_t opens)
+int report_table_add(struct report_table *t, const char *key, size_t key_len, uint64_t opens, uint64_t entry)
 {
         uint64_t h = hash_bytes(key, key_len), total;
         struct report_row *row;
@@ -132,9 +133,11 @@ int report_table_add(struct report_table *t, const char *key, size_t key_len, ui
         for (at = h & (t->capacity - 1); (row = t->slots[at]); at = (at + 1) & (t->capacity - 1))
                 if (row->hash == h && row->key_len == key_len && memcmp(row->key, key, key_len) == 0) {
                         row->opens += opens; /* at most total, which did not overflow */
-                        row->entries++;
+                        row->entries += row->entry != entry;
+                        row->entry = entry;
                         t->opens = total;
-                        t->entries++;
+                        t->entries += t->entry != entry;
+                        t->entry = entry;
                         return 0;
                 }
         row = malloc(sizeof(*row) + key_len);
@@ -142,13 +145,15 @@ int report_table_add(struct report_table *t, const char *key, size_t key_len, ui
                 return -ENOMEM;
         row->opens = opens;
         row->entries = 1;
+        row->entry = entry;
         row->hash = h;
         row->key_len = key_len;
         memcpy(row->key, key, key_len);
         t->slots[at] = row;
         t->groups++;
         t->opens = total;
-        t->entries++;
+        t->entries += t->entry != entry;
+        t->entry = entry;
         /* at half full, twice the room; if that fails the row is in, and the table only fuller */
         return t->groups * 2 > t->capacity ? grow(t) : 0;
 }

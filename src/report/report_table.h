@@ -32,6 +32,7 @@ bool report_key_part(const char *key, size_t key_len, unsigned i, const char **v
 struct report_row {
         uint64_t opens;   /* the sum of OPEN_COUNT= (1 where absent) */
         uint64_t entries; /* journal entries */
+        uint64_t entry;   /* the last one counted (report_table_add()) */
         uint64_t hash;
         size_t key_len;
         char key[];
@@ -42,8 +43,12 @@ struct report_table;
 struct report_table *report_table_new(void);
 struct report_table *report_table_free(struct report_table *t);
 
-/* One entry of the group key that stands for opens opens. 0, -ENOMEM or -EOVERFLOW. */
-int report_table_add(struct report_table *t, const char *key, size_t key_len, uint64_t opens);
+/*
+ * Opens of entry number entry (1 up, in the order read) in the group key. An
+ * entry of many names may add to several groups, and to one group more than
+ * once: each group, and the totals, count it once. 0, -ENOMEM or -EOVERFLOW.
+ */
+int report_table_add(struct report_table *t, const char *key, size_t key_len, uint64_t opens, uint64_t entry);
 
 /* Over every group: opens, entries, and the number of groups. */
 void report_table_totals(const struct report_table *t, uint64_t *opens, uint64_t *entries, size_t *groups);

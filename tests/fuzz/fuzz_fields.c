@@ -2,7 +2,9 @@
 /* libFuzzer target: any bytes as a perf sample. The decoder must accept only
  * whole records, and the field encoder must turn any accepted record into
  * fields whose OPEN_PATH is the path byte for byte and whose MESSAGE is one
- * printable line; the JSON and text writers must cope with anything. */
+ * printable line, and into an entry of many names whose OPEN_FILES= lines
+ * split one way and give the path back; the JSON and text writers must cope
+ * with anything. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,46 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static struct open_event ev;
 static struct fields f;
+
+/* An entry of many names: the decoded open three times, each with a count of its own. */
+static void name_at(const void *src, size_t i, struct open_event *out, struct open_fold *fold)
+{
+        (void)src;
+        memcpy(out, &ev, sizeof(ev));
+        *fold = (struct open_fold){ i + 1, ev.boot_ns, ev.boot_ns + i, 0 };
+}
+
+/*
+ * Its OPEN_FILES= splits into three lines of eight tab-separated columns,
+ * whose path column gives back the path byte for byte: no path can add a
+ * line or a column.
+ */
+static void check_files(const char *v, size_t len)
+{
+        static char back[ESCAPE_MAX(OPEN_PATH_MAX)];
+        size_t lines = 0;
+
+        for (size_t at = 0; at <= len; lines++) {
+                const char *nl = memchr(v + at, '\n', len - at);
+                size_t end = nl ? (size_t)(nl - v) : len, col = 0, start = at, back_len;
+
+                for (size_t i = at; i <= end; i++)
+                        if (i == end || v[i] == '\t') {
+                                if (col == 5 && !(ev.event_flags & (OPEN_EVENT_PATH_FAULT | OPEN_EVENT_NO_PATH |
+                                                                    OPEN_EVENT_PATH_UNSEEN)) &&
+                                    (unescape_display(v + start, i - start, back, &back_len) < 0 ||
+                                     back_len != ev.path_len || memcmp(back, ev.path, back_len) != 0))
+                                        abort();
+                                col++;
+                                start = i + 1;
+                        }
+                if (col < 8)
+                        abort();
+                at = end + 1;
+        }
+        if (lines != 3)
+                abort();
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -59,6 +101,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (!saw_path && !(ev.event_flags & (OPEN_EVENT_PATH_FAULT | OPEN_EVENT_NO_PATH |
                                              OPEN_EVENT_PATH_UNSEEN))) /* by handle, or not seen: no path */
                 abort();
+        {
+                static struct open_event scratch;
+                const struct open_names names = { .n = 3, .pids = 2, .name = name_at, .ev = &scratch };
+
+                if (fields_from_names(&f, &names, &who, &o) < 0 || f.sendv_iovs > FIELDS_SENDV_IOVS)
+                        abort(); /* three names of any path fit */
+                for (size_t i = 0; i < f.n; i++) {
+                        size_t name_len, len;
+                        const char *v = fields_value(&f, i, &name_len, &len);
+
+                        if (name_len == 10 && memcmp(f.iov[i].iov_base, "OPEN_FILES", 10) == 0)
+                                check_files(v, len);
+                }
+        }
         null = fopen("/dev/null", "w");
         sink_json_write_fields(null, &f);
         {

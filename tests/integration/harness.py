@@ -252,6 +252,50 @@ def field(entry, name):
     return None if b is None else b.decode("utf-8", "surrogateescape")
 
 
+_ESCAPE = re.compile(r"\\(\\|n|t|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
+
+
+def unescape_display(text):
+    """The bytes behind a path as OPEN_FILES= escapes it (escape.c's escape_for_display(), read
+    independently of it): \\\\ \\n \\t \\xNN \\uNNNN \\UNNNNNNNN; as a str, surrogateescape'd."""
+    out, at = bytearray(), 0
+    for m in _ESCAPE.finditer(text):
+        if "\\" in text[at:m.start()]:
+            raise AssertionError(f"a lone backslash in {text!r}")
+        out += text[at:m.start()].encode()
+        e = m.group(1)
+        out += {"\\": b"\\", "n": b"\n", "t": b"\t"}.get(e) or (
+            bytes([int(e[1:], 16)]) if e[0] == "x" else chr(int(e[1:], 16)).encode())
+        at = m.end()
+    if "\\" in text[at:]:
+        raise AssertionError(f"a lone backslash in {text!r}")
+    out += text[at:].encode()
+    return out.decode("utf-8", "surrogateescape")
+
+
+def names_of(entry):
+    """What an entry of opens stands for, name by name: dicts of count, first_usec (when its first open
+    returned), path, abs_path (None where the entry has none), failed (an errno) and outcome. An entry of
+    one name gives one; an entry of many (CoalesceNames=yes: OPEN_NAMES=) a line of its OPEN_FILES=
+    each, whose columns are count, microseconds after OPEN_TIMESTAMP_USEC=, outcome, flags, system
+    call, path, absolute path and notes, tab-separated."""
+    first = int(field(entry, "OPEN_TIMESTAMP_USEC"))
+    if "OPEN_FILES" not in entry:
+        return [dict(count=int(field(entry, "OPEN_COUNT") or 1), first_usec=first, path=field(entry, "OPEN_PATH"),
+                     abs_path=field(entry, "OPEN_ABS_PATH"), failed=field(entry, "OPEN_ERRNO") is not None,
+                     outcome=field(entry, "OPEN_ERROR") or field(entry, "OPEN_FD"))]
+    names = []
+    for line in field(entry, "OPEN_FILES").split("\n"):
+        count, after, outcome, _, _, path, abs_path, notes = line.split("\t", 7)
+        names.append(dict(count=int(count), first_usec=first + int(after),
+                          path=None if "no-path" in notes.split(",") else unescape_display(path),
+                          abs_path=unescape_display(abs_path) if abs_path else None,
+                          failed=outcome.startswith("E"), outcome=outcome))
+    if len(names) != int(field(entry, "OPEN_NAMES")) or sum(n["count"] for n in names) != int(field(entry, "OPEN_COUNT")):
+        raise AssertionError(f"OPEN_FILES= does not add up to OPEN_NAMES= and OPEN_COUNT=: {entry}")
+    return names
+
+
 # An implementation of the flag names independent of src/output/open_names.c.
 FLAG_NAMES = [(0o20200000, "O_TMPFILE"), (0o4010000, "O_SYNC"), (0o100, "O_CREAT"), (0o200, "O_EXCL"),
               (0o400, "O_NOCTTY"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"), (0o4000, "O_NONBLOCK"),

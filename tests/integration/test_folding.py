@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Issue 10, folding: [Output] Coalesce= and CoalesceBy= fold repeated opens
-into one entry with OPEN_COUNT=, and every open is still counted exactly:
+into one entry with OPEN_COUNT=, and (issue 20, CoalesceNames=) the names one
+command opened in a window into one entry, each with its exact count in
+OPEN_FILES=; every open is still counted exactly:
 the OPEN_COUNT of the entries in the journal plus what the loss reports say
 was lost or undelivered adds up to the opens made, through a flood, a SIGTERM
 while windows are open, and a reload that changes the window. Memory stays
@@ -11,10 +13,11 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
-from harness import (DAEMON, OPENER, DaemonTestCase, journal, loss_reports, opens_reported, parse_status, rss_kb,
-                     run_opener)
+from harness import (DAEMON, OPENER, DaemonTestCase, field, journal, loss_reports, names_of, opens_reported,
+                     parse_status, parse_stopped, rss_kb, run_opener)
 
 
 def folded(*matches):
@@ -155,6 +158,73 @@ class FoldingTest(DaemonTestCase):
         self.assertEqual(in_output + stopped["lost"] + stopped["undelivered"], generated, figures)
         # FOLD_MAX_KEYS (65536) keys of this size take about 16 MiB; two million unbounded about 450 MiB
         self.assertLess(growth_kb, 64 * 1024, figures)
+
+    # The names of one command in a window: 150 of them, each opened as often as its index says, some
+    # missing (ENOENT), one with a tab, a newline, a backslash and bytes that are not UTF-8 in it.
+    NAMES_CODE = r"""
+import os
+names = [os.path.join(DIR, n) for n in NAMES]  # bytes: a name need not be UTF-8
+for i, path in enumerate(names):
+    for _ in range(1 + i % 4):
+        try:
+            os.close(os.open(path, os.O_RDONLY))
+        except OSError:
+            pass
+print("done", flush=True)
+"""
+
+    def names_child(self, comm, names):
+        """Runs NAMES_CODE as comm over names (bytes); the truth: {path: (opens, failed)}."""
+        code = self.NAMES_CODE.replace("DIR", repr(os.fsencode(self.workdir))).replace("NAMES", repr(names))
+        r = subprocess.run([sys.executable, "-c", "import ctypes, sys; ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), "
+                            "0, 0, 0); exec(sys.argv[2])", comm, code], stdout=subprocess.PIPE, check=True)
+        self.assertEqual(r.stdout, b"done\n")
+        return {os.fsdecode(os.path.join(os.fsencode(self.workdir), n)):
+                (1 + i % 4, not os.path.exists(os.path.join(os.fsencode(self.workdir), n))) for i, n in enumerate(names)}
+
+    def test_the_names_of_a_command_share_an_entry_each_counted(self):
+        comm = self.unique("foldn")
+        odd = b"odd\tname\nwith \\x41 \xff"
+        names = [f"f{i}".encode() for i in range(150)] + [odd]
+        for name in names[:150:3] + [odd]:  # one in three exists
+            with open(os.path.join(os.fsencode(self.workdir), name), "w"):
+                pass
+        # a window longer than the test: the stop writes them, as entries of many names (the default)
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce=10min\n")
+        truth = self.names_child(comm, names)
+        self.assertEqual(d.stop(), 0)
+        stopped = parse_stopped(d.stderr())
+        entries = journal(f"_PID={d.pid}", f"OPEN_COMM={comm}")
+        self.assertEqual(sum(int(field(e, "OPEN_COUNT")) for e in entries), stopped["written"])
+        self.assertEqual(stopped["lost"] + stopped["undelivered"], 0)
+        many = [e for e in entries if "OPEN_NAMES" in e]
+        # 151 names: more than one entry holds (128), far fewer entries than names
+        self.assertGreaterEqual(len(many), 2, entries)
+        self.assertLessEqual(len(entries), 4, [field(e, "MESSAGE") for e in entries])
+        self.assertTrue(all(int(field(e, "OPEN_NAMES")) <= 128 for e in many))
+        got = {}
+        for e in entries:
+            for n in names_of(e):  # checks that the lines add up to OPEN_NAMES= and OPEN_COUNT=
+                if n["path"] in truth:
+                    count, failed = got.get(n["path"], (0, False))
+                    got[n["path"]] = (count + n["count"], failed or n["failed"])
+        self.assertEqual(got, truth, "each name's opens, exactly, and whether they failed")
+        # the journal's index still finds an entry by any of its names, the odd one too
+        odd_path = os.fsdecode(os.path.join(os.fsencode(self.workdir), odd))
+        self.assertEqual(len(journal(f"_PID={d.pid}", "OPEN_PATH=" + odd_path)), 1)
+        self.assertEqual(len(journal(f"_PID={d.pid}", f"OPEN_PATH={os.path.join(self.workdir, 'f7')}")), 1)
+        self.assertEqual(len(journal(f"_PID={d.pid}", "OPEN_ERROR=ENOENT")), len(many))
+
+        # CoalesceNames=no: an entry a name, as before
+        comm = self.unique("foldo")
+        d = self.start(f"[Filter]\nCommands={comm}\n[Output]\nCoalesce=10min\nCoalesceNames=no\n")
+        truth = self.names_child(comm, names[:20])
+        self.assertEqual(d.stop(), 0)
+        entries = journal(f"_PID={d.pid}", f"OPEN_COMM={comm}")
+        self.assertEqual(len(entries), 20)
+        self.assertFalse([e for e in entries if "OPEN_NAMES" in e or "OPEN_FILES" in e])
+        self.assertEqual({field(e, "OPEN_PATH"): (int(field(e, "OPEN_COUNT")), "OPEN_ERRNO" in e) for e in entries},
+                         truth)
 
     def test_bad_spans_are_config_errors(self):
         for value in ("-1s", "5 fortnights", "11min", "500us", "1.s"):

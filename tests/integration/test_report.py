@@ -18,7 +18,8 @@ import time
 import unittest
 from collections import Counter
 
-from harness import BUILD, JOURNAL, OPEN_MESSAGE_ID, OPENER, JournalNamespace, field, journal, wait_journal
+from harness import (BUILD, JOURNAL, OPEN_MESSAGE_ID, OPENER, JournalNamespace, field, journal, names_of,
+                     wait_journal)
 from test_attribution import CgroupTestCase
 
 REPORT = os.path.abspath(os.path.join(BUILD, "opensnoopd-report"))
@@ -103,7 +104,9 @@ class ReportTest(CgroupTestCase):
         return dict(out)
 
     def check(self, got, want, by, journal_entries, name):
-        """got: the report's JSON; want: {key: opens} from the truth; the entries per group from the journal."""
+        """got: the report's JSON; want: {key: opens} from the truth; from the journal, the entries per group
+        and how many entries in all (an entry of many names may count in several groups, in the total once)."""
+        journal_entries, distinct = journal_entries
         key = {"unit": lambda r: r["unit"], "command": lambda r: r["command"], "user": lambda r: r["uid"],
                "path": lambda r: r["path"], "prefix": lambda r: r["prefix"],
                "who": lambda r: (r["command"], r["uid"], r["unit"])}[by]
@@ -112,7 +115,7 @@ class ReportTest(CgroupTestCase):
         self.assertEqual(got["opens"], sum(want.values()), name)
         self.assertEqual(got["groups"], len(want), name)
         self.assertEqual({key(r): r["entries"] for r in got["rows"]}, journal_entries, name)
-        self.assertEqual(got["entries"], sum(journal_entries.values()), name)
+        self.assertEqual(got["entries"], distinct, name)
         self.assertEqual([r["opens"] for r in got["rows"]], sorted((r["opens"] for r in got["rows"]), reverse=True))
 
     def test_sums_are_exact(self):
@@ -123,11 +126,17 @@ class ReportTest(CgroupTestCase):
         self.assertLess(len(entries), 100, "folded: far fewer entries than opens")
         self.assertEqual(d.stop(), 0)
 
+        # an entry of many names (the default CoalesceNames=yes) counts in each group one of its names is in
+        named = [dict(e, name=n) for e in entries for n in names_of(e)]
+        self.assertLess(len(entries), len(named), "the names of a command share entries")
+
         def opened(e):
-            return field(e, "OPEN_ABS_PATH") or field(e, "OPEN_PATH")
+            return e["name"]["abs_path"] or e["name"]["path"]
 
         def counted(key, keep=lambda e: True):
-            return dict(Counter(key(e) for e in entries if keep(e)))
+            """The journal's side: entries per group, and entries in all."""
+            keys = [{key(dict(e, name=n)) for n in names_of(e) if keep(dict(e, name=n))} for e in entries]
+            return dict(Counter(k for ks in keys for k in ks)), sum(1 for ks in keys if ks)
 
         under = lambda p, prefix: p == prefix or p.startswith(prefix + "/")  # noqa: E731
         depth = self.dir.count("/") + 1
@@ -139,9 +148,9 @@ class ReportTest(CgroupTestCase):
             ("user", [], lambda t: t["uid"], lambda e: int(field(e, "OPEN_UID")), None, None),
             ("path", [], lambda t: t["path"], opened, None, None),
             ("prefix", [f"--depth={depth}"], lambda t: cut(t["path"]), lambda e: cut(opened(e)), None, None),
-            # --failed: OPEN_ERRNO= present
+            # --failed: OPEN_ERRNO= present (on an entry of many names, a name's outcome is an errno)
             ("user", ["--failed"], lambda t: t["uid"], lambda e: int(field(e, "OPEN_UID")),
-             lambda t: t["failed"], lambda e: field(e, "OPEN_ERRNO") is not None),
+             lambda t: t["failed"], lambda e: e["name"]["failed"]),
             # a subtree, component by component: DIR/a, not DIR/ab
             ("command", [f"--path-prefix={d_}/a/"], lambda t: t["command"], lambda e: field(e, "OPEN_COMM"),
              lambda t: under(t["path"], f"{d_}/a"), lambda e: under(opened(e), f"{d_}/a")),
@@ -163,10 +172,11 @@ class ReportTest(CgroupTestCase):
             self.check(got, self.sums(everything, lambda t: (t["command"], t["uid"], t["unit"]),
                                       lambda t: t["path"] == who_path), "who",
                        counted(lambda e: (field(e, "OPEN_COMM"), int(field(e, "OPEN_UID")), field(e, "OPEN_UNIT")),
-                               lambda e: who_path in (field(e, "OPEN_PATH"), field(e, "OPEN_ABS_PATH"))), "who")
+                               lambda e: who_path in (e["name"]["path"], e["name"]["abs_path"])), "who")
             self.assertEqual(got["rows"][0]["user"], "root")
             # the open relative to an fd of DIR/a is there by its OPEN_ABS_PATH= alone
-            self.assertIn("burst", [field(e, "OPEN_PATH") for e in entries if field(e, "OPEN_ABS_PATH") == who_path])
+            self.assertIn("burst", [n["path"] for n in (n for e in entries for n in names_of(e))
+                                    if n["abs_path"] == who_path])
         with self.subTest("unit"):
             got = report("unit", self.unit_a)
             self.check(got, self.sums(everything, lambda t: t["path"], lambda t: t["unit"] == self.unit_a), "path",

@@ -107,6 +107,22 @@ def sentinel(directory, comm):
     return wait_journal([UNIT, f"OPEN_PATH={path}"], 1, 60)
 
 
+# Most checks count an entry per name, as the service writes with CoalesceNames=no: a drop-in says so
+# from the install on; names_entries() checks the default, an entry for the names of a command.
+ONE_A_NAME = "/etc/opensnoopd/opensnoopd.conf.d/90-vmtest.conf"
+
+
+def one_entry_a_name(on):
+    if on:
+        os.makedirs(os.path.dirname(ONE_A_NAME), mode=0o755, exist_ok=True)
+        with open(ONE_A_NAME, "w") as f:
+            f.write("[Output]\nCoalesceNames=no\n")
+        os.chmod(ONE_A_NAME, 0o644)
+    elif os.path.exists(ONE_A_NAME):
+        os.unlink(ONE_A_NAME)
+    return run("systemctl", "reload", "opensnoopd").returncode == 0
+
+
 def check_fields(mode, comm):
     """The opener's opens, each read back from the unit's journal and compared field by field."""
     pid = int(show("MainPID"))
@@ -157,6 +173,30 @@ def install():
     # auto's choice: trampolines, which attach on both releases' kernels and cost no more than kprobes there
     check("systemctl status shows STATUS= with auto's mode, fentry, on do_sys_openat2",
           re.search(r"Status: \"Tracing with fentry \(do_sys_openat2[^)]*\): \d+ written", status), status[:600])
+    check("a drop-in in /etc/opensnoopd/opensnoopd.conf.d/ reloads (CoalesceNames=no, for the checks that follow)",
+          one_entry_a_name(True))
+
+
+def names_entries():
+    # the default, CoalesceNames=yes, under systemd: the names one command opened in a window share entries
+    # of at most 128 names, each name counted in its line of OPEN_FILES=, each still found by OPEN_PATH=
+    reloaded = one_entry_a_name(False)
+    try:
+        d = workdir()
+        made = json.loads(run(harness.OPENER, "vmnames", d, "distinct", "300").stdout.splitlines()[-1])["opens"]
+        entries = wait_until(lambda: (lambda es: es if opens_in(es) >= made else None)(
+            journal(UNIT, "OPEN_COMM=vmnames")), 60) or journal(UNIT, "OPEN_COMM=vmnames")
+        names = [n for e in entries for n in harness.names_of(e)]  # checks each entry's lines add up
+        by_path = journal(UNIT, f"OPEN_PATH={d}/d150")
+        check(f"CoalesceNames=yes (the default): {made} names one command opened in a window, in entries of "
+              "at most 128 names, each name counted once in OPEN_FILES=, each found by OPEN_PATH=",
+              reloaded and made == 300 and opens_in(entries) == made and len(entries) <= 4 and
+              all(int(harness.field(e, "OPEN_NAMES") or 1) <= 128 for e in entries) and
+              sorted(n["path"] for n in names) == sorted(f"{d}/d{i}" for i in range(300)) and
+              all(n["count"] == 1 and n["failed"] for n in names) and len(by_path) == 1,
+              f"{len(entries)} entries of {opens_in(entries)} opens, {len(names)} names, {len(by_path)} by OPEN_PATH=")
+    finally:
+        one_entry_a_name(True)
 
 
 def auto_fields():
@@ -434,7 +474,11 @@ def not_root():
 
 
 def purge():
-    # nothing of the package is left (purge stops a running service itself)
+    # nothing of the package is left (purge stops a running service itself); an operator's drop-in
+    # is not the package's to remove: the checks' own goes first
+    if os.path.exists(ONE_A_NAME):
+        os.unlink(ONE_A_NAME)
+        os.rmdir(os.path.dirname(ONE_A_NAME))
     for c in purge_checks.purged():
         check("package: " + c["name"], c["ok"], c["detail"])
 
@@ -515,8 +559,8 @@ def recorded_cost(rounds=3, opens=20000, modes=("fentry", "kprobe")):
 
 
 # The smoke compiles once (the install's start) and changes the configuration by reload only.
-SMOKE = (install, auto_fields, transient_unit, broken_reload, smoke_burst, purge)
-FULL = (install, auto_fields, transient_unit, watchdog, units_filter, namespace_socket, size_cap, tracepoint_mode,
+SMOKE = (install, auto_fields, names_entries, transient_unit, broken_reload, smoke_burst, purge)
+FULL = (install, auto_fields, names_entries, transient_unit, watchdog, units_filter, namespace_socket, size_cap, tracepoint_mode,
         reloads, burst_and_flood, stop, kill_restart, kprobe_mode, hardening, not_root, purge, missing_headers)
 
 

@@ -87,6 +87,13 @@ static int journal_write_event(struct sink *s, const struct open_event *ev, cons
         return r < 0 ? r : journal_send(s);
 }
 
+static int journal_write_names(struct sink *s, const struct open_names *names, const struct open_context *ctx)
+{
+        int r = sink_fields_from_names(s, names, ctx);
+
+        return r < 0 ? r : journal_send(s);
+}
+
 static int journal_write_loss(struct sink *s, const struct loss_report *report)
 {
         int r = fields_loss_report(&s->fields, report);
@@ -115,5 +122,6 @@ const struct sink_ops sink_journal_ops = {
         .open = journal_open,
         .close = journal_close,
         .write_event = journal_write_event,
+        .write_names = journal_write_names,
         .write_loss = journal_write_loss,
 };

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "test_helpers.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 #include "escape.h"
 
 static void check(const char *in, size_t len, const char *expected)
@@ -88,12 +91,45 @@ static void test_invisible_escaped(void **state)
         assert_string_equal(out, "\"\"");
 }
 
+/* Every byte string comes back from its escape, exactly: random bytes, and the hard cases. */
+static void test_unescape_undoes_escape(void **state)
+{
+        static const char *const hard[] = { "\\", "\\x41", "a\tb\nc", "\xff\xfe", "\xe2\x80\xae", "\xc2\x80",
+                                            "\xf3\xa0\x80\x81", "\"q\"", "" };
+        char in[64], esc[ESCAPE_MAX(64)], back[ESCAPE_MAX(64)];
+        size_t len, back_len;
+        unsigned seed = 7;
+
+        (void)state;
+        for (size_t h = 0; h < sizeof(hard) / sizeof(hard[0]); h++) {
+                len = strlen(hard[h]);
+                assert_int_equal(unescape_display(esc, escape_for_display(hard[h], len, esc), back, &back_len), 0);
+                assert_int_equal(back_len, len);
+                assert_memory_equal(back, hard[h], len);
+        }
+        for (int round = 0; round < 20000; round++) {
+                len = (size_t)(rand_r(&seed) % 64);
+                for (size_t i = 0; i < len; i++)
+                        in[i] = (char)(rand_r(&seed) % 4 ? rand_r(&seed) % 128 : rand_r(&seed) % 256);
+                assert_int_equal(unescape_display(esc, escape_for_display(in, len, esc), back, &back_len), 0);
+                assert_int_equal(back_len, len);
+                assert_memory_equal(back, in, len);
+        }
+        /* what escape_for_display() never makes */
+        assert_int_equal(unescape_display("a\\", 2, back, &back_len), -EBADMSG);
+        assert_int_equal(unescape_display("\\q", 2, back, &back_len), -EBADMSG);
+        assert_int_equal(unescape_display("\\x4", 3, back, &back_len), -EBADMSG);
+        assert_int_equal(unescape_display("\\xZZ", 4, back, &back_len), -EBADMSG);
+        assert_int_equal(unescape_display("\\U00110000", 10, back, &back_len), -EBADMSG);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_plain_and_utf8_kept),  cmocka_unit_test(test_controls_escaped),
                 cmocka_unit_test(test_invalid_utf8_escaped), cmocka_unit_test(test_invisible_escaped),
                 cmocka_unit_test(test_worst_case_fits),      cmocka_unit_test(test_utf8_is_valid),
+                cmocka_unit_test(test_unescape_undoes_escape),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

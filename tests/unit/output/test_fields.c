@@ -465,6 +465,118 @@ static void test_exec_interpreters(void **state)
         assert_null(field("OPEN_EXEC_INTERPRETER", &len));
 }
 
+/* ---- an entry of many names ---- */
+
+static struct open_event names_ev[4];
+static struct open_fold names_fold[4];
+
+static void name_at(const void *src, size_t i, struct open_event *out, struct open_fold *fold)
+{
+        (void)src;
+        *out = names_ev[i];
+        *fold = names_fold[i];
+}
+
+/* How many fields are named name; the values joined by '|' into out. */
+static size_t values_of(const char *name, char *out, size_t room)
+{
+        size_t count = 0, used = 0;
+
+        out[0] = '\0';
+        for (size_t i = 0; i < f.n; i++) {
+                size_t name_len, len;
+                const char *v = fields_value(&f, i, &name_len, &len);
+
+                if (name_len != strlen(name) || memcmp(f.iov[i].iov_base, name, name_len) != 0)
+                        continue;
+                used += (size_t)snprintf(out + used, room - used, "%s%.*s", count ? "|" : "", (int)len, v);
+                count++;
+        }
+        return count;
+}
+
+static void test_many_names(void **state)
+{
+        static struct open_event scratch;
+        struct open_names names = { .n = 4, .pids = 2, .name = name_at, .ev = &scratch };
+        char values[512];
+
+        (void)state;
+        make_event("make", "/usr/include/stdio.h", 20, O_RDONLY | O_CLOEXEC, 3);
+        names_ev[0] = ev;
+        names_fold[0] = (struct open_fold){ 12, 5000000, 9000000, 2 };
+        make_event("make", "../a\tb\nc", 8, O_RDONLY, -ENOENT); /* relative, a tab and a newline in it */
+        memcpy(ev.path + 9, "/srv/a\tb\nc", 11);
+        ev.abs_len = 10;
+        ev.event_flags = OPEN_EVENT_ABS;
+        ev.boot_ns = 6000000;
+        names_ev[1] = ev;
+        names_fold[1] = (struct open_fold){ 2, 6000000, 7000000, 1 };
+        make_event("make", "/usr/include/stdio.h", 20, O_RDONLY | O_CLOEXEC, -EACCES); /* a path again */
+        ev.boot_ns = 6500000;
+        names_ev[2] = ev;
+        names_fold[2] = (struct open_fold){ 1, 6500000, 6500000, 1 };
+        make_event("make", "/tmp/out", 8, O_WRONLY | O_CREAT | O_TRUNC, 4);
+        ev.boot_ns = 8000000;
+        names_ev[3] = ev;
+        names_fold[3] = (struct open_fold){ 1, 8000000, 8000000, 1 };
+        assert_int_equal(fields_from_names(&f, &names, NULL, &opts), 0);
+
+        assert_field("MESSAGE", "make[1234] made 16 opens of 4 names, 3 failed, by 2 processes: "
+                                "\"/usr/include/stdio.h\" and 3 more");
+        assert_field("OPEN_COUNT", "16");
+        assert_field("OPEN_NAMES", "4");
+        assert_field("OPEN_PIDS", "2");
+        assert_field("PRIORITY", "5"); /* some failed */
+        assert_field("OPEN_TIMESTAMP_USEC", "1000005000");
+        assert_field("OPEN_LAST_USEC", "1000009000");
+        assert_null(field("OPEN_FIRST_USEC", &(size_t){ 0 }));
+        assert_null(field("OPEN_FD", &(size_t){ 0 })); /* each name's is in its line */
+        /* each value once, whatever the names that have it */
+        assert_int_equal(values_of("OPEN_PATH", values, sizeof(values)), 3);
+        assert_string_equal(values, "/usr/include/stdio.h|../a\tb\nc|/tmp/out");
+        assert_int_equal(values_of("OPEN_ABS_PATH", values, sizeof(values)), 1);
+        assert_int_equal(values_of("OPEN_ERROR", values, sizeof(values)), 2);
+        assert_string_equal(values, "ENOENT|EACCES");
+        assert_int_equal(values_of("OPEN_ERRNO", values, sizeof(values)), 2);
+        assert_int_equal(values_of("OPEN_SYSCALL", values, sizeof(values)), 1);
+        assert_int_equal(values_of("OPEN_MODE", values, sizeof(values)), 1);
+        assert_int_equal(values_of("OPEN_COMM", values, sizeof(values)), 1);
+        /* the table: a line each, tab-separated, the paths escaped so that a line splits one way */
+        assert_field("OPEN_FILES", "12\t0\t3\tO_RDONLY|O_CLOEXEC\topenat\t/usr/include/stdio.h\t\t\n"
+                                   "2\t1000\tENOENT\tO_RDONLY\topenat\t../a\\tb\\nc\t/srv/a\\tb\\nc\t\n"
+                                   "1\t1500\tEACCES\tO_RDONLY|O_CLOEXEC\topenat\t/usr/include/stdio.h\t\t\n"
+                                   "1\t3000\t4\tO_WRONLY|O_CREAT|O_TRUNC\topenat\t/tmp/out\t\tmode=0640");
+        assert_true(f.sendv_iovs <= FIELDS_SENDV_IOVS);
+}
+
+static void test_many_names_json_repeats_as_arrays(void **state)
+{
+        static struct open_event scratch;
+        struct open_names names = { .n = 2, .name = name_at, .ev = &scratch };
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out;
+
+        (void)state;
+        make_event("sh", "/a", 2, O_RDONLY, 3);
+        names_ev[0] = ev;
+        names_fold[0] = (struct open_fold){ 1, 5000000, 5000000, 0 };
+        make_event("sh", "/b", 2, O_RDONLY, 3);
+        names_ev[1] = ev;
+        names_fold[1] = (struct open_fold){ 1, 5000000, 5000000, 0 };
+        assert_int_equal(fields_from_names(&f, &names, NULL, &opts), 0);
+        assert_null(field("OPEN_PIDS", &(size_t){ 0 })); /* by process */
+        assert_field("PRIORITY", "6");
+        out = open_memstream(&text, &size);
+        assert_int_equal(sink_json_write_fields(out, &f), 0);
+        fclose(out);
+        assert_non_null(strstr(text, "\"OPEN_PATH\":[\"/a\",\"/b\"]"));
+        assert_null(strstr(text + (strstr(text, "\"OPEN_PATH\"") - text) + 1, "\"OPEN_PATH\""));
+        assert_non_null(strstr(text, "\"OPEN_COMM\":\"sh\""));
+        free(text);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -485,6 +597,8 @@ int main(void)
                 cmocka_unit_test(test_loss_report),
                 cmocka_unit_test(test_folded_entry),
                 cmocka_unit_test(test_json_rendering),
+                cmocka_unit_test(test_many_names),
+                cmocka_unit_test(test_many_names_json_repeats_as_arrays),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

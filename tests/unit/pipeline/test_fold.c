@@ -234,9 +234,138 @@ static void test_pid_set_bound(void **state)
         f = fold_free(f);
 }
 
+/* An entry of many names: the oldest's key but the name, in the order they came, each name's counts its own. */
+static void test_gather_takes_the_names_of_a_key(void **state)
+{
+        static struct open_event ev;
+        struct open_event a = make(30, "make", "/usr/include/stdio.h", 3);
+        struct open_fold info;
+        struct fold *f;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 100 * MS, 64, 1 << 20, &f), 0);
+        assert_int_equal(fold_made(f), 0);
+        assert_int_equal(fold_done(f), 0);
+        a.boot_ns = 1;
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.pid = 31; /* another process of the command: the same key but the name */
+        strcpy(a.path, "/etc/ld.so.cache");
+        a.path_len = (uint16_t)strlen(a.path);
+        assert_int_equal(fold_add(f, &a, 10 * MS), 0);
+        strcpy(a.comm, "cc1"); /* another command: another entry */
+        assert_int_equal(fold_add(f, &a, 20 * MS), 0);
+        strcpy(a.comm, "make");
+        a.result = -ENOENT; /* another outcome of a name the key has: a name of its own */
+        assert_int_equal(fold_add(f, &a, 30 * MS), 0);
+        assert_int_equal(fold_keys(f), 4);
+        assert_int_equal(fold_made(f), 4);
+
+        assert_false(fold_oldest(f, 99 * MS, &ev, &info));
+        assert_true(fold_oldest(f, 100 * MS, &ev, &info));
+        assert_int_equal(fold_gather(f), 3);
+        fold_gathered(f, 0, &ev, &info);
+        assert_string_equal(ev.path, "/usr/include/stdio.h");
+        assert_int_equal(info.count, 2);
+        fold_gathered(f, 1, &ev, &info);
+        assert_string_equal(ev.path, "/etc/ld.so.cache");
+        assert_int_equal(ev.result, 3);
+        assert_int_equal(info.count, 1);
+        fold_gathered(f, 2, &ev, &info);
+        assert_int_equal(ev.result, -ENOENT);
+        uint32_t pids;
+        assert_int_equal(fold_gathered_pids(f, &pids), 0);
+        assert_int_equal(pids, 2);
+        fold_pop_gathered(f);
+        assert_int_equal(fold_keys(f), 1);
+        assert_int_equal(fold_opens(f), 1);
+        /* the cc1 entry, made third, is the oldest now: the two before it are done, the one after it too */
+        assert_int_equal(fold_done(f), 2);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_string_equal(ev.comm, "cc1");
+        assert_int_equal(fold_gather(f), 1);
+        fold_pop_gathered(f);
+        assert_int_equal(fold_keys(f), 0);
+        assert_int_equal(fold_bytes(f), 0);
+        assert_int_equal(fold_done(f), 4);
+        f = fold_free(f);
+
+        /* by process: the pid is the key; another process's names wait for their own entry */
+        assert_int_equal(fold_new(COALESCE_BY_PROCESS, 100 * MS, 64, 1 << 20, &f), 0);
+        a = make(40, "sh", "/a", 3);
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.pid = 41;
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        a.pid = 40;
+        strcpy(a.path, "/b");
+        assert_int_equal(fold_add(f, &a, 0), 0);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(fold_gather(f), 2);
+        assert_int_equal(fold_gathered_pids(f, &pids), 0);
+        assert_int_equal(pids, 0);
+        fold_pop_gathered(f);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(ev.pid, 41);
+        f = fold_free(f);
+}
+
+/* At most FOLD_NAMES_MAX names an entry, and no more than fields.h's room for their paths: the rest wait. */
+static void test_gather_bounds(void **state)
+{
+        static struct open_event ev;
+        struct open_event a = make(50, "find", "/", 3);
+        struct open_fold info;
+        struct fold *f;
+        size_t taken = 0, entries = 0;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 100 * MS, 4096, 64 << 20, &f), 0);
+        for (int i = 0; i < FOLD_NAMES_MAX + 5; i++) {
+                snprintf(a.path, sizeof(a.path), "/usr/share/doc/%d", i);
+                a.path_len = (uint16_t)strlen(a.path);
+                assert_int_equal(fold_add(f, &a, 0), 0);
+        }
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(fold_gather(f), FOLD_NAMES_MAX);
+        fold_pop_gathered(f);
+        assert_true(fold_oldest(f, UINT64_MAX, &ev, &info));
+        assert_int_equal(fold_gather(f), 5);
+        fold_pop_gathered(f);
+        assert_int_equal(fold_keys(f), 0);
+
+        /* long paths with a newline: each takes 4 iovecs of sendv and up to 5 times its bytes */
+        memset(a.path, 'x', 4000);
+        a.path[10] = '\n';
+        a.path_len = 4000;
+        a.path[4000] = '\0';
+        for (int i = 0; i < 100; i++) {
+                snprintf(a.path, 12, "/%09d", i);
+                a.path[10] = '\n';
+                assert_int_equal(fold_add(f, &a, 0), 0);
+        }
+        while (fold_oldest(f, UINT64_MAX, &ev, &info)) {
+                struct fields_cost c, all = { 0, 0 };
+                size_t n = fold_gather(f);
+
+                for (size_t i = 0; i < n; i++) {
+                        fold_gathered(f, i, &ev, &info);
+                        fields_name_cost(ev.path, ev.path_len, NULL, 0, &c);
+                        all.iovs += c.iovs;
+                        all.bytes += c.bytes;
+                }
+                assert_true(n == 1 || (all.iovs <= FIELDS_NAMES_IOVS && all.bytes <= FIELDS_NAMES_BYTES));
+                taken += n;
+                entries++;
+                fold_pop_gathered(f);
+        }
+        assert_int_equal(taken, 100);
+        assert_true(entries > 1);
+        f = fold_free(f);
+}
+
 /* ---- the pipeline: counts in opens, early emission, retries, reconfiguration ---- */
 
-static uint64_t sink_entries, sink_opens;
+static uint64_t sink_entries, sink_opens, sink_names;
 static int away_left;
 
 static int count_write_event(struct sink *s, const struct open_event *ev, const struct open_context *ctx)
@@ -255,6 +384,27 @@ static int count_write_event(struct sink *s, const struct open_event *ev, const 
         return 0;
 }
 
+static int count_write_names(struct sink *s, const struct open_names *names, const struct open_context *ctx)
+{
+        static struct open_event ev;
+        struct open_fold fold;
+
+        (void)s;
+        (void)ctx;
+        if (away_left > 0) {
+                away_left--;
+                return -EAGAIN;
+        }
+        assert_true(names->n >= 2);
+        sink_entries++;
+        sink_names += names->n;
+        for (size_t i = 0; i < names->n; i++) {
+                names->name(names->src, i, &ev, &fold);
+                sink_opens += fold.count;
+        }
+        return 0;
+}
+
 static int count_write_loss(struct sink *s, const struct loss_report *report)
 {
         (void)s;
@@ -262,7 +412,9 @@ static int count_write_loss(struct sink *s, const struct loss_report *report)
         return 0;
 }
 
-static const struct sink_ops count_ops = { .write_event = count_write_event, .write_loss = count_write_loss };
+static const struct sink_ops count_ops = { .write_event = count_write_event,
+                                           .write_names = count_write_names,
+                                           .write_loss = count_write_loss };
 
 static void push(struct pipeline *p, const struct open_event *ev, uint64_t now_ns, int expect)
 {
@@ -281,7 +433,7 @@ static void test_pipeline_counts_opens(void **state)
         sink_entries = sink_opens = 0;
         away_left = 0;
         assert_int_equal(sink_new(&count_ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, NULL, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS }, &p), 0);
+        assert_int_equal(pipeline_new(sink, NULL, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS, false }, &p), 0);
         /* 200,000 distinct keys, three opens each, through a table of FOLD_MAX_KEYS: early emission */
         for (int round = 0; round < 3; round++)
                 for (int i = 0; i < 200000; i++) {
@@ -313,7 +465,7 @@ static void test_pipeline_counts_opens(void **state)
         assert_int_equal(atomic_load(&c.written) + pipeline_pending(p), 600000 + FOLD_MAX_KEYS + 1);
 
         /* a reload changes the key: what is pending is written first */
-        pipeline_set_coalesce(p, &(struct coalesce){ 10 * MS, COALESCE_BY_COMMAND });
+        pipeline_set_coalesce(p, &(struct coalesce){ 10 * MS, COALESCE_BY_COMMAND, false });
         assert_int_equal(pipeline_reconfigure(p), 0);
         assert_int_equal(pipeline_pending(p), 0);
         assert_int_equal(atomic_load(&c.written), 600000 + FOLD_MAX_KEYS + 1);
@@ -326,8 +478,43 @@ static void test_pipeline_counts_opens(void **state)
         assert_int_equal(pipeline_pending(p), 0);
 
         /* folding off: no fold info, one entry an open */
-        pipeline_set_coalesce(p, &(struct coalesce){ 0, COALESCE_BY_PROCESS });
+        pipeline_set_coalesce(p, &(struct coalesce){ 0, COALESCE_BY_PROCESS, false });
         assert_int_equal(pipeline_reconfigure(p), 0);
+        p = pipeline_free(p);
+        sink = sink_free(sink);
+}
+
+/* CoalesceNames=yes: entries of many names, every open counted once, the sink away or not. */
+static void test_pipeline_names(void **state)
+{
+        struct sink_options so = { .priority = 6, .failure_priority = 5 };
+        struct counters c = { 0 };
+        struct open_event a = make(10, "cat", "/k00000", 3);
+        struct sink *sink;
+        struct pipeline *p;
+
+        (void)state;
+        sink_entries = sink_opens = sink_names = 0;
+        away_left = 0;
+        assert_int_equal(sink_new(&count_ops, &so, &sink), 0);
+        assert_int_equal(pipeline_new(sink, NULL, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_COMMAND, true }, &p),
+                         0);
+        /* 100,000 names of one command, twice each, through a table of FOLD_MAX_KEYS: early emission */
+        for (int round = 0; round < 2; round++)
+                for (int i = 0; i < 100000; i++) {
+                        snprintf(a.path, sizeof(a.path), "/k%05d", i);
+                        a.path_len = (uint16_t)strlen(a.path);
+                        push(p, &a, 0, 0);
+                }
+        away_left = 2;
+        assert_int_equal(pipeline_emit(p, UINT64_MAX), -EAGAIN);
+        while (pipeline_emit(p, UINT64_MAX) == -EAGAIN)
+                ;
+        assert_int_equal(pipeline_pending(p), 0);
+        assert_int_equal(atomic_load(&c.written), 200000);
+        assert_int_equal(sink_opens, 200000);
+        assert_true(sink_entries * FOLD_NAMES_MAX >= sink_names);
+        assert_true(sink_entries < 200000 / 64); /* many names an entry */
         p = pipeline_free(p);
         sink = sink_free(sink);
 }
@@ -389,6 +576,8 @@ int main(void)
                 cmocka_unit_test(test_windows_close),      cmocka_unit_test(test_bounds_refuse_new_keys),
                 cmocka_unit_test(test_pid_set_bound),      cmocka_unit_test(test_pipeline_counts_opens),
                 cmocka_unit_test(test_reorder_for_a_stop), cmocka_unit_test(test_folds_after_a_drained_burst),
+                cmocka_unit_test(test_gather_takes_the_names_of_a_key), cmocka_unit_test(test_gather_bounds),
+                cmocka_unit_test(test_pipeline_names),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,7 +135,7 @@ static void test_stop_writes_the_small_backlog_first(void **state)
                 assert_int_equal(sink_new(&slow_ops, &so, &sink), 0);
                 assert_int_equal(
                         pipeline_new(sink, NULL, &c,
-                                     &(struct coalesce){ folding ? 600000000000ull : 0, COALESCE_BY_PROCESS }, &p),
+                                     &(struct coalesce){ folding ? 600000000000ull : 0, COALESCE_BY_PROCESS, false }, &p),
                         0);
                 for (int i = 0; i < 600; i++)
                         push_open_of(q, 65534, 1, i);
@@ -178,7 +178,7 @@ static void run_writer_on(const struct sink_ops *ops, int records, int away, int
         folded_opens = 0;
         assert_int_equal(queue_new(1 << 20, &q), 0);
         assert_int_equal(sink_new(ops, &so, &sink), 0);
-        assert_int_equal(pipeline_new(sink, NULL, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS }, &p), 0);
+        assert_int_equal(pipeline_new(sink, NULL, c, &(struct coalesce){ window_ns, COALESCE_BY_PROCESS, false }, &p), 0);
         for (int i = 0; i < records; i++)
                 push_record(q, i % 64);
         assert_int_equal(writer_start(q, p, sink, c, NULL, &w), 0);

@@ -30,11 +30,12 @@ static struct report_entry entry(const char *comm, const char *uid, const char *
 
 static void add(struct report_table *t, const struct report_entry *e, enum report_by by, unsigned depth)
 {
+        static uint64_t entry;
         uint64_t n;
 
         assert_int_equal(report_entry_count(e, &n), 0);
         assert_int_equal(report_entry_key(e, by, depth, &key), 0);
-        assert_int_equal(report_table_add(t, key.buf, key.len, n), 0);
+        assert_int_equal(report_table_add(t, key.buf, key.len, n, ++entry), 0);
 }
 
 static void test_key_parts_absent_and_empty_differ(void **state)
