@@ -531,32 +531,50 @@ static int add_files(struct fields *f, const struct open_names *names, uint64_t 
         return 0;
 }
 
-/* MESSAGE=comm[pid] made COUNT opens of N names, F failed, by P processes: "FIRST PATH" and N-1 more */
-static int add_names_message(struct fields *f, const struct open_event *first, const struct open_names *names,
-                             uint64_t count, uint64_t failed)
+/*
+ * MESSAGE=comm[pid] made COUNT opens of N names, F failed, by P processes:
+ * "PATH", "ABS" (as "REL"), ... and K more: the names as MESSAGE names one,
+ * as many as fit in FIELDS_NAMES_MESSAGE_MAX bytes (the first always), so
+ * that journalctl's short output says what the entry is about; every name
+ * is in OPEN_FILES=. Leaves the first name in names->ev.
+ */
+static int add_names_message(struct fields *f, const struct open_names *names, uint64_t count, uint64_t failed)
 {
         char comm[ESCAPE_MAX(OPEN_COMM_LEN)];
         char *msg = f->buf + f->used;
-        size_t room = sizeof(f->buf) - f->used, len;
+        size_t room = sizeof(f->buf) - f->used, len, shown = 0;
+        struct open_event *ev = names->ev;
+        struct open_fold fold;
         int n;
 
-        escape_for_display(first->comm, strnlen(first->comm, OPEN_COMM_LEN), comm);
-        n = snprintf(msg, room, "MESSAGE=%s[%" PRIu32 "] made %" PRIu64 " opens of %zu names", comm, first->pid, count,
+        names->name(names->src, 0, ev, &fold);
+        escape_for_display(ev->comm, strnlen(ev->comm, OPEN_COMM_LEN), comm);
+        n = snprintf(msg, room, "MESSAGE=%s[%" PRIu32 "] made %" PRIu64 " opens of %zu names", comm, ev->pid, count,
                      names->n);
-        if (n < 0 || (size_t)n >= room)
+        if (n < 0 || (size_t)n >= room || f->n >= FIELDS_MAX)
                 return -ENOBUFS;
         len = (size_t)n;
         if (failed)
                 len += (size_t)snprintf(msg + len, room - len, ", %" PRIu64 " failed", failed);
         if (names->pids > 1)
                 len += (size_t)snprintf(msg + len, room - len, ", by %" PRIu32 " processes", names->pids);
-        if (room - len < ESCAPE_QUOTED_MAX((size_t)first->path_len) + ESCAPE_QUOTED_MAX((size_t)first->abs_len) + 128 ||
-            f->n >= FIELDS_MAX)
-                return -ENOBUFS;
-        msg[len++] = ':';
-        msg[len++] = ' ';
-        len += message_path(first, msg + len, room - len);
-        len += (size_t)snprintf(msg + len, room - len, " and %zu more", names->n - 1);
+        for (size_t i = 0, start = len; i < names->n; i++) {
+                size_t before = len;
+
+                names->name(names->src, i, ev, &fold);
+                if (room - len < ESCAPE_QUOTED_MAX((size_t)ev->path_len) + ESCAPE_QUOTED_MAX((size_t)ev->abs_len) + 64)
+                        break;
+                len += (size_t)snprintf(msg + len, room - len, i ? ", " : ": ");
+                len += message_path(ev, msg + len, room - len);
+                if (i > 0 && len - start > FIELDS_NAMES_MESSAGE_MAX) {
+                        len = before; /* it does not fit: said in "and K more" */
+                        break;
+                }
+                shown++;
+        }
+        if (shown < names->n)
+                len += (size_t)snprintf(msg + len, room - len, " and %zu more", names->n - shown);
+        names->name(names->src, 0, ev, &fold);
         f->iov[f->n].iov_base = msg;
         f->iov[f->n].iov_len = len;
         f->n++;
@@ -606,8 +624,7 @@ int fields_from_names(struct fields *f, const struct open_names *names, const st
         }
         r |= add_files(f, names, first_ns);
         /* the entry's own fields: whose opens, when, how many; its first open's pid and tid */
-        names->name(names->src, 0, ev, &fold);
-        r |= add_names_message(f, ev, names, count, failed);
+        r |= add_names_message(f, names, count, failed);
         r |= add_string(f, "MESSAGE_ID", OPENSNOOPD_MESSAGE_OPEN);
         r |= add_format(f, "PRIORITY", "%d", failed ? o->failure_priority : o->priority);
         r |= add_string(f, "SYSLOG_IDENTIFIER", "opensnoopd");

@@ -34,6 +34,8 @@
  */
 #define FIELDS_NAMES_IOVS  800
 #define FIELDS_NAMES_BYTES (256u << 10)
+/* Its MESSAGE= names the names while they fit in this many bytes (and the first always). */
+#define FIELDS_NAMES_MESSAGE_MAX 1024
 #define FIELDS_FILES_NOTES_MAX 160
 /* A line of OPEN_FILES= at its longest: count, time, outcome, flags, system call, both paths escaped, notes. */
 #define FIELDS_FILES_LINE_MAX(path_len, abs_len)                                                            \
@@ -47,7 +49,7 @@
  */
 #define FIELDS_BUF_SIZE                                                                                 \
         (OPEN_PATH_MAX + ESCAPE_QUOTED_MAX(OPEN_PATH_MAX) + ESCAPE_MAX(OPEN_COMM_LEN) + OPEN_PATH_MAX + \
-         sizeof(struct cgroup_names) + 2048 + FIELDS_NAMES_BYTES)
+         sizeof(struct cgroup_names) + 2048 + FIELDS_NAMES_BYTES + FIELDS_NAMES_MESSAGE_MAX)
 
 /*
  * One journal entry as "NAME=value" byte strings, ready for sd_journal_sendv()

@@ -283,14 +283,18 @@ def names_of(entry):
     if "OPEN_FILES" not in entry:
         return [dict(count=int(field(entry, "OPEN_COUNT") or 1), first_usec=first, path=field(entry, "OPEN_PATH"),
                      abs_path=field(entry, "OPEN_ABS_PATH"), failed=field(entry, "OPEN_ERRNO") is not None,
-                     outcome=field(entry, "OPEN_ERROR") or field(entry, "OPEN_FD"))]
+                     outcome=field(entry, "OPEN_ERROR") or field(entry, "OPEN_FD"),
+                     syscall=field(entry, "OPEN_SYSCALL"), interpreter=field(entry, "OPEN_EXEC_INTERPRETER"))]
     names = []
     for line in field(entry, "OPEN_FILES").split("\n"):
-        count, after, outcome, _, _, path, abs_path, notes = line.split("\t", 7)
+        count, after, outcome, _, syscall, path, abs_path, notes = line.split("\t", 7)
+        notes = notes.split(",")
         names.append(dict(count=int(count), first_usec=first + int(after),
-                          path=None if "no-path" in notes.split(",") else unescape_display(path),
+                          path=None if "no-path" in notes else unescape_display(path),
                           abs_path=unescape_display(abs_path) if abs_path else None,
-                          failed=outcome.startswith("E"), outcome=outcome))
+                          failed=outcome.startswith("E"), outcome=outcome, syscall=syscall,
+                          interpreter=next((n.split("=", 1)[1] for n in notes if n.startswith("interpreter=")),
+                                           None)))
     if len(names) != int(field(entry, "OPEN_NAMES")) or sum(n["count"] for n in names) != int(field(entry, "OPEN_COUNT")):
         raise AssertionError(f"OPEN_FILES= does not add up to OPEN_NAMES= and OPEN_COUNT=: {entry}")
     return names
@@ -780,6 +784,18 @@ def loss_reports(daemon_pid):
         lost += int(field(e, "OPEN_LOST") or 0)
         undelivered += int(field(e, "OPEN_UNDELIVERED") or 0)
     return lost, undelivered
+
+
+def count_opens(*matches):
+    """How many opens the matching entries stand for (OPEN_COUNT=, 1 where absent: folding off), without
+    decoding them all as JSON: an entry of many names (CoalesceNames=yes) counts all of its opens."""
+    out = run_journalctl(["-o", "export", "--output-fields=OPEN_COUNT"] + list(matches))
+    total = 0
+    for entry in out.split(b"\n\n"):
+        if entry.strip():
+            m = re.search(rb"^OPEN_COUNT=(\d+)$", entry, re.M)
+            total += int(m.group(1)) if m else 1
+    return total
 
 
 def count_entries(*matches):

@@ -523,7 +523,8 @@ static void test_many_names(void **state)
         assert_int_equal(fields_from_names(&f, &names, NULL, &opts), 0);
 
         assert_field("MESSAGE", "make[1234] made 16 opens of 4 names, 3 failed, by 2 processes: "
-                                "\"/usr/include/stdio.h\" and 3 more");
+                                "\"/usr/include/stdio.h\", \"/srv/a\\tb\\nc\" (as \"../a\\tb\\nc\"), "
+                                "\"/usr/include/stdio.h\", \"/tmp/out\"");
         assert_field("OPEN_COUNT", "16");
         assert_field("OPEN_NAMES", "4");
         assert_field("OPEN_PIDS", "2");
@@ -548,6 +549,32 @@ static void test_many_names(void **state)
                                    "1\t1500\tEACCES\tO_RDONLY|O_CLOEXEC\topenat\t/usr/include/stdio.h\t\t\n"
                                    "1\t3000\t4\tO_WRONLY|O_CREAT|O_TRUNC\topenat\t/tmp/out\t\tmode=0640");
         assert_true(f.sendv_iovs <= FIELDS_SENDV_IOVS);
+}
+
+/* MESSAGE= names the names while they fit in FIELDS_NAMES_MESSAGE_MAX bytes, the first always. */
+static void test_many_names_message_is_bounded(void **state)
+{
+        static struct open_event scratch;
+        static char path[4096];
+        struct open_names names = { .n = 4, .name = name_at, .ev = &scratch };
+        const char *v;
+        size_t len;
+
+        (void)state;
+        for (int i = 0; i < 4; i++) {
+                memset(path, 'a' + i, 600);
+                path[0] = '/';
+                make_event("find", path, 600, O_RDONLY, 3);
+                names_ev[i] = ev;
+                names_fold[i] = (struct open_fold){ 1, 5000000, 5000000, 0 };
+        }
+        assert_int_equal(fields_from_names(&f, &names, NULL, &opts), 0);
+        v = field("MESSAGE", &len);
+        assert_non_null(v);
+        assert_true(len < FIELDS_NAMES_MESSAGE_MAX + 100);
+        assert_non_null(memmem(v, len, "/aaa", 4));
+        assert_null(memmem(v, len, "/bbb", 4));
+        assert_true(len > 11 && memcmp(v + len - 11, " and 3 more", 11) == 0);
 }
 
 static void test_many_names_json_repeats_as_arrays(void **state)
@@ -598,6 +625,7 @@ int main(void)
                 cmocka_unit_test(test_folded_entry),
                 cmocka_unit_test(test_json_rendering),
                 cmocka_unit_test(test_many_names),
+                cmocka_unit_test(test_many_names_message_is_bounded),
                 cmocka_unit_test(test_many_names_json_repeats_as_arrays),
         };
 
