@@ -469,7 +469,7 @@ static void clear_words(void *field)
 static int add_word(struct parse_ctx *p, const struct config_key *k, void *list, const char *word)
 {
         struct str_list *l = list;
-        char **grown;
+        char *copy;
 
         if (strlen(word) > k->max_len) {
                 if (k->max_len == OPEN_COMM_LEN - 1)
@@ -479,21 +479,14 @@ static int add_word(struct parse_ctx *p, const struct config_key *k, void *list,
                         error_at(p, "%s=%.40s…: longer than %zu bytes", k->name, word, k->max_len);
                 return -EINVAL;
         }
-        for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->v[i], word) == 0)
-                        return 0;
+        if (str_list_has(l, word))
+                return 0;
         if (l->n >= k->max) {
                 error_at(p, "%s=: more than %" PRIu64 " entries", k->name, k->max);
                 return -EINVAL;
         }
-        grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
-        if (!grown)
-                return -ENOMEM;
-        l->v = grown;
-        if (!(l->v[l->n] = strdup(word)))
-                return -ENOMEM;
-        l->n++;
-        return 0;
+        copy = strdup(word);
+        return copy ? str_list_add(l, copy) : -ENOMEM;
 }
 
 static int parse_words(struct parse_ctx *p, const struct config_key *k, const char *value, void *field)

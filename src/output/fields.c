@@ -49,19 +49,26 @@ static int add_string(struct fields *f, const char *name, const char *value)
         return add_bytes(f, name, value, strlen(value));
 }
 
+/* A number or another value we make ourselves, into value[64]: its length, or -ENOBUFS. */
+#define FORMAT_VALUE_MAX 64
+static int format_value(char value[FORMAT_VALUE_MAX], const char *fmt, va_list ap)
+{
+        int n = vsnprintf(value, FORMAT_VALUE_MAX, fmt, ap);
+
+        return n < 0 || n >= FORMAT_VALUE_MAX ? -ENOBUFS : n;
+}
+
 /* Numbers and other values we make ourselves: these are the only formatted ones. */
 __attribute__((format(printf, 3, 4))) static int add_format(struct fields *f, const char *name, const char *fmt, ...)
 {
-        char value[64];
+        char value[FORMAT_VALUE_MAX];
         va_list ap;
         int n;
 
         va_start(ap, fmt);
-        n = vsnprintf(value, sizeof(value), fmt, ap);
+        n = format_value(value, fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(value))
-                return -ENOBUFS;
-        return add_bytes(f, name, value, (size_t)n);
+        return n < 0 ? n : add_bytes(f, name, value, (size_t)n);
 }
 
 /*
@@ -237,16 +244,14 @@ static int add_name_string(struct fields *f, enum name_pass pass, const char *na
 __attribute__((format(printf, 4, 5))) static int add_name_format(struct fields *f, enum name_pass pass,
                                                                  const char *name, const char *fmt, ...)
 {
-        char value[64];
+        char value[FORMAT_VALUE_MAX];
         va_list ap;
         int n;
 
         va_start(ap, fmt);
-        n = vsnprintf(value, sizeof(value), fmt, ap);
+        n = format_value(value, fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(value))
-                return -ENOBUFS;
-        return add_name_bytes(f, pass, false, name, value, (size_t)n);
+        return n < 0 ? n : add_name_bytes(f, pass, false, name, value, (size_t)n);
 }
 
 static const struct {

@@ -10,47 +10,9 @@
 #include <systemd/sd-id128.h>
 #include <time.h>
 
+#include "lists.h"
+
 #define RETRY_STEP_MSEC 50
-
-struct file_list {
-        char **v; /* NULL-terminated when n > 0 */
-        size_t n, cap;
-};
-
-static void list_clear(struct file_list *l)
-{
-        for (size_t i = 0; i < l->n; i++)
-                free(l->v[i]);
-        free(l->v);
-        *l = (struct file_list){ 0 };
-}
-
-static bool list_has(const struct file_list *l, const char *path)
-{
-        for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->v[i], path) == 0)
-                        return true;
-        return false;
-}
-
-/* Takes path (malloc'd) into l, which stays NULL-terminated. */
-static int list_take(struct file_list *l, char *path)
-{
-        if (l->n + 1 >= l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 16;
-                char **v = realloc(l->v, cap * sizeof(*v));
-
-                if (!v) {
-                        free(path);
-                        return -ENOMEM;
-                }
-                l->v = v;
-                l->cap = cap;
-        }
-        l->v[l->n++] = path;
-        l->v[l->n] = NULL;
-        return 0;
-}
 
 static int by_name(const void *a, const void *b)
 {
@@ -69,7 +31,7 @@ static bool is_journal_file(const char *name)
  * The journal files of dirs now, sorted, but those in left_out. A directory
  * that is missing, or that this user may not list, adds none (as sd-journal).
  */
-static int list_files(const char *const *dirs, const struct file_list *left_out, struct file_list *l)
+static int list_files(const char *const *dirs, const struct str_list *left_out, struct str_list *l)
 {
         for (size_t d = 0; dirs[d]; d++) {
                 DIR *dir = opendir(dirs[d]);
@@ -90,11 +52,11 @@ static int list_files(const char *const *dirs, const struct file_list *left_out,
                                 closedir(dir);
                                 return -ENOMEM;
                         }
-                        if (list_has(left_out, path)) {
+                        if (str_list_has(left_out, path)) {
                                 free(path);
                                 continue;
                         }
-                        r = list_take(l, path);
+                        r = str_list_add(l, path);
                         if (r < 0) {
                                 closedir(dir);
                                 return r;
@@ -107,16 +69,6 @@ static int list_files(const char *const *dirs, const struct file_list *left_out,
         return 0;
 }
 
-static bool same_files(const struct file_list *a, const struct file_list *b)
-{
-        if (a->n != b->n)
-                return false;
-        for (size_t i = 0; i < a->n; i++)
-                if (strcmp(a->v[i], b->v[i]) != 0)
-                        return false;
-        return true;
-}
-
 static void pause_a_step(void)
 {
         struct timespec step = { 0, RETRY_STEP_MSEC * 1000000L };
@@ -125,7 +77,7 @@ static void pause_a_step(void)
                 ;
 }
 
-static int leave_out(struct file_list *left_out, struct report_skipped *skipped, const char *path, int error)
+static int leave_out(struct str_list *left_out, struct report_skipped *skipped, const char *path, int error)
 {
         char *copy = strdup(path);
 
@@ -140,7 +92,7 @@ static int leave_out(struct file_list *left_out, struct report_skipped *skipped,
                 skipped->error[skipped->count] = error;
         }
         skipped->count++;
-        return list_take(left_out, copy);
+        return str_list_add(left_out, copy);
 }
 
 /*
@@ -149,7 +101,7 @@ static int leave_out(struct file_list *left_out, struct report_skipped *skipped,
  * was rotated or removed, and the next listing says which; any other is left
  * out. Returns how many failed alone, or -ENOMEM.
  */
-static int sort_out(const struct file_list *files, bool may_wait, struct file_list *left_out,
+static int sort_out(const struct str_list *files, bool may_wait, struct str_list *left_out,
                     struct report_skipped *skipped, bool *again)
 {
         int failed = 0;
@@ -179,7 +131,7 @@ static int sort_out(const struct file_list *files, bool may_wait, struct file_li
 
 int report_files_open(const char *const *dirs, sd_journal **ret, struct report_skipped *skipped)
 {
-        struct file_list files = { 0 }, now = { 0 }, left_out = { 0 };
+        struct str_list files = { 0 }, now = { 0 }, left_out = { 0 };
         unsigned waited = 0;
         int r;
 
@@ -187,7 +139,7 @@ int report_files_open(const char *const *dirs, sd_journal **ret, struct report_s
         for (;;) {
                 bool again = false;
 
-                list_clear(&files);
+                str_list_clear(&files);
                 r = list_files(dirs, &left_out, &files);
                 if (r < 0)
                         break;
@@ -198,9 +150,9 @@ int report_files_open(const char *const *dirs, sd_journal **ret, struct report_s
                 r = sd_journal_open_files(ret, (const char **)files.v, 0);
                 if (r >= 0) {
                         /* a rotation between the listing and the open renames a file we did not open */
-                        list_clear(&now);
+                        str_list_clear(&now);
                         r = list_files(dirs, &left_out, &now);
-                        if (r < 0 || same_files(&files, &now) || waited >= REPORT_FILES_RETRY_MSEC)
+                        if (r < 0 || str_list_equal(&files, &now) || waited >= REPORT_FILES_RETRY_MSEC)
                                 break;
                         sd_journal_close(*ret);
                         *ret = NULL;
@@ -226,9 +178,9 @@ int report_files_open(const char *const *dirs, sd_journal **ret, struct report_s
                 sd_journal_close(*ret);
                 *ret = NULL;
         }
-        list_clear(&files);
-        list_clear(&now);
-        list_clear(&left_out);
+        str_list_clear(&files);
+        str_list_clear(&now);
+        str_list_clear(&left_out);
         return r < 0 ? r : 0;
 }
 

@@ -35,3 +35,25 @@ int str_list_copy(const struct str_list *from, struct str_list *to)
                 }
         return 0;
 }
+
+bool str_list_has(const struct str_list *l, const char *word)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->v[i], word) == 0)
+                        return true;
+        return false;
+}
+
+int str_list_add(struct str_list *l, char *word)
+{
+        char **grown = realloc(l->v, (l->n + 2) * sizeof(*grown));
+
+        if (!grown) {
+                free(word);
+                return -ENOMEM;
+        }
+        l->v = grown;
+        l->v[l->n++] = word;
+        l->v[l->n] = NULL;
+        return 0;
+}

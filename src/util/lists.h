@@ -21,5 +21,9 @@ struct str_list {
 void str_list_clear(struct str_list *l);
 bool str_list_equal(const struct str_list *a, const struct str_list *b);
 int str_list_copy(const struct str_list *from, struct str_list *to);
+/* Whether word is in l. */
+bool str_list_has(const struct str_list *l, const char *word);
+/* Adds word (malloc'd: l owns it from here, freed on failure too); v stays NULL-terminated. 0 or -ENOMEM. */
+int str_list_add(struct str_list *l, char *word);
 
 #endif
