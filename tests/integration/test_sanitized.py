@@ -31,8 +31,9 @@ class SanitizedDaemonTest(DaemonTestCase):
         self.assertIsNotNone(d.wait_for("READY=1", 30, after=seen))
         run_opener(comm, self.workdir, "fields")
         self.sentinel(comm)  # the daemon wrote the opens after the reload
-        self.assertEqual(d.stop(timeout=30), 0)
+        status = d.stop(timeout=30)
         err = d.stderr()
+        self.assertEqual(status, 0, err[-3000:])
         self.assertFalse([r for r in REPORTS if r in err], err[-3000:])
         self.assertIn("configuration reloaded", err)
 
