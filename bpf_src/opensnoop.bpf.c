@@ -42,6 +42,10 @@
  *                              buffer per CPU
  *   OPENSNOOPD_WAKEUP_EVENTS   ring buffer: wake the reader every this many
  *                              records per CPU (the perf buffers do it themselves)
+ *   OPENSNOOPD_REPEAT_SLOTS    count repeats in the kernel (lib/repeat.bpf.h): this many slots,
+ *                              REPEAT_SLOTS_PER_CPU for each of OPENSNOOPD_REPEAT_CPUS CPUs
+ *                              (ring buffer only); with OPENSNOOPD_MOUNT_LOCK, the address of
+ *                              the kernel's mount seqlock, successful opens too
  *   OPENSNOOPD_ABS_PATHS       build the absolute path of relative opens; with it
  *                              KOFF_*, the offsets of the fields the walk reads in
  *                              this kernel's structures (src/probe/kernel_layout.c, from
@@ -67,6 +71,8 @@
 #include "lib/entry.bpf.h"
 #include "lib/function_entry.bpf.h"
 #include "lib/path_walk.bpf.h"
+#include "lib/submit.bpf.h"
+#include "lib/repeat.bpf.h"
 #include "lib/emit.bpf.h"
 #include "routes/fentry.bpf.c"
 #include "routes/kprobe.bpf.c"

@@ -55,6 +55,7 @@ enum open_record_kind {
         OPEN_RECORD_OPEN = 0,
         OPEN_RECORD_CGROUP_MKDIR = 1,
         OPEN_RECORD_CGROUP_RMDIR = 2,
+        OPEN_RECORD_REPEATS = 3, /* repeats of an earlier open, counted in the kernel: see struct repeat_slot */
 };
 
 #define OPEN_CGROUP_PATH_MAX 1024 /* the kernel's TRACE_CGROUP_PATH_LEN */
@@ -134,7 +135,9 @@ struct open_event {
         __u8 syscall;      /* enum open_syscall */
         __u8 interpreter;  /* OPEN_SYSCALL_EXEC: enum open_interpreter; else zero */
         __u8 kind;         /* enum open_record_kind */
-        __u8 reserved[7];  /* zero; keeps comm[] and path[] 8-byte aligned */
+        __u8 reserved;     /* zero */
+        __u16 repeat_slot; /* 1 + the repeat slot this open made (its repeats follow), or 0; see below */
+        __u32 repeat_gen;  /* ... and the slot's generation then */
         char comm[OPEN_COMM_LEN];
         char path[OPEN_PATH_MAX]; /* NUL-terminated; then the absolute path, see OPEN_EVENT_ABS */
 };
@@ -143,6 +146,55 @@ struct open_event {
 
 _Static_assert(sizeof(struct open_event) == OPEN_EVENT_HEADER_SIZE + OPEN_PATH_MAX,
                "open_event layout changed: update OPEN_EVENT_HEADER_SIZE");
+
+/*
+ * Repeats counted in the kernel. An open that is the same as one the kernel
+ * side has just sent, as the fold would key it (the same process, user,
+ * group, cgroup, command, name, flags, mode, system call and outcome) and,
+ * for a successful open, the same file (dentry, mount and inode) seen from the
+ * same root with no rename or mount change between, is only counted, in a
+ * slot of the repeat_slots map: its record would say nothing new. Each CPU
+ * has REPEAT_SLOTS_PER_CPU slots. The record of the open that made a slot
+ * names it (repeat_slot, repeat_gen); its count reaches user space in a
+ * record of kind OPEN_RECORD_REPEATS when another open takes the slot, or
+ * when user space takes it from the map (mmap'd), whichever comes first.
+ * An OPEN_RECORD_REPEATS record has the header only and an empty path:
+ * repeat_slot and repeat_gen say whose repeats, result how many, flags when
+ * the first of them was and boot_ns when the last was, pid and uid whose.
+ *
+ * state is the slot's generation << 32 | the repeats not yet taken; 0 for
+ * an empty slot, REPEAT_BUSY while the kernel side rewrites it. Every change
+ * of state is an atomic compare-and-exchange, by the kernel side and user
+ * space alike: a repeat is counted once, into the generation whose key it
+ * matched, or not at all (and then sent as an open of its own).
+ */
+#define REPEAT_SLOT_BITS 4
+#define REPEAT_SLOTS_PER_CPU (1u << REPEAT_SLOT_BITS)
+#define REPEAT_PATH_MAX      256 /* names longer (with their NUL) are not counted in the kernel */
+#define REPEAT_BUSY          (1ull << 63)
+#define REPEAT_COUNT_MAX     0x7fffffffu
+#define REPEAT_GEN(state)    ((__u32)((state) >> 32) & 0x7fffffffu)
+#define REPEAT_COUNT(state)  ((__u32)(state))
+
+struct repeat_slot {
+        __u64 state;
+        __u64 first_ns, last_ns; /* boot_ns of the first repeat not yet taken, and of the latest */
+        /* the key: only the kernel side reads what follows */
+        __u64 cgroup_id;
+        __u64 flags;
+        __s64 outcome;  /* 0 (success), or the error */
+        __u64 file[6];  /* a successful open's dentry, mount, inode and inode number, and the root's dentry and mount */
+        __u32 seq[2];   /* the rename and mount seqlocks' sequences when they were seen */
+        __u32 pid, uid, gid, mode;
+        __u32 epoch;    /* filter_settings.repeats when the slot was made */
+        __u32 next_gen; /* the last generation given out: they only grow */
+        __u16 path_len;
+        __u16 event_flags;
+        __u8 syscall;
+        __u8 pad[3];
+        char comm[OPEN_COMM_LEN];
+        char path[REPEAT_PATH_MAX * 2]; /* the name and its NUL; room for masked offsets */
+};
 
 /* Per-CPU counters in the "stats" map. */
 enum open_stat {
@@ -221,6 +273,8 @@ struct ring_reserve_use {
 struct filter_settings {
         __u32 active;
         __u32 self_pid; /* the daemon's own opens are never traced */
+        __u32 repeats;  /* nonzero: count repeats in the kernel; a slot made under another value is stale */
+        __u32 pad;
 };
 
 /*

@@ -1,82 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#ifdef OPENSNOOPD_RINGBUF_PAGES
-/*
- * May uid put need more bytes into the ring? Below the reserve, anyone may
- * (the common case: two array lookups); in it, only a user under its share
- * (see opensnoop.h). Counts the bytes as produced when it says yes. Two CPUs
- * may both say yes to the last room: the ring then refuses one, which is
- * counted as lost like any record it has no room for.
- */
-static __always_inline __u64 *ring_admit(__u32 uid, __u64 need)
-{
-        __u32 produced_key = RING_POS_PRODUCED, consumed_key = RING_POS_CONSUMED;
-        __u64 *produced = ring_pos.lookup(&produced_key), *consumed = ring_pos.lookup(&consumed_key);
-        struct ring_reserve_use fresh = {}, *use;
-        __u64 prod, cons, unread;
-
-        if (!produced || !consumed)
-                return NULL;
-        prod = *(volatile __u64 *)produced;
-        cons = *(volatile __u64 *)consumed;
-        unread = prod > cons ? prod - cons : 0;
-        if (unread + need + OPENSNOOPD_RING_BYTES / RING_RESERVE_PART <= OPENSNOOPD_RING_BYTES)
-                goto admit;
-        use = ring_reserve.lookup(&uid);
-        if (!use) {
-                ring_reserve.update(&uid, &fresh);
-                use = ring_reserve.lookup(&uid);
-                if (!use)
-                        return NULL;
-        }
-        if (cons >= use->until)
-                use->bytes = 0; /* user space has read all this user had in the reserve */
-        if (use->bytes + need > OPENSNOOPD_RING_BYTES / RING_SHARE_PART)
-                return NULL;
-        use->bytes += need;
-        use->until = prod + need;
-admit:
-        __sync_fetch_and_add(produced, need);
-        return produced;
-}
-#endif
-
-/*
- * Sends size bytes of e to user space. Both buffers fail, rather than block,
- * when they are full: counting each failure (as stat, by e's user) here makes
- * the loss count exact, with no lost-sample record to wait for. The ring
- * buffer also refuses a user's record that would take more than its share of
- * the ring's reserve (ring_admit()).
- */
-static __always_inline void submit(void *ctx, struct open_event *e, __u32 size, __u32 stat)
-{
-#ifdef OPENSNOOPD_RINGBUF_PAGES
-        /* Waking the reader for every record costs more than the record (an irq_work and
-         * a wake-up each time the reader has caught up): wake it every
-         * OPENSNOOPD_WAKEUP_EVENTS records, as the perf buffers do; it also reads every 100 ms. */
-        __u32 zero = 0;
-        __u32 *n;
-        __u64 flags = BPF_RB_NO_WAKEUP, need = RING_RECORD_BYTES(size);
-        __u64 *produced = ring_admit(e->uid, need);
-
-        if (!produced) {
-                count_lost(stat, e->uid);
-                return;
-        }
-        n = unwoken.lookup(&zero);
-        if (n && ++*n >= OPENSNOOPD_WAKEUP_EVENTS) {
-                *n = 0;
-                flags = BPF_RB_FORCE_WAKEUP;
-        }
-        if (events.ringbuf_output(e, size, flags) != 0) {
-                __sync_fetch_and_add(produced, -need);
-                count_lost(stat, e->uid);
-        }
-#else
-        if (events.perf_submit(ctx, e, size) != 0)
-                count_lost(stat, e->uid);
-#endif
-}
-
 /* Who opened: the current task, or who (the opener, where it is not the current task). */
 static __always_inline void fill_opener(struct open_event *e, const struct who *who)
 {
@@ -130,7 +52,9 @@ static __always_inline int fill_call(struct filter_settings *cfg, struct open_ev
         e->abs_len = 0;
         e->interpreter = s->interpreter;
         e->kind = OPEN_RECORD_OPEN;
-        __builtin_memset(e->reserved, 0, sizeof(e->reserved));
+        e->reserved = 0;
+        e->repeat_slot = 0;
+        e->repeat_gen = 0;
         return 0;
 }
 
@@ -193,6 +117,11 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
         struct scratch_event *scratch_event = scratch.lookup(&zero);
         struct open_event *e;
         long len;
+#ifdef OPENSNOOPD_REPEAT_SLOTS
+        struct repeat_slot *slot;
+        struct repeat_file file;
+        __u32 index = 0;
+#endif
 
         if (!cfg || !scratch_event)
                 return 0;
@@ -208,6 +137,12 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
         len = read_name(e, s);
         if (result < 0 && s->path && !s->path_in_kernel)
                 e->event_flags |= check_entry_name(e, s);
+#ifdef OPENSNOOPD_REPEAT_SLOTS
+        /* a repeat of what this CPU just sent: counted, and done (repeat.bpf.h) */
+        slot = repeat_slot_of(cfg, e, s, who, exec, &file, &index);
+        if (slot && repeat_hit(cfg, slot, e, &file))
+                return 0;
+#endif
 #ifdef OPENSNOOPD_ABS_PATHS
         /* relative, by handle, or a successful open: the file the kernel opened, whatever the name
          * in memory says (user space drops the walked path where it equals an absolute OPEN_PATH);
@@ -219,7 +154,13 @@ static __always_inline int emit(void *ctx, const struct stash *s, long result, c
                 count(OPEN_STAT_FILTERED);
                 return 0;
         }
-        submit(ctx, e, record_size(e, len), OPEN_STAT_BUFFER_FULL);
+#ifdef OPENSNOOPD_REPEAT_SLOTS
+        if (slot && repeat_claim(ctx, cfg, slot, index, e, &file) == 0) {
+                repeat_publish(slot, e, submit(ctx, e, record_size(e, len), OPEN_STAT_BUFFER_FULL, 1) == 0);
+                return 0;
+        }
+#endif
+        submit(ctx, e, record_size(e, len), OPEN_STAT_BUFFER_FULL, 1);
         return 0;
 }
 

@@ -106,7 +106,7 @@ static __always_inline int on_entry(const char *path, __u64 flags, __u32 mode, _
                 }
         }
         if (stash_put(tid, &s) != 0)
-                count_lost(OPEN_STAT_STASH_FULL, (__u32)bpf_get_current_uid_gid());
+                count_lost(OPEN_STAT_STASH_FULL, (__u32)bpf_get_current_uid_gid(), 1);
         return 0;
 }
 

@@ -1,33 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-static __always_inline void count(__u32 stat)
+static __always_inline void count_n(__u32 stat, __u32 k)
 {
         __u64 *n = stats.lookup(&stat);
 
         if (n)
-                *n += 1;
+                *n += k;
+}
+
+static __always_inline void count(__u32 stat)
+{
+        count_n(stat, 1);
 }
 
 /*
- * A record of uid's the kernel side could not send (as stat): counted in the
- * total and, an open's, by user too (a cgroup's record is not an open).
+ * A record of uid's the kernel side could not send (as stat), which stood
+ * for k opens (1, or a slot's repeats): counted in the total and, an open's,
+ * by user too (a cgroup's record is not an open).
  */
-static __always_inline void count_lost(__u32 stat, __u32 uid)
+static __always_inline void count_lost(__u32 stat, __u32 uid, __u32 k)
 {
-        __u64 one = 1, *n;
+        __u64 first = k, *n;
 
-        count(stat);
+        count_n(stat, k);
         if (stat == OPEN_STAT_CGROUP_FULL)
                 return;
         n = lost_uids.lookup(&uid);
         if (n) {
-                __sync_fetch_and_add(n, 1);
+                __sync_fetch_and_add(n, k);
                 return;
         }
         /* another CPU may have added the user meanwhile; a full table leaves it to the total */
-        if (lost_uids.insert(&uid, &one) != 0) {
+        if (lost_uids.insert(&uid, &first) != 0) {
                 n = lost_uids.lookup(&uid);
                 if (n)
-                        __sync_fetch_and_add(n, 1);
+                        __sync_fetch_and_add(n, k);
         }
 }
 

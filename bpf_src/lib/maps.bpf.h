@@ -31,4 +31,13 @@ BPF_TABLE("lru_hash", __u32, struct ring_reserve_use, ring_reserve, RING_RESERVE
 #else
 BPF_PERF_OUTPUT(events);
 #endif
+#ifdef OPENSNOOPD_REPEAT_SLOTS
+/* Repeats counted in the kernel (opensnoop.h): user space maps the slots to take their counts. */
+BPF_F_TABLE("array", __u32, struct repeat_slot, repeat_slots, OPENSNOOPD_REPEAT_SLOTS, BPF_F_MMAPABLE);
+/* A record of the repeats a slot held, sent when it is taken for another key: the header alone. */
+struct repeat_record {
+        char bytes[OPEN_EVENT_HEADER_SIZE + 8];
+};
+BPF_PERCPU_ARRAY(repeat_out, struct repeat_record, 1);
+#endif
 

@@ -39,7 +39,7 @@ static __always_inline int emit_cgroup(void *ctx, __u8 kind, int root, __u64 id,
         /* the bound the verifier needs, kept from clang's folding as in emit() */
         asm volatile("" : "+r"(size));
         size &= 2 * OPEN_PATH_MAX - 1;
-        submit(ctx, e, size, OPEN_STAT_CGROUP_FULL);
+        submit(ctx, e, size, OPEN_STAT_CGROUP_FULL, 1);
         return 0;
 }
 

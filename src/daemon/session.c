@@ -36,6 +36,7 @@ struct session {
         struct unit_filter *units; /* Units=/ExcludeUnits= for the cgroups the kernel has no verdict on */
         struct writer *writer;
         struct journal_watch *watch; /* journal: journald's own drops */
+        uint32_t repeat_epoch;       /* the kernel's repeat slots made under another are stale (opensnoop.h) */
         enum output_target target;
         bool mounted_tracefs;
         bool writer_stuck;
@@ -44,6 +45,7 @@ struct session {
         char journal_note[512];
         char hook_note[256]; /* Mode=fentry's warning on a kernel that preempts kernel code; "" */
         char abs_paths[256]; /* "on", "off", or why they are off against the configuration */
+        char repeats[160];   /* which repeats the kernel counts, while folding is on */
         char error[512];
         enum session_failure failure;
         char state_dir[4096];        /* where a loss report journald did not take waits (pending_loss.h) */
@@ -166,6 +168,13 @@ static int apply_filter(struct session *s, const struct config *c)
                 set_error(s, "clearing the cached unit verdicts");
                 return r;
         }
+        /* Repeats are counted in the kernel while folding is on: each filter gets an epoch of its own,
+         * so that no open the new one would judge otherwise is counted under the old one's verdict. */
+        if (c->coalesce_usec) {
+                if (++s->repeat_epoch == 0)
+                        s->repeat_epoch = 1;
+                maps.settings.repeats = s->repeat_epoch;
+        }
         r = probe_set_filter(s->probe, &maps);
         filter_maps_done(&maps);
         if (r < 0)
@@ -193,6 +202,21 @@ static int session_layout(struct session *s, const struct config *c, const struc
                          layout->rename_lock ? ""
                                              : " (renames during a walk go unnoticed: no rename_lock in kallsyms)");
         return r;
+}
+
+/* Which repeats the kernel side counts (repeat.bpf.h says why those), for the startup line. */
+static void describe_repeats(struct session *s, const struct probe_params *params)
+{
+        const struct kernel_layout *l = params->layout;
+
+        if (!probe_counts_repeats(s->probe))
+                snprintf(s->repeats, sizeof(s->repeats), "in user space (the kernel's need the ring buffer and 5.12)");
+        else if (l && params->abs_paths && (!l->rename_lock || !l->mount_lock))
+                snprintf(s->repeats, sizeof(s->repeats),
+                         "in the kernel for failed opens (successful ones need rename_lock and mount_lock in "
+                         "kallsyms)");
+        else
+                snprintf(s->repeats, sizeof(s->repeats), "in the kernel");
 }
 
 /*
@@ -287,6 +311,7 @@ int session_start(struct session *s, const struct config *c)
                 set_error(s, "%s", probe_error(s->probe));
                 return failed(s, SESSION_FAILED_KERNEL, r);
         }
+        describe_repeats(s, &params);
         r = sink_new(sink_for_target[c->target], &so, &s->sink);
         if (r < 0)
                 return r;
@@ -419,10 +444,10 @@ void session_describe(struct session *s, char *buf, size_t size)
         probe_timings(s->probe, &load_ns, &attach_ns);
         snprintf(buf, size,
                  "tracing opens with %s on %s through %s (compiled in %.3f s, loaded in %.3f s, attached in %.3f s), "
-                 "absolute paths %s, writing to %s",
+                 "absolute paths %s, repeats counted %s while folding, writing to %s",
                  probe_mode_names[probe_mode(s->probe)], probe_attach_points(s->probe),
                  probe_buffer_description(s->probe), s->compile_s, (double)load_ns / 1e9, (double)attach_ns / 1e9,
-                 s->abs_paths, output_target_names[s->target]);
+                 s->abs_paths, s->repeats, output_target_names[s->target]);
 }
 
 const char *session_journal_note(const struct session *s)
@@ -521,6 +546,27 @@ static bool keep_unreported(struct session *s)
         return true;
 }
 
+/*
+ * A stuck writer's queue (closed, so it no longer changes): each record is
+ * counted as undelivered, in the opens it stands for, by its user. Returns
+ * how many records there were.
+ */
+static size_t abandon_queued(struct session *s)
+{
+        struct queue_item *items = NULL;
+        size_t n = 0;
+
+        if (queue_list(s->queue, &items, &n) < 0) {
+                n = queue_count(s->queue);
+                atomic_fetch_add(&s->counters.undelivered, n);
+                return n;
+        }
+        for (size_t i = 0; i < n; i++)
+                pipeline_abandon_record(s->pipeline, items[i].data, items[i].len);
+        free(items);
+        return n;
+}
+
 int session_stop(struct session *s, char *summary, size_t size)
 {
         int r;
@@ -534,11 +580,10 @@ int session_stop(struct session *s, char *summary, size_t size)
         if (r == -ETIMEDOUT) {
                 /* one record may be inside the stuck write: the rest never left */
                 s->writer_stuck = true;
-                atomic_fetch_add(&s->counters.undelivered, queue_count(s->queue));
                 set_error(s,
                           "the writer did not end within %d ms, even interrupted; %zu queued events are counted as "
                           "undelivered",
-                          3 * SESSION_DRAIN_TIMEOUT_MS, queue_count(s->queue));
+                          3 * SESSION_DRAIN_TIMEOUT_MS, abandon_queued(s));
         } else if (!keep_unreported(s) && s->watch) {
                 /* journald took our last report: let it say what it dropped */
                 settle_suppressed(s);

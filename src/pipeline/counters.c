@@ -26,5 +26,8 @@ void counters_format(struct counters *c, char *buf, size_t size)
         if (lost_uids[0] && n >= 0 && (size_t)n < size)
                 n += snprintf(buf + n, size - (size_t)n, "; lost by uid %s", lost_uids);
         if (undelivered_uids[0] && n >= 0 && (size_t)n < size)
-                snprintf(buf + n, size - (size_t)n, "; undelivered by uid %s", undelivered_uids);
+                n += snprintf(buf + n, size - (size_t)n, "; undelivered by uid %s", undelivered_uids);
+        if (atomic_load(&c->repeats) && n >= 0 && (size_t)n < size)
+                snprintf(buf + n, size - (size_t)n, "; %" PRIu64 " counted as repeats in the kernel",
+                         atomic_load(&c->repeats));
 }

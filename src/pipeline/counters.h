@@ -26,6 +26,8 @@ struct counters {
         _Atomic uint64_t filtered_user;       /* dropped by Units=/ExcludeUnits= in user space (a new cgroup's first opens) */
         /* Of written: opens whose cgroup could not be named (the entry has OPEN_CGROUP_ID alone). */
         _Atomic uint64_t unnamed;
+        /* Of the opens that reached us: counted as repeats in the kernel (struct repeat_slot). */
+        _Atomic uint64_t repeats;
         /* Not opens: cgroups whose names were not kept when they were made (a pool full, a path cut,
          * the record refused by the queue), and the kernel's count of such records it had no room for. */
         _Atomic uint64_t names_unkept;
@@ -57,7 +59,8 @@ static inline uint64_t counters_lost(struct counters *c)
  * "12 written, 3 filtered, 2 lost, 5 undelivered, 0 suppressed, 0 unnamed; lost by uid 65534:2; undelivered
  * by uid 65534:5": the one way STATUS= and the logs say it (the uids only when something was lost or
  * undelivered);
- * "(2 cgroup names not kept)" follows the counts where any were not.
+ * "(2 cgroup names not kept)" follows the counts where any were not, and "; 9 counted as repeats in the
+ * kernel" the rest where any were.
  */
 void counters_format(struct counters *c, char *buf, size_t size);
 

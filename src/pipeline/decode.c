@@ -26,6 +26,9 @@ int decode_size(const void *raw, size_t size)
         memcpy(&result, (const char *)raw + offsetof(struct open_event, result), sizeof(result));
         if (result < RESULT_MIN)
                 return -EBADMSG;
+        /* a slot's repeats: at least one, no more than a slot counts */
+        if (record_kind(raw) == OPEN_RECORD_REPEATS && (result < 1 || result > REPEAT_COUNT_MAX))
+                return -EBADMSG;
         need = OPEN_EVENT_HEADER_SIZE + (size_t)path_len + 1;
         memcpy(&flags, (const char *)raw + offsetof(struct open_event, event_flags), sizeof(flags));
         if (flags & OPEN_EVENT_ABS) {

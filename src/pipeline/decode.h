@@ -47,10 +47,23 @@ static inline uint8_t record_kind(const void *raw)
         return kind;
 }
 
-/* Whether a record decode_size() accepted is an open (not a cgroup's record). */
-static inline bool record_is_open(const void *raw)
+/*
+ * How many opens a record decode_size() accepted stands for: an open's 1, a
+ * slot's repeats (OPEN_RECORD_REPEATS) their count, a cgroup's record none.
+ */
+static inline uint64_t record_opens(const void *raw)
 {
-        return record_kind(raw) == OPEN_RECORD_OPEN;
+        int64_t count;
+
+        switch (record_kind(raw)) {
+        case OPEN_RECORD_OPEN:
+                return 1;
+        case OPEN_RECORD_REPEATS:
+                memcpy(&count, (const char *)raw + offsetof(struct open_event, result), sizeof(count));
+                return (uint64_t)count;
+        default:
+                return 0;
+        }
 }
 
 /* The bytes of path[] a decoded event uses before its last NUL: the path, and its absolute form if any. */

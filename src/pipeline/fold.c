@@ -293,7 +293,8 @@ static void leave_group(struct fold *f, struct fold_entry *e)
         free(g);
 }
 
-static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash, uint64_t now_ns)
+static int new_entry(struct fold *f, const struct open_event *ev, uint64_t n, uint64_t first_ns, uint64_t hash,
+                     uint64_t now_ns)
 {
         size_t bytes = sizeof(struct fold_entry) + open_event_path_bytes(ev) + 1;
         struct fold_entry *e;
@@ -306,8 +307,9 @@ static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash,
                 return -ENOMEM;
         e->hash = hash;
         e->deadline_ns = now_ns + f->window_ns;
-        e->count = 1;
-        e->first_ns = e->last_ns = ev->boot_ns;
+        e->count = n;
+        e->first_ns = first_ns;
+        e->last_ns = ev->boot_ns;
         e->bytes = bytes;
         memcpy(e->head, ev, OPEN_EVENT_HEADER_SIZE);
         memcpy(e->path, ev->path, open_event_path_bytes(ev));
@@ -333,11 +335,16 @@ static int new_entry(struct fold *f, const struct open_event *ev, uint64_t hash,
         f->newest = e;
         f->keys++;
         f->added++;
-        f->opens++;
+        f->opens += n;
         return 0;
 }
 
 int fold_add(struct fold *f, const struct open_event *ev, uint64_t now_ns)
+{
+        return fold_add_n(f, ev, 1, ev->boot_ns, now_ns);
+}
+
+int fold_add_n(struct fold *f, const struct open_event *ev, uint64_t n, uint64_t first_ns, uint64_t now_ns)
 {
         uint64_t hash = key_hash(f, ev);
 
@@ -356,15 +363,15 @@ int fold_add(struct fold *f, const struct open_event *ev, uint64_t now_ns)
                         if (r < 0)
                                 return r;
                 }
-                e->count++;
+                e->count += n;
                 if (ev->boot_ns > e->last_ns)
                         e->last_ns = ev->boot_ns;
-                if (ev->boot_ns < e->first_ns)
-                        e->first_ns = ev->boot_ns;
-                f->opens++;
+                if (first_ns < e->first_ns)
+                        e->first_ns = first_ns;
+                f->opens += n;
                 return 0;
         }
-        return new_entry(f, ev, hash, now_ns);
+        return new_entry(f, ev, n, first_ns, hash, now_ns);
 }
 
 static void copy_out(const struct fold *f, const struct fold_entry *e, struct open_event *ev, struct open_fold *info)

@@ -53,6 +53,10 @@ int fold_configure(struct fold *f, enum coalesce_by by, uint64_t window_ns);
  */
 int fold_add(struct fold *f, const struct open_event *ev, uint64_t now_ns);
 
+/* The same for n opens like ev, the first at first_ns and the last at ev->boot_ns (repeats the kernel
+ * counted: struct repeat_slot). */
+int fold_add_n(struct fold *f, const struct open_event *ev, uint64_t n, uint64_t first_ns, uint64_t now_ns);
+
 /*
  * The oldest entry if its window has closed by now_ns (UINT64_MAX: any):
  * its first open is copied into *ev, its counts into *info. false if none.

@@ -10,6 +10,17 @@
 #include "decode.h"
 #include "enrich.h"
 
+/*
+ * The open that made a repeat slot, as it was pushed (decoded, its unit
+ * decided): the repeats the kernel counted in the slot are more of it.
+ */
+struct repeat_origin {
+        uint32_t gen;  /* the slot's generation it made; 0: none */
+        bool dropped;  /* Units= dropped it: its repeats go the same way */
+        size_t bytes;  /* of event */
+        struct open_event *event;
+};
+
 struct pipeline {
         struct sink *sink;
         struct counters *c;
@@ -29,6 +40,8 @@ struct pipeline {
         struct open_event event; /* 4 KiB: too large for the stack of every call */
         struct open_event folded;
         struct open_event name; /* one of an entry's many names, as the sink reads them */
+        struct repeat_origin *origins; /* by repeat slot, less one; grown to the highest seen */
+        size_t n_origins;
 };
 
 int pipeline_new(struct sink *sink, struct enrich *enrich, struct counters *c, const struct coalesce *co,
@@ -62,6 +75,9 @@ struct pipeline *pipeline_free(struct pipeline *p)
                 return NULL;
         fold_free(p->fold);
         backlog_free(p->stop_backlog);
+        for (size_t i = 0; i < p->n_origins; i++)
+                free(p->origins[i].event);
+        free(p->origins);
         free(p);
         return NULL;
 }
@@ -199,6 +215,94 @@ int pipeline_emit(struct pipeline *p, uint64_t now_ns)
         return r;
 }
 
+/* n opens like p->event, the first at first_ns: into the fold, or an entry now when folding is off. */
+static int count_in(struct pipeline *p, uint64_t n, uint64_t first_ns, uint64_t now_ns)
+{
+        const struct open_fold alone = { n, first_ns, p->event.boot_ns, 0 };
+        int r;
+
+        if (!p->folding) {
+                r = write_entry(p, &p->event, n > 1 ? &alone : NULL);
+                if (r == -EAGAIN)
+                        return r;
+                count_outcome(p, r, p->event.uid, n);
+                return 0;
+        }
+        /* At the bounds, the oldest entries leave early: nothing is dropped. */
+        while ((r = fold_add_n(p->fold, &p->event, n, first_ns, now_ns)) < 0) {
+                int e = emit_oldest(p, UINT64_MAX);
+
+                if (e < 0)
+                        return e;
+                if (e == 0) {
+                        /* nothing pending and still no room: no memory for one entry */
+                        r = write_entry(p, &p->event, &alone);
+                        if (r == -EAGAIN)
+                                return r;
+                        count_outcome(p, r, p->event.uid, n);
+                        return 0;
+                }
+        }
+        return 0;
+}
+
+/* Keeps the open p->event, which made a repeat slot, for the repeats to come; dropped: Units= dropped it. */
+static void remember_origin(struct pipeline *p, bool dropped)
+{
+        size_t slot = p->event.repeat_slot, bytes = OPEN_EVENT_HEADER_SIZE + open_event_path_bytes(&p->event) + 1;
+        struct repeat_origin *o;
+
+        if (slot > p->n_origins) {
+                struct repeat_origin *grown = realloc(p->origins, slot * sizeof(*grown));
+
+                if (!grown)
+                        return; /* its repeats will find no origin: they are counted as undelivered */
+                memset(grown + p->n_origins, 0, (slot - p->n_origins) * sizeof(*grown));
+                p->origins = grown;
+                p->n_origins = slot;
+        }
+        o = &p->origins[slot - 1];
+        if (o->bytes < bytes) {
+                free(o->event);
+                *o = (struct repeat_origin){ 0 };
+                o->event = malloc(bytes);
+                if (!o->event)
+                        return;
+        }
+        memcpy(o->event, &p->event, bytes);
+        o->bytes = bytes;
+        o->gen = p->event.repeat_gen;
+        o->dropped = dropped;
+}
+
+/*
+ * A slot's repeats (OPEN_RECORD_REPEATS in p->event): more of the open that
+ * made the slot, counted like it. Their origin is gone only where its record
+ * never reached us (the queue refused it): they are then undelivered as it was.
+ */
+static int push_repeats(struct pipeline *p, uint64_t now_ns)
+{
+        uint64_t n = (uint64_t)p->event.result, first_ns = p->event.flags, last_ns = p->event.boot_ns;
+        size_t slot = p->event.repeat_slot;
+        const struct repeat_origin *o = slot && slot <= p->n_origins ? &p->origins[slot - 1] : NULL;
+        int r;
+
+        if (!o || !o->event || o->gen != p->event.repeat_gen) {
+                counters_undelivered(p->c, p->event.uid, n);
+                return 0;
+        }
+        if (o->dropped) {
+                atomic_fetch_add(&p->c->filtered_user, n);
+                return 0;
+        }
+        memcpy(&p->event, o->event, o->bytes);
+        p->event.boot_ns = last_ns;
+        r = count_in(p, n, first_ns, now_ns);
+        if (r == 0)
+                atomic_fetch_add(&p->c->repeats, n);
+        return r;
+}
+
 int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t now_ns)
 {
         int r = decode_record(record, len, &p->event);
@@ -209,6 +313,8 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
         }
         if (p->event.boot_ns > p->newest_ns)
                 p->newest_ns = p->event.boot_ns;
+        if (p->event.kind == OPEN_RECORD_REPEATS)
+                return push_repeats(p, now_ns);
         if (p->event.kind != OPEN_RECORD_OPEN) {
                 learn_cgroup(p);
                 return 0;
@@ -217,32 +323,14 @@ int pipeline_push(struct pipeline *p, const void *record, size_t len, uint64_t n
          * up to Coalesce= later, when a short-lived unit may be gone (it is cached). */
         r = p->enrich ? enrich_lookup(p->enrich, p->event.cgroup_id, &p->who) : -ENOMEDIUM;
         if (unit_filtered(p, r)) {
+                if (p->event.repeat_slot)
+                        remember_origin(p, true);
                 atomic_fetch_add(&p->c->filtered_user, 1);
                 return 0;
         }
-        if (!p->folding) {
-                r = write_entry(p, &p->event, NULL);
-                if (r == -EAGAIN)
-                        return r;
-                count_outcome(p, r, p->event.uid, 1);
-                return 0;
-        }
-        /* At the bounds, the oldest entries leave early: nothing is dropped. */
-        while ((r = fold_add(p->fold, &p->event, now_ns)) < 0) {
-                int e = emit_oldest(p, UINT64_MAX);
-
-                if (e < 0)
-                        return e;
-                if (e == 0) {
-                        /* nothing pending and still no room: no memory for one entry */
-                        r = write_entry(p, &p->event, &(struct open_fold){ 1, p->event.boot_ns, p->event.boot_ns, 0 });
-                        if (r == -EAGAIN)
-                                return r;
-                        count_outcome(p, r, p->event.uid, 1);
-                        return 0;
-                }
-        }
-        return 0;
+        if (p->event.repeat_slot)
+                remember_origin(p, false);
+        return count_in(p, 1, p->event.boot_ns, now_ns);
 }
 
 uint64_t pipeline_pending(const struct pipeline *p)
@@ -302,6 +390,12 @@ static unsigned stop_phase(const struct queue_item *it)
         return kind == OPEN_RECORD_CGROUP_MKDIR ? 0 : kind == OPEN_RECORD_CGROUP_RMDIR ? 2 : 1;
 }
 
+/* The opens a queued record stands for (1 where no one can tell). */
+static uint64_t item_opens(const struct queue_item *it)
+{
+        return it->len >= offsetof(struct open_event, kind) + 1 ? record_opens(it->data) : 1;
+}
+
 /* Whose a queued record is (UINT32_MAX: no one's, a record too short to tell). */
 static uint32_t item_uid(const struct queue_item *it)
 {
@@ -316,7 +410,7 @@ int pipeline_stop_order(struct pipeline *p, const struct queue_item *items, size
 
         for (size_t i = 0; i < n && r == 0; i++)
                 if (stop_phase(&items[i]) == 1)
-                        r = backlog_add(pending.b, item_uid(&items[i]), 1);
+                        r = backlog_add(pending.b, item_uid(&items[i]), item_opens(&items[i]));
         if (r == 0) {
                 fold_each_pending(p->fold, count_pending, &pending);
                 r = pending.r;
@@ -362,11 +456,11 @@ void pipeline_abandon_record(struct pipeline *p, const void *record, size_t len)
         /* the queue holds only what decode_size() accepted; a shorter one would be no one's */
         uint32_t uid =
                 len >= offsetof(struct open_event, uid) + sizeof(uint32_t) ? open_record_uid(record) : UINT32_MAX;
+        /* a cgroup's record tells no open: nothing is undelivered; a slot's repeats, their count */
+        uint64_t opens = len >= offsetof(struct open_event, kind) + 1 ? record_opens(record) : 1;
 
-        /* a cgroup's record tells no open: nothing is undelivered */
-        if (len >= offsetof(struct open_event, kind) + 1 && !record_is_open(record))
-                return;
-        counters_undelivered(p->c, uid, 1);
+        if (opens)
+                counters_undelivered(p->c, uid, opens);
 }
 
 int pipeline_learn_cgroups(struct pipeline *p)

@@ -46,11 +46,13 @@ void reader_on_event(void *reader, void *raw, int size)
         uid = open_record_uid(raw);
         /* the user's share: one user's flood cannot fill the queue for everyone (queue.h) */
         if (queue_push_owned(r->q, raw, (size_t)n, uid) < 0) {
+                uint64_t opens = record_opens(raw);
+
                 /* a cgroup's record is no open: what is lost is its name */
-                if (!record_is_open(raw))
+                if (opens == 0)
                         atomic_fetch_add(&r->c->names_unkept, 1);
                 else
-                        counters_undelivered(r->c, uid, 1);
+                        counters_undelivered(r->c, uid, opens);
         }
 }
 

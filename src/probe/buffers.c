@@ -16,6 +16,7 @@ static int on_ring_record(void *ctx, void *data, size_t size)
         struct probe *p = ctx;
 
         p->ring_consumed += RING_RECORD_BYTES(size);
+        probe_note_repeat(p, data, size);
         p->on_event(p->cookie, data, size > INT_MAX ? -1 : (int)size);
         return 0;
 }
@@ -62,12 +63,15 @@ int probe_open_buffers(struct probe *p, unsigned perf_pages, unsigned wakeup_eve
         if (p->plan.buffer == PROBE_BUFFER_RING) {
                 struct bpf_map_info info = { 0 };
                 uint32_t len = sizeof(info);
+                int r;
 
                 p->ring_pos_fd = find_map_fd(p, "ring_pos");
+                r = probe_map_repeats(p);
+                if (r < 0)
+                        return r;
                 p->ring = ring_buffer__new(fd, on_ring_record, p, NULL);
                 if (!p->ring) {
-                        int r = -errno;
-
+                        r = -errno;
                         set_error(p, "opening the ring buffer: %s", strerror(-r));
                         return r;
                 }
@@ -106,6 +110,8 @@ void probe_drain(struct probe *p)
         if (p->ring) {
                 (void)ring_buffer__consume(p->ring);
                 publish_consumed(p);
+                /* after the records: each count follows the record it repeats */
+                probe_take_repeats(p);
         }
         if (p->perf)
                 (void)perf_buffer__consume(p->perf);

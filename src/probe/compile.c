@@ -282,6 +282,7 @@ struct probe *probe_free(struct probe *p)
         probe_detach(p);
         ring_buffer__free(p->ring);
         perf_buffer__free(p->perf);
+        probe_unmap_repeats(p);
         close_programs(p);
         for (int i = 0; i < p->nmaps; i++)
                 if (p->maps[i].fd >= 0)

@@ -93,6 +93,10 @@ int probe_cflags(const struct probe_params *params, char **out, int max)
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_RING_BYTES=%zuull", params->ring_buffer_size);
                 (void)!asprintf(&out[n++], "-DOPENSNOOPD_WAKEUP_EVENTS=%u", params->wakeup_events);
         }
+        if (plan->buffer == PROBE_BUFFER_RING && plan->repeat_cpus) {
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_REPEAT_CPUS=%u", plan->repeat_cpus);
+                (void)!asprintf(&out[n++], "-DOPENSNOOPD_REPEAT_SLOTS=%u", plan->repeat_cpus * REPEAT_SLOTS_PER_CPU);
+        }
         if (plan->task_stash)
                 out[n++] = strdup("-DOPENSNOOPD_TASK_STASH");
         (void)!asprintf(&out[n++], "-DOPENSNOOPD_STASH_ENTRIES=%u", params->max_in_flight);

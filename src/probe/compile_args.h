@@ -10,7 +10,7 @@
 #include "probe.h"
 
 /* The most flags probe_cflags() writes, and the most programs probe_programs() does. */
-#define PROBE_CFLAGS_MAX   (28 + 3 * ROUTES)
+#define PROBE_CFLAGS_MAX   (30 + 3 * ROUTES)
 #define PROBE_PROGRAMS_MAX (14 + 4 * ROUTES)
 
 /*

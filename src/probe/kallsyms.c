@@ -20,6 +20,8 @@ void kallsyms_note_line(struct kallsyms *k, const char *line)
                 k->do_sys_open = true;
         else if (strcmp(name, "rename_lock") == 0 && !k->rename_lock)
                 k->rename_lock = address;
+        else if (strcmp(name, "mount_lock") == 0 && !k->mount_lock)
+                k->mount_lock = address;
 #ifdef __x86_64__ /* the kernel side reads its arguments from x86-64's pt_regs */
         else
                 for (int i = 0; i < ROUTES; i++)

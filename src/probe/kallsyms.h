@@ -15,6 +15,7 @@ struct kallsyms {
         bool do_sys_open;          /* before */
         unsigned routes;           /* ROUTE_BITs whose kprobe symbol is listed (routes.def; x86-64 only) */
         unsigned long rename_lock; /* its address; 0: not listed (data symbols need CONFIG_KALLSYMS_ALL) */
+        unsigned long mount_lock;  /* the same */
 };
 
 /* Fills k; k->error says whether the file could be read. */

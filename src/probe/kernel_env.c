@@ -3,6 +3,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
@@ -200,6 +201,17 @@ static bool has_task_storage(void)
         return (major > 5 || (major == 5 && minor >= 11)) && exists("/sys/kernel/btf/vmlinux");
 }
 
+/* BPF_CMPXCHG and BPF_XCHG arrived in 5.12 (mmap'able arrays in 5.5): the release decides, as above. */
+static bool has_atomics(void)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+                return false;
+        return major > 5 || (major == 5 && minor >= 12);
+}
+
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
 static bool has_ringbuf(void)
 {
@@ -229,6 +241,10 @@ int kernel_env_detect(const struct kallsyms *ksyms, struct kernel_features *f)
         io_uring_tracepoints(&f->io_uring);
         f->ringbuf = has_ringbuf();
         f->task_storage = has_task_storage();
+        f->atomics = has_atomics();
+        f->cpus_possible = libbpf_num_possible_cpus();
+        if (f->cpus_possible < 0)
+                f->cpus_possible = 0;
 
         if (ksyms->error)
                 return ksyms->error;

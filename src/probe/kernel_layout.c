@@ -36,6 +36,8 @@ static const struct {
         [KOFF_TASK_GROUP_LEADER] = { "task_struct", "group_leader", "KOFF_TASK_GROUP_LEADER" },
         [KOFF_TASK_COMM] = { "task_struct", "comm", "KOFF_TASK_COMM" },
         [KOFF_TASK_FLAGS] = { "task_struct", "flags", "KOFF_TASK_FLAGS" },
+        [KOFF_DENTRY_INODE] = { "dentry", "d_inode", "KOFF_DENTRY_INODE" },
+        [KOFF_INODE_INO] = { "inode", "i_ino", "KOFF_INODE_INO" },
         [KOFF_IO_KIOCB_OPCODE] = { "io_kiocb", "opcode", "KOFF_IO_KIOCB_OPCODE" },
         [KOFF_IO_OPEN_DFD] = { "io_open", "dfd", "KOFF_IO_OPEN_DFD" },
         [KOFF_IO_OPEN_FILE_SLOT] = { "io_open", "file_slot", "KOFF_IO_OPEN_FILE_SLOT" },
@@ -154,8 +156,10 @@ int kernel_layout_load(struct kernel_layout *l, const struct kallsyms *ksyms, ch
                         l->exec_interpreters = false;
         }
         btf__free(btf);
-        if (r == 0)
+        if (r == 0) {
                 l->rename_lock = ksyms->rename_lock;
+                l->mount_lock = ksyms->mount_lock;
+        }
         return r;
 }
 
@@ -163,7 +167,7 @@ int kernel_layout_cflags(const struct kernel_layout *l, bool walk, char **out, i
 {
         int n = 0;
 
-        if (max < KOFF_COUNT + 3)
+        if (max < KOFF_COUNT + 4)
                 return -ENOBUFS;
         if (walk)
                 out[n++] = strdup("-DOPENSNOOPD_ABS_PATHS");
@@ -177,6 +181,8 @@ int kernel_layout_cflags(const struct kernel_layout *l, bool walk, char **out, i
         if (l->exec_interpreters && !(out[n++] = strdup("-DOPENSNOOPD_EXEC_INTERPRETERS")))
                 return -ENOMEM;
         if (walk && l->rename_lock && asprintf(&out[n++], "-DOPENSNOOPD_RENAME_LOCK=0x%lxUL", l->rename_lock) < 0)
+                out[n - 1] = NULL;
+        if (walk && l->mount_lock && asprintf(&out[n++], "-DOPENSNOOPD_MOUNT_LOCK=0x%lxUL", l->mount_lock) < 0)
                 out[n - 1] = NULL;
         for (int i = 0; i < n; i++)
                 if (!out[i])

@@ -40,6 +40,8 @@ enum kernel_offset {
         KOFF_TASK_GROUP_LEADER, /* task_struct.group_leader */
         KOFF_TASK_COMM,         /* task_struct.comm */
         KOFF_TASK_FLAGS,        /* task_struct.flags (PF_IO_WORKER) */
+        KOFF_DENTRY_INODE,      /* dentry.d_inode: a repeat's file (repeat.bpf.h) */
+        KOFF_INODE_INO,         /* inode.i_ino */
         KOFF_REQUIRED,          /* the walk needs all of the above */
         /* io_uring's, where the kernel has it (io_uring_enabled) */
         KOFF_IO_KIOCB_OPCODE = KOFF_REQUIRED, /* io_kiocb.opcode */
@@ -69,6 +71,7 @@ enum kernel_offset {
 struct kernel_layout {
         long offset[KOFF_COUNT];   /* bytes */
         unsigned long rename_lock; /* its address, from /proc/kallsyms; 0 if not listed there */
+        unsigned long mount_lock;  /* the same */
         bool io_uring;             /* the io_uring offsets were found */
         bool exec_interpreters;    /* the offsets exec's interpreters are found by were */
 };

@@ -12,19 +12,27 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "probe.h"
 
-#define MAX_CFLAGS        96
+#define MAX_CFLAGS        128
 #define MAX_MAPS          32
 #define MAX_PROGS         48
 #define MAX_LINKS         32
 #define RETURN_EVENTS     (1 + ROUTES)        /* the open function's, and one per route with a pair of its own */
 #define MAX_TRAMPOLINES   (2 * RETURN_EVENTS) /* fentry mode: an entry and an exit for each */
 #define SWEEP_INTERVAL_NS 100000000ull        /* read every buffer at least this often */
+
+/* What a repeat slot's count is of: the record that made it, as handed on (repeats.c). */
+struct repeat_known {
+        uint32_t gen; /* 0: none yet */
+        uint32_t pid, uid, gid;
+        uint64_t cgroup_id;
+};
 
 /* A map or a loaded program the helper handed over. */
 struct handed {
@@ -65,6 +73,10 @@ struct probe {
         /* Bytes of the ring read so far, and what the kernel side was last told (ring_pos). */
         uint64_t ring_consumed, ring_published;
         int ring_pos_fd;
+        /* Repeats counted in the kernel (repeats.c): the mapped slots, and whose count each holds. */
+        struct repeat_slot *repeat_slots;
+        size_t repeat_nslots, repeat_map_bytes;
+        struct repeat_known *repeat_known;
         int ncpus_possible;
         uint64_t *percpu_values;     /* ncpus_possible of them: one per-CPU map value */
         uint64_t load_ns, attach_ns; /* time spent in the kernel's verifier, and attaching */
@@ -106,6 +118,12 @@ static inline int table_fd(struct probe *p, const char *name)
                 set_error(p, "finding map %s", name);
         return fd < 0 ? -1 : fd;
 }
+
+/* repeats.c: map the slots (none where the program counts no repeats), note a record's slot, take the counts. */
+int probe_map_repeats(struct probe *p);
+void probe_unmap_repeats(struct probe *p);
+void probe_note_repeat(struct probe *p, const void *raw, size_t size);
+void probe_take_repeats(struct probe *p);
 
 /* The attached events hold their programs: our fds of them only keep unused ones loaded. */
 static inline void close_programs(struct probe *p)

@@ -25,6 +25,11 @@ void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns
         *attach_ns = p->attach_ns;
 }
 
+bool probe_counts_repeats(const struct probe *p)
+{
+        return p->repeat_nslots > 0;
+}
+
 const char *probe_error(const struct probe *p)
 {
         return p && p->error[0] ? p->error : "unknown step";

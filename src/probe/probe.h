@@ -2,6 +2,7 @@
 #ifndef OPENSNOOPD_PROBE_H
 #define OPENSNOOPD_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +97,13 @@ const char *probe_attach_points(const struct probe *p);
 bool probe_learns_cgroups(const struct probe *p);
 /* "a ring buffer of 4 MiB" or "perf buffers of 256 pages on 2 CPUs", after probe_open_buffers(). */
 const char *probe_buffer_description(const struct probe *p);
+/*
+ * Whether the kernel side counts repeats (struct repeat_slot) while the
+ * filter says so (filter_settings.repeats): after probe_open_buffers(), they
+ * come with the records, as records of their count (OPEN_RECORD_REPEATS).
+ */
+bool probe_counts_repeats(const struct probe *p);
+
 /* Time spent loading (the verifier, in the helper) and attaching, over all programs. */
 void probe_timings(const struct probe *p, uint64_t *load_ns, uint64_t *attach_ns);
 

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "opensnoop.h"
 
 const char *const probe_mode_names[] = { "auto", "fentry", "kprobe", "tracepoint", NULL };
 const char *const probe_buffer_names[] = { "auto", "ring", "perf", NULL };
@@ -88,6 +91,11 @@ int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_feature
         if (want == PROBE_BUFFER_AUTO)
                 want = f->ringbuf ? PROBE_BUFFER_RING : PROBE_BUFFER_PERF;
         plan->buffer = want;
+        plan->repeat_cpus = 0;
+        /* the slots' index is 16 bits in a record (opensnoop.h) */
+        if (want == PROBE_BUFFER_RING && f->atomics && f->cpus_possible > 0 &&
+            (unsigned)f->cpus_possible * REPEAT_SLOTS_PER_CPU <= UINT16_MAX)
+                plan->repeat_cpus = (unsigned)f->cpus_possible;
         return 0;
 }
 

@@ -47,6 +47,8 @@ struct kernel_features {
         struct io_uring_tracepoints io_uring;
         bool ringbuf;      /* BPF_MAP_TYPE_RINGBUF can be created (5.8+) */
         bool task_storage; /* task-local storage for kprobe and tracepoint programs (5.11+, with BTF) */
+        bool atomics;      /* BPF's compare-and-exchange and exchange (5.12+), and mmap'd arrays (5.5+) */
+        int cpus_possible; /* 0: unknown */
 };
 
 /*
@@ -72,6 +74,7 @@ struct probe_plan {
         struct io_uring_tracepoints io_uring; /* as in kernel_features; used only with the offsets from BTF */
         enum probe_buffer buffer;             /* PROBE_BUFFER_RING or PROBE_BUFFER_PERF */
         bool task_stash;                      /* opens in flight in task-local storage, not in a shared table */
+        unsigned repeat_cpus; /* count repeats in the kernel (ring buffer, atomics): the CPUs' slots; 0: no */
         char fentry_warning[192]; /* Mode=fentry on a kernel that preempts kernel code: what that costs; "" */
 };
 
@@ -90,6 +93,8 @@ int probe_plan_choose(enum probe_mode mode, const struct kernel_features *f, str
 /*
  * Chooses plan->buffer: auto is the ring buffer where the kernel has it, else
  * the perf buffers. Returns 0, or -EOPNOTSUPP for ring on a kernel without it.
+ * With the ring buffer, repeats are counted in the kernel where it can
+ * (plan->repeat_cpus): their counts are sent in the same ring, in order.
  */
 int probe_plan_choose_buffer(enum probe_buffer want, const struct kernel_features *f, struct probe_plan *plan);
 

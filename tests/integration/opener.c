@@ -200,6 +200,53 @@ static long burst(const char *dir, long n, double seconds)
         return done;
 }
 
+/* n rounds of opening each of the names (hex), in turn: repeats that interleave. Returns the opens made. */
+static long again(long n, char **hex, int names)
+{
+        static char paths[64][4096];
+        long done = 0;
+
+        if (names > 64)
+                return -1;
+        for (int i = 0; i < names; i++)
+                if (from_hex(hex[i], paths[i], sizeof(paths[i])) < 0)
+                        return -1;
+        for (long round = 0; round < n; round++)
+                for (int i = 0; i < names; i++) {
+                        int fd = open(paths[i], O_RDONLY);
+
+                        done++;
+                        if (fd >= 0)
+                                close(fd);
+                }
+        return done;
+}
+
+/*
+ * n opens of "x" in DIR/A, then A is renamed B (the working directory moves
+ * with it) and n more of "x": the same name, the same file, but a path that
+ * changed between. Returns the opens made, or -1.
+ */
+static long renamed_cwd(const char *dir, long n)
+{
+        char a[4096], b[4096];
+        int fd;
+
+        snprintf(a, sizeof(a), "%s/A", dir);
+        snprintf(b, sizeof(b), "%s/B", dir);
+        if (mkdir(a, 0755) < 0 || chdir(a) < 0 || (fd = open("x", O_CREAT | O_WRONLY, 0600)) < 0)
+                return -1;
+        close(fd);
+        for (long i = 0; i < 2 * n; i++) {
+                if (i == n && rename(a, b) < 0)
+                        return -1;
+                fd = open("x", O_RDONLY);
+                if (fd >= 0)
+                        close(fd);
+        }
+        return 2 * n;
+}
+
 /* Opens DIR/d0 … DIR/d<n-1>, which do not exist: n distinct paths, each failing with ENOENT. */
 static long distinct(const char *dir, long n)
 {
@@ -709,6 +756,10 @@ int main(int argc, char **argv)
                 printf("{\"opens\":%ld}\n", distinct_for(argv[2], strtod(argv[4], NULL)));
         } else if (strcmp(argv[3], "paced") == 0 && argc == 6) {
                 printf("{\"opens\":%ld}\n", paced(argv[2], strtol(argv[4], NULL, 10), strtod(argv[5], NULL)));
+        } else if (strcmp(argv[3], "again") == 0 && argc >= 6) {
+                printf("{\"opens\":%ld}\n", again(strtol(argv[4], NULL, 10), argv + 5, argc - 5));
+        } else if (strcmp(argv[3], "renamed-cwd") == 0 && argc == 5) {
+                printf("{\"opens\":%ld}\n", renamed_cwd(argv[2], strtol(argv[4], NULL, 10)));
         } else if (strcmp(argv[3], "burst-for") == 0 && argc == 5) {
                 printf("{\"opens\":%ld}\n", burst(argv[2], -1, strtod(argv[4], NULL)));
         } else if (strcmp(argv[3], "paths") == 0 || strcmp(argv[3], "create") == 0) {

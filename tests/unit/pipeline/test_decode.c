@@ -139,16 +139,40 @@ static void test_kind_is_not_the_interpreter(void **state)
         (void)state;
         assert_true(offsetof(struct open_event, path) % 8 == 0);
         memcpy(buf + offsetof(struct open_event, interpreter), &interpreter, 1);
-        assert_true(record_is_open(buf));
+        assert_int_equal(record_opens(buf), 1);
         assert_int_equal(decode_record(buf, n, &ev), 0);
         assert_int_equal(ev.kind, OPEN_RECORD_OPEN);
         assert_int_equal(ev.interpreter, OPEN_INTERPRETER_SCRIPT);
         memcpy(buf + offsetof(struct open_event, kind), &kind, 1);
-        assert_false(record_is_open(buf));
+        assert_int_equal(record_opens(buf), 0);
         assert_int_equal(open_record_uid(buf), 0);
         assert_int_equal(decode_record(buf, n, &ev), 0);
         assert_int_equal(ev.kind, OPEN_RECORD_CGROUP_MKDIR);
         assert_int_equal(ev.interpreter, OPEN_INTERPRETER_SCRIPT);
+}
+
+/* A repeat slot's count: the header alone, standing for its count of opens, which is at least one. */
+static void test_repeats_record(void **state)
+{
+        static unsigned char buf[OPEN_EVENT_HEADER_SIZE + 8];
+        static struct open_event ev;
+        size_t n = make_record(buf, sizeof(buf), "", 0, 0);
+        uint8_t kind = OPEN_RECORD_REPEATS;
+        int64_t counts[] = { 0, -1, (int64_t)REPEAT_COUNT_MAX + 1, 1, 37, REPEAT_COUNT_MAX };
+
+        (void)state;
+        memcpy(buf + offsetof(struct open_event, kind), &kind, 1);
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+                memcpy(buf + offsetof(struct open_event, result), &counts[i], sizeof(counts[i]));
+                if (i < 3) {
+                        assert_int_equal(decode_size(buf, n), -EBADMSG);
+                        continue;
+                }
+                assert_int_equal(decode_size(buf, n), OPEN_EVENT_HEADER_SIZE + 1);
+                assert_int_equal(record_opens(buf), counts[i]);
+                assert_int_equal(decode_record(buf, n, &ev), 0);
+                assert_int_equal(ev.kind, OPEN_RECORD_REPEATS);
+        }
 }
 
 int main(void)
@@ -161,6 +185,7 @@ int main(void)
                 cmocka_unit_test(test_path_is_terminated_at_path_len),
                 cmocka_unit_test(test_absolute_path_follows_the_path),
                 cmocka_unit_test(test_kind_is_not_the_interpreter),
+                cmocka_unit_test(test_repeats_record),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

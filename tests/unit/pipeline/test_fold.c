@@ -363,6 +363,29 @@ static void test_gather_bounds(void **state)
         f = fold_free(f);
 }
 
+/* Many opens at once (a repeat slot's count): counted n times, the earliest and latest kept. */
+static void test_add_n(void **state)
+{
+        static struct open_event out;
+        struct open_event ev = make(10, "cat", "/etc/x", 3);
+        struct open_fold info;
+        struct fold *f;
+
+        (void)state;
+        assert_int_equal(fold_new(COALESCE_BY_COMMAND, 100 * MS, 16, 1 << 20, &f), 0);
+        ev.boot_ns = 50 * MS;
+        assert_int_equal(fold_add_n(f, &ev, 9, 20 * MS, 0), 0);
+        ev.boot_ns = 60 * MS;
+        assert_int_equal(fold_add(f, &ev, 0), 0);
+        assert_int_equal(fold_opens(f), 10);
+        assert_true(fold_oldest(f, UINT64_MAX, &out, &info));
+        assert_int_equal(info.count, 10);
+        assert_int_equal(info.first_ns, 20 * MS);
+        assert_int_equal(info.last_ns, 60 * MS);
+        assert_int_equal(info.pids, 1);
+        fold_free(f);
+}
+
 /* ---- the pipeline: counts in opens, early emission, retries, reconfiguration ---- */
 
 static uint64_t sink_entries, sink_opens, sink_names;
@@ -519,6 +542,72 @@ static void test_pipeline_names(void **state)
         sink = sink_free(sink);
 }
 
+/* A repeat slot's count (OPEN_RECORD_REPEATS) is more of the open that made the slot, or undelivered as it. */
+static struct open_event repeats_of(uint16_t slot, uint32_t gen, int64_t n, uint64_t first_ns, uint64_t last_ns)
+{
+        struct open_event r = { .kind = OPEN_RECORD_REPEATS, .repeat_slot = slot, .repeat_gen = gen, .result = n,
+                                .pid = 10, .uid = 1000, .gid = 1000, .boot_ns = last_ns, .flags = first_ns };
+
+        return r;
+}
+
+static void test_pipeline_repeats(void **state)
+{
+        struct sink_options so = { .priority = 6, .failure_priority = 5 };
+        struct counters c = { 0 };
+        struct open_event a = make(10, "cat", "/etc/x", 3), r;
+        struct sink *sink;
+        struct pipeline *p;
+
+        (void)state;
+        sink_entries = sink_opens = 0;
+        away_left = 0;
+        assert_int_equal(sink_new(&count_ops, &so, &sink), 0);
+        assert_int_equal(pipeline_new(sink, NULL, &c, &(struct coalesce){ 1000 * MS, COALESCE_BY_PROCESS, false }, &p), 0);
+        a.boot_ns = 5 * MS;
+        a.repeat_slot = 2;
+        a.repeat_gen = 5;
+        push(p, &a, 0, 0);
+        r = repeats_of(2, 5, 41, 6 * MS, 9 * MS);
+        push(p, &r, 0, 0);
+        /* one key: one entry of 42 opens */
+        assert_int_equal(pipeline_pending(p), 42);
+        assert_int_equal(atomic_load(&c.repeats), 41);
+        /* the sink away: offered again, counted once */
+        away_left = 1;
+        assert_int_equal(pipeline_emit(p, UINT64_MAX), -EAGAIN);
+        assert_int_equal(pipeline_emit(p, UINT64_MAX), 0);
+        assert_int_equal(sink_entries, 1);
+        assert_int_equal(atomic_load(&c.written), 42);
+        /* after the window: a new entry of the same open, from the same origin */
+        r = repeats_of(2, 5, 3, 20 * MS, 21 * MS);
+        push(p, &r, 0, 0);
+        assert_int_equal(pipeline_pending(p), 3);
+        /* another generation of the slot, or a slot no record named: their origin never arrived */
+        r = repeats_of(2, 6, 7, 0, 0);
+        push(p, &r, 0, 0);
+        r = repeats_of(9, 1, 11, 0, 0);
+        push(p, &r, 0, 0);
+        assert_int_equal(atomic_load(&c.undelivered), 18);
+        /* the slot made again by another open: its repeats are that one's */
+        a.repeat_gen = 6;
+        snprintf(a.path, sizeof(a.path), "/etc/y");
+        a.path_len = 6;
+        push(p, &a, 0, 0);
+        r = repeats_of(2, 6, 100, 30 * MS, 31 * MS);
+        push(p, &r, 0, 0);
+        assert_int_equal(pipeline_emit(p, UINT64_MAX), 0);
+        assert_int_equal(atomic_load(&c.written), 42 + 3 + 101);
+        assert_int_equal(sink_opens, 42 + 3 + 101);
+        assert_int_equal(atomic_load(&c.repeats), 41 + 3 + 100);
+        /* a queued count abandoned at a stop is undelivered whole */
+        r = repeats_of(2, 6, 13, 0, 0);
+        pipeline_abandon_record(p, &r, OPEN_EVENT_HEADER_SIZE + 1);
+        assert_int_equal(atomic_load(&c.undelivered), 18 + 13);
+        p = pipeline_free(p);
+        sink = sink_free(sink);
+}
+
 static uint64_t rank_by_table(uint32_t uid, void *ctx)
 {
         const uint64_t *ranks = ctx;
@@ -577,7 +666,8 @@ int main(void)
                 cmocka_unit_test(test_pid_set_bound),      cmocka_unit_test(test_pipeline_counts_opens),
                 cmocka_unit_test(test_reorder_for_a_stop), cmocka_unit_test(test_folds_after_a_drained_burst),
                 cmocka_unit_test(test_gather_takes_the_names_of_a_key), cmocka_unit_test(test_gather_bounds),
-                cmocka_unit_test(test_pipeline_names),
+                cmocka_unit_test(test_pipeline_names),     cmocka_unit_test(test_pipeline_repeats),
+                cmocka_unit_test(test_add_n),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
