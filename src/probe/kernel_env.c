@@ -186,6 +186,17 @@ static bool trampolines_attach(const char *function)
         return attached;
 }
 
+/* Whether the running kernel's release is at least major.minor (false where it cannot be read). */
+static bool release_at_least(unsigned want_major, unsigned want_minor)
+{
+        struct utsname u;
+        unsigned major = 0, minor = 0;
+
+        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+                return false;
+        return major > want_major || (major == want_major && minor >= want_minor);
+}
+
 /*
  * Task-local storage reaches kprobe and tracepoint programs in 5.11, with the
  * kernel's BTF (bpf_get_current_task_btf()). No map of that type can be made
@@ -193,23 +204,13 @@ static bool trampolines_attach(const char *function)
  */
 static bool has_task_storage(void)
 {
-        struct utsname u;
-        unsigned major = 0, minor = 0;
-
-        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-                return false;
-        return (major > 5 || (major == 5 && minor >= 11)) && exists("/sys/kernel/btf/vmlinux");
+        return release_at_least(5, 11) && exists("/sys/kernel/btf/vmlinux");
 }
 
 /* BPF_CMPXCHG and BPF_XCHG arrived in 5.12 (mmap'able arrays in 5.5): the release decides, as above. */
 static bool has_atomics(void)
 {
-        struct utsname u;
-        unsigned major = 0, minor = 0;
-
-        if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-                return false;
-        return major > 5 || (major == 5 && minor >= 12);
+        return release_at_least(5, 12);
 }
 
 /* The ring buffer map type exists since 5.8: the only sure test is to create one. */
