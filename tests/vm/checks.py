@@ -34,7 +34,7 @@ try:
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "suites-timeout")) as _f:
         SUITES_TIMEOUT = int(_f.read())
 except (OSError, ValueError):
-    SUITES_TIMEOUT = 3000
+    SUITES_TIMEOUT = 3600
 EXPOSURE_LIMIT = 3.0
 CONF = "/etc/opensnoopd/opensnoopd.conf"
 UNIT = "_SYSTEMD_UNIT=opensnoopd.service"
